@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Data flows one way: ClusterModel (Kubernetes objects) → Compiler → Ruleset (typed nftables model)
+// → a renderer (nft text today, netlink next). Manifests loads objects from files for --dry-run.
+let package = Package(
+    name: "netpol-agent",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "agent", targets: ["Agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // Kubernetes objects the enforcer needs, decoded from JSON; validation naming object and field.
+        .target(name: "ClusterModel"),
+        // The nftables ruleset as typed values, plus its `nft -f` text rendering.
+        .target(name: "Ruleset"),
+        // Pure policy compiler: cluster state + node name → Ruleset. No I/O.
+        .target(name: "Compiler", dependencies: ["ClusterModel", "Ruleset"]),
+        // Reads manifests (YAML/JSON files, directories, Lists, multi-document YAML).
+        .target(name: "Manifests", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(
+            name: "Agent",
+            dependencies: [
+                "ClusterModel", "Compiler", "Ruleset", "Manifests",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks print figures; they are not tests.
+        .executableTarget(
+            name: "CompileBenchmark",
+            dependencies: ["ClusterModel", "Compiler", "Ruleset"],
+            path: "Benchmarks/CompileBenchmark"
+        ),
+        // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
+        .target(name: "NetnsLab", path: "Tests/NetnsLab"),
+        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests"]),
+        .testTarget(
+            name: "ConformanceTests",
+            dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab"],
+            exclude: ["Cases"]
+        ),
+    ]
+)
