@@ -14,14 +14,16 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
+        // IPv4/IPv6 addresses, CIDRs and merged address ranges.
+        .target(name: "IPAddressing"),
         // Kubernetes objects the enforcer needs, decoded from JSON; validation naming object and field.
-        .target(name: "ClusterModel"),
+        .target(name: "ClusterModel", dependencies: ["IPAddressing"]),
         // The nftables ruleset as typed values, plus its `nft -f` text rendering.
-        .target(name: "Ruleset"),
+        .target(name: "Ruleset", dependencies: ["IPAddressing"]),
         // Pure policy compiler: cluster state + node name → Ruleset. No I/O.
-        .target(name: "Compiler", dependencies: ["ClusterModel", "Ruleset"]),
+        .target(name: "Compiler", dependencies: ["IPAddressing", "ClusterModel", "Ruleset"]),
         // Reads manifests (YAML/JSON files, directories, Lists, multi-document YAML).
-        .target(name: "Manifests", dependencies: ["ClusterModel", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Manifests", dependencies: ["ClusterModel", "Compiler", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "Agent",
             dependencies: [

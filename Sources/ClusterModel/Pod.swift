@@ -1,0 +1,129 @@
+import IPAddressing
+
+/// The slim pod the compiler (and, later, the watch cache) keeps: only what enforcement reads.
+public struct Pod: Hashable, Sendable {
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    public var labels: [String: String]
+    public var nodeName: String?
+    public var hostNetwork: Bool
+    public var phase: Phase
+    /// At most one address per family, from status.podIPs (or status.podIP).
+    public var addresses: [IPAddress]
+    public var namedPorts: [NamedPort]
+    /// RFC 3339 text; compares in time order. Decides which pod owns a reused IP.
+    public var creationTimestamp: String
+
+    public enum Phase: String, Hashable, Sendable {
+        case pending = "Pending", running = "Running", succeeded = "Succeeded", failed = "Failed", unknown = "Unknown"
+    }
+
+    public init(namespace: String, name: String, uid: String = "", labels: [String: String] = [:], nodeName: String? = nil,
+                hostNetwork: Bool = false, phase: Phase = .running, addresses: [IPAddress] = [],
+                namedPorts: [NamedPort] = [], creationTimestamp: String = "") {
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.labels = labels
+        self.nodeName = nodeName
+        self.hostNetwork = hostNetwork
+        self.phase = phase
+        self.addresses = addresses
+        self.namedPorts = namedPorts
+        self.creationTimestamp = creationTimestamp
+    }
+
+    public var reference: ObjectReference { ObjectReference(kind: "Pod", namespace: namespace, name: name) }
+
+    /// Whether the pod takes part in policy at all, as target or peer. Finished pods have released
+    /// their IP (often reused at once), hostNetwork pods share the node's IP, and a pod without an IP
+    /// cannot be matched.
+    public var isEnforceable: Bool {
+        phase != .succeeded && phase != .failed && !hostNetwork && !addresses.isEmpty
+    }
+}
+
+/// A containerPort with a name, which policies may refer to instead of a number.
+public struct NamedPort: Hashable, Sendable, Comparable {
+    public var name: String
+    public var proto: L4Protocol
+    public var port: UInt16
+
+    public init(name: String, proto: L4Protocol, port: UInt16) {
+        self.name = name
+        self.proto = proto
+        self.port = port
+    }
+
+    public static func < (lhs: NamedPort, rhs: NamedPort) -> Bool {
+        (lhs.name, lhs.proto, lhs.port) < (rhs.name, rhs.proto, rhs.port)
+    }
+}
+
+extension Pod {
+    public init(validating object: PodObject) throws(ValidationError) {
+        let namespace = object.metadata.namespace ?? "default"
+        guard let name = object.metadata.name, !name.isEmpty else {
+            throw ValidationError(object: ObjectReference(kind: "Pod", namespace: namespace, name: "(unnamed)"),
+                                  field: "metadata.name", message: "must be set")
+        }
+        let checker = FieldChecker(object: ObjectReference(kind: "Pod", namespace: namespace, name: name))
+        let status = object.status
+        var phase = Phase.pending
+        if let text = status?.phase {
+            guard let known = Phase(rawValue: text) else { throw checker.error("status.phase", "unknown phase \"\(text)\"") }
+            phase = known
+        }
+        self.init(namespace: namespace, name: name, uid: object.metadata.uid ?? "", labels: object.metadata.labels ?? [:],
+                  nodeName: object.spec?.nodeName, hostNetwork: object.spec?.hostNetwork ?? false, phase: phase,
+                  addresses: try Pod.addresses(of: status, checker: checker),
+                  namedPorts: try Pod.namedPorts(of: object.spec, checker: checker),
+                  creationTimestamp: object.metadata.creationTimestamp ?? "")
+    }
+
+    private static func addresses(of status: PodObject.Status?, checker: FieldChecker) throws(ValidationError) -> [IPAddress] {
+        var texts: [(field: String, text: String)] = []
+        if let podIPs = status?.podIPs, !podIPs.isEmpty {
+            for (index, entry) in podIPs.enumerated() {
+                guard let text = entry.ip else { throw checker.error("status.podIPs[\(index)].ip", "must be set") }
+                texts.append(("status.podIPs[\(index)].ip", text))
+            }
+        } else if let text = status?.podIP, !text.isEmpty {
+            texts.append(("status.podIP", text))
+        }
+        var addresses: [IPAddress] = []
+        for (field, text) in texts {
+            guard let address = IPAddress(text) else { throw checker.error(field, "invalid IP address \"\(text)\"") }
+            guard !addresses.contains(where: { $0.family == address.family }) else {
+                throw checker.error(field, "more than one IP\(address.family) address")
+            }
+            addresses.append(address)
+        }
+        return addresses
+    }
+
+    private static func namedPorts(of spec: PodObject.Spec?, checker: FieldChecker) throws(ValidationError) -> [NamedPort] {
+        var ports: [NamedPort] = []
+        let sidecars = (spec?.initContainers ?? []).filter { $0.restartPolicy == "Always" }
+        let groups = [("spec.containers", spec?.containers ?? []), ("spec.initContainers", sidecars)]
+        for (groupField, containers) in groups {
+            for (containerIndex, container) in containers.enumerated() {
+                for (portIndex, port) in (container.ports ?? []).enumerated() {
+                    let field = "\(groupField)[\(containerIndex)].ports[\(portIndex)]"
+                    guard let number = port.containerPort, (1...65535).contains(number) else {
+                        throw checker.error("\(field).containerPort", "must be between 1 and 65535")
+                    }
+                    let proto = port.protocol ?? "TCP"
+                    guard let l4 = L4Protocol(kubernetesName: proto) else {
+                        throw checker.error("\(field).protocol", "unknown protocol \"\(proto)\"; expected TCP, UDP or SCTP")
+                    }
+                    if let name = port.name, !name.isEmpty {
+                        ports.append(NamedPort(name: name, proto: l4, port: UInt16(number)))
+                    }
+                }
+            }
+        }
+        return ports.sorted()
+    }
+}

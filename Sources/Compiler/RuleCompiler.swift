@@ -1,0 +1,64 @@
+import ClusterModel
+import IPAddressing
+import Ruleset
+
+/// Turns one NetworkPolicy rule into nftables rules that `return` (allow) from a pod's chain.
+/// A rule allows traffic matching any of its peers and any of its ports, so it becomes one nftables
+/// rule per (family, peer, port group); port groups are merged into one set look-up where they can be.
+struct RuleCompiler {
+    var sets: SetRegistry
+    var index: ClusterIndex
+
+    mutating func compile(_ rule: PolicyRule, direction: Direction, comment: String) -> [Rule] {
+        var rules: [Rule] = []
+        for family in IPFamily.allCases {
+            for peer in peerMatches(rule.peers, direction: direction, family: family) {
+                for ports in portMatches(rule.ports, family: family) {
+                    rules.append(Rule(matches: peer + ports, action: .verdict(.return), comment: comment))
+                }
+            }
+        }
+        // Without peers and ports both families compile to the same bare rule: keep one.
+        return rules.reduce(into: []) { kept, rule in if !kept.contains(rule) { kept.append(rule) } }
+    }
+
+    /// One entry per peer that can match in `family`; [[]] when the rule admits every peer.
+    private mutating func peerMatches(_ peers: [Peer]?, direction: Direction, family: IPFamily) -> [[Match]] {
+        guard let peers else { return [[]] }
+        let field = direction.peerAddress(family)
+        return peers.compactMap { peer in
+            switch peer {
+            case .pods(let scope, let selector):
+                let set = sets.podPeerSet(scope: scope, selector: selector, family: family, index: &index)
+                return [.inSet(fields: [field], set: set)]
+            case .ipBlock(let block):
+                guard block.cidr.family == family else { return nil }
+                return [.inSet(fields: [field], set: sets.ipBlockSet(block))]
+            }
+        }
+    }
+
+    /// One entry per port group: numbered ports together, then each named port on its own,
+    /// because a name resolves to a different number on each pod.
+    private mutating func portMatches(_ ports: [PolicyPort]?, family: IPFamily) -> [[Match]] {
+        guard let ports else { return [[]] }
+        var numbered: [(L4Protocol, ClosedRange<UInt16>?)] = []
+        var groups: [[Match]] = []
+        for port in ports {
+            switch port.target {
+            case .all: numbered.append((port.proto, nil))
+            case .numbers(let range): numbered.append((port.proto, range))
+            case .named(let name):
+                let set = sets.namedPortSet(name: name, proto: port.proto, family: family, index: index)
+                groups.append([.l4Protocol(port.proto), .inSet(fields: [.destinationAddress(family), .destinationPort], set: set)])
+            }
+        }
+        if numbered.count == 1, let (proto, range) = numbered.first {
+            groups.insert([.l4Protocol(proto)] + (range.map { [.destinationPort($0)] } ?? []), at: 0)
+        } else if numbered.count > 1 {
+            let set = sets.portSet(numbered.map { ($0.0, $0.1 ?? 0...65535) })
+            groups.insert([.inSet(fields: [.l4Protocol, .destinationPort], set: set)], at: 0)
+        }
+        return groups
+    }
+}

@@ -1,0 +1,143 @@
+/// An IPv4 or IPv6 address held as an integer, so ranges and prefixes are plain arithmetic.
+public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    case v4(UInt32)
+    case v6(UInt128)
+
+    public var family: IPFamily {
+        switch self {
+        case .v4: return .v4
+        case .v6: return .v6
+        }
+    }
+
+    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` compression and an embedded IPv4 tail).
+    public init?(_ text: some StringProtocol) {
+        if text.contains(":") {
+            guard let value = IPAddress.parseV6(Substring(text)) else { return nil }
+            self = .v6(value)
+        } else {
+            guard let value = IPAddress.parseV4(Substring(text)) else { return nil }
+            self = .v4(value)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let value): return IPAddress.formatV4(value)
+        case .v6(let value): return IPAddress.formatV6(value)
+        }
+    }
+
+    /// The address in network byte order, as it appears in packets and nftables keys.
+    public var bytes: [UInt8] {
+        switch self {
+        case .v4(let value): return (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) }
+        case .v6(let value): return (0..<16).map { UInt8(truncatingIfNeeded: value >> (120 - 8 * $0)) }
+        }
+    }
+
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        switch (lhs, rhs) {
+        case let (.v4(a), .v4(b)): return a < b
+        case let (.v6(a), .v6(b)): return a < b
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        }
+    }
+
+    static func parseV4(_ text: Substring) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var value: UInt32 = 0
+        for part in parts {
+            // Leading zeros are rejected, as Go's net.ParseIP does, because they are ambiguous (octal).
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit),
+                  part == "0" || part.first != "0", let octet = UInt32(part), octet <= 255
+            else { return nil }
+            value = value << 8 | octet
+        }
+        return value
+    }
+
+    static func parseV6(_ text: Substring) -> UInt128? {
+        let halves = splitOnDoubleColon(text)
+        guard halves.count <= 2 else { return nil }
+        func groups(_ part: Substring) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var result: [UInt16] = []
+            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (index, field) in fields.enumerated() {
+                if index == fields.count - 1, field.contains(".") {
+                    guard let v4 = parseV4(field) else { return nil }
+                    result.append(UInt16(v4 >> 16))
+                    result.append(UInt16(v4 & 0xffff))
+                } else {
+                    guard (1...4).contains(field.count), let group = UInt16(field, radix: 16) else { return nil }
+                    result.append(group)
+                }
+            }
+            return result
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        var all = head
+        if halves.count == 2 {
+            guard let tail = groups(halves[1]), head.count + tail.count <= 7 else { return nil }
+            all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        }
+        guard all.count == 8 else { return nil }
+        return all.reduce(UInt128(0)) { $0 << 16 | UInt128($1) }
+    }
+
+    /// Splits at every "::"; more than one piece beyond two means the text is invalid.
+    static func splitOnDoubleColon(_ text: Substring) -> [Substring] {
+        var pieces: [Substring] = []
+        var start = text.startIndex, index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(after: index)
+            if text[index] == ":", next < text.endIndex, text[next] == ":" {
+                pieces.append(text[start..<index])
+                start = text.index(after: next)
+                index = start
+            } else {
+                index = next
+            }
+        }
+        pieces.append(text[start...])
+        return pieces
+    }
+
+    static func formatV4(_ value: UInt32) -> String {
+        (0..<4).map { String(value >> (24 - 8 * $0) & 0xff) }.joined(separator: ".")
+    }
+
+    /// RFC 5952 canonical form: lowercase, the longest run of two or more zero groups compressed.
+    static func formatV6(_ value: UInt128) -> String {
+        let groups = (0..<8).map { UInt16(truncatingIfNeeded: value >> (112 - 16 * $0)) }
+        var bestStart = -1, bestLength = 1, runStart = -1
+        for index in 0...8 {
+            if index < 8, groups[index] == 0 {
+                if runStart < 0 { runStart = index }
+            } else if runStart >= 0 {
+                if index - runStart > bestLength { bestStart = runStart; bestLength = index - runStart }
+                runStart = -1
+            }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        guard bestStart >= 0 else { return hex.joined(separator: ":") }
+        let head = hex[..<bestStart].joined(separator: ":")
+        let tail = hex[(bestStart + bestLength)...].joined(separator: ":")
+        return head + "::" + tail
+    }
+}
+
+public enum IPFamily: String, Hashable, Comparable, Sendable, CaseIterable {
+    case v4, v6
+
+    public var bitWidth: Int { self == .v4 ? 32 : 128 }
+
+    public static func < (lhs: IPFamily, rhs: IPFamily) -> Bool { lhs == .v4 && rhs == .v6 }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

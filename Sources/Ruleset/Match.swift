@@ -1,0 +1,65 @@
+import IPAddressing
+
+/// A packet field a rule can test or use as a set key.
+public enum Field: Hashable, Sendable {
+    case sourceAddress(IPFamily)
+    case destinationAddress(IPFamily)
+    /// The layer 4 protocol number (meta l4proto), whatever the network family.
+    case l4Protocol
+    /// The destination port of TCP, UDP or SCTP (th dport); only meaningful after an l4Protocol match.
+    case destinationPort
+
+    public var dataType: DataType {
+        switch self {
+        case .sourceAddress(let family), .destinationAddress(let family):
+            return family == .v4 ? .ipv4Address : .ipv6Address
+        case .l4Protocol: return .inetProtocol
+        case .destinationPort: return .inetService
+        }
+    }
+}
+
+public enum ConntrackState: String, Hashable, Sendable, Comparable {
+    case invalid, established, related, new, untracked
+
+    public static func < (lhs: ConntrackState, rhs: ConntrackState) -> Bool { lhs.bit < rhs.bit }
+
+    /// The kernel's ct state bit (NF_CT_STATE_BIT), used by the netlink renderer.
+    public var bit: UInt32 {
+        switch self {
+        case .invalid: return 1
+        case .established: return 2
+        case .related: return 4
+        case .new: return 8
+        case .untracked: return 64
+        }
+    }
+}
+
+/// One test in a rule; a rule matches when all its matches do.
+public enum Match: Hashable, Sendable {
+    case conntrackState(Set<ConntrackState>)
+    case l4Protocol(L4Protocol)
+    /// Destination port within an inclusive range (a single port when lower == upper).
+    case destinationPort(ClosedRange<UInt16>)
+    /// The concatenation of `fields` is an element of the named set.
+    case inSet(fields: [Field], set: String)
+}
+
+
+public enum Verdict: Hashable, Sendable {
+    case accept
+    case drop
+    /// Back to the calling chain: the traffic passed this chain's checks.
+    case `return`
+    case jump(String)
+    case goto(String)
+}
+
+public enum Action: Hashable, Sendable {
+    case verdict(Verdict)
+    /// Reject with ICMP(v6) administratively prohibited (TCP included), so clients fail fast.
+    case reject
+    /// Look the concatenation of `fields` up in a verdict map; no element means the next rule runs.
+    case verdictMap(fields: [Field], map: String)
+}

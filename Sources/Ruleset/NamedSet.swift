@@ -1,0 +1,84 @@
+import IPAddressing
+
+/// nftables data types used as set keys. The raw values are nft's datatype ids, which the kernel
+/// ignores but `nft list` needs to print keys.
+public enum DataType: UInt32, Hashable, Sendable {
+    case ipv4Address = 7
+    case ipv6Address = 8
+    case inetProtocol = 12
+    case inetService = 13
+
+    /// Bytes of the value itself; each field of a concatenation is padded to 4 bytes.
+    public var byteLength: Int {
+        switch self {
+        case .ipv4Address: return 4
+        case .ipv6Address: return 16
+        case .inetProtocol: return 1
+        case .inetService: return 2
+        }
+    }
+}
+
+/// A named set, or a verdict map when `isVerdictMap`.
+public struct NamedSet: Hashable, Sendable {
+    public var name: String
+    /// One type per field; more than one is a concatenation.
+    public var keyType: [DataType]
+    /// Elements are ranges (CIDRs, port ranges) rather than single values.
+    public var isInterval: Bool
+    public var isVerdictMap: Bool
+    public var comment: String?
+    public var elements: [SetElement]
+
+    public init(name: String, keyType: [DataType], isInterval: Bool = false, isVerdictMap: Bool = false,
+                comment: String? = nil, elements: [SetElement] = []) {
+        self.name = name
+        self.keyType = keyType
+        self.isInterval = isInterval
+        self.isVerdictMap = isVerdictMap
+        self.comment = comment
+        self.elements = elements
+    }
+}
+
+/// One key of a set element: a value or an inclusive range of values, per field of the key type.
+public enum KeyPart: Hashable, Sendable, Comparable {
+    case address(AddressRange)
+    case l4Protocol(L4Protocol)
+    case ports(ClosedRange<UInt16>)
+
+    public static func address(_ single: IPAddress) -> KeyPart { .address(AddressRange(single)) }
+    public static func port(_ single: UInt16) -> KeyPart { .ports(single...single) }
+
+    public static func < (lhs: KeyPart, rhs: KeyPart) -> Bool {
+        switch (lhs, rhs) {
+        case let (.address(a), .address(b)): return a < b
+        case let (.l4Protocol(a), .l4Protocol(b)): return a < b
+        case let (.ports(a), .ports(b)): return (a.lowerBound, a.upperBound) < (b.lowerBound, b.upperBound)
+        default: return lhs.order < rhs.order
+        }
+    }
+
+    private var order: Int {
+        switch self {
+        case .address: return 0
+        case .l4Protocol: return 1
+        case .ports: return 2
+        }
+    }
+}
+
+public struct SetElement: Hashable, Sendable, Comparable {
+    public var key: [KeyPart]
+    /// The mapped verdict, for verdict maps only.
+    public var verdict: Verdict?
+
+    public init(key: [KeyPart], verdict: Verdict? = nil) {
+        self.key = key
+        self.verdict = verdict
+    }
+
+    public static func < (lhs: SetElement, rhs: SetElement) -> Bool {
+        lhs.key.lexicographicallyPrecedes(rhs.key)
+    }
+}

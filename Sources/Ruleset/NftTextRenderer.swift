@@ -1,0 +1,125 @@
+import IPAddressing
+
+/// Renders a Ruleset as an `nft -f` script. The script first deletes the agent's previous table, then
+/// declares the new one, so loading it is one atomic replacement and also works on an empty ruleset.
+public enum NftTextRenderer {
+    public static func render(_ ruleset: Ruleset, header: [String] = []) -> String {
+        let table = ruleset.table
+        let qualified = "\(table.family.rawValue) \(table.name)"
+        var out = header.map { "# \($0)\n" }.joined()
+        out += "table \(qualified)\ndelete table \(qualified)\ntable \(qualified) {\n"
+        if let comment = table.comment { out += "\tcomment \(quoted(comment))\n" }
+        for set in table.sets { out += "\n" + render(set) }
+        for chain in table.chains { out += "\n" + render(chain) }
+        out += "}\n"
+        return out
+    }
+
+    static func render(_ set: NamedSet) -> String {
+        var out = "\t\(set.isVerdictMap ? "map" : "set") \(set.name) {\n"
+        let keyType = set.keyType.map(typeName).joined(separator: " . ")
+        out += "\t\ttype \(keyType)\(set.isVerdictMap ? " : verdict" : "")\n"
+        if set.isInterval { out += "\t\tflags interval\n" }
+        if let comment = set.comment { out += "\t\tcomment \(quoted(comment))\n" }
+        if !set.elements.isEmpty {
+            let elements = set.elements.map(render)
+            out += "\t\telements = { " + elements.joined(separator: ",\n\t\t\t     ") + " }\n"
+        }
+        return out + "\t}\n"
+    }
+
+    static func render(_ chain: Chain) -> String {
+        var out = "\tchain \(chain.name) {\n"
+        if let hook = chain.hook {
+            out += "\t\ttype filter hook \(hook.hook.rawValue) priority \(hook.priority); policy \(hook.policy.rawValue);\n"
+        }
+        if let comment = chain.comment { out += "\t\tcomment \(quoted(comment))\n" }
+        for rule in chain.rules { out += "\t\t" + render(rule) + "\n" }
+        return out + "\t}\n"
+    }
+
+    public static func render(_ rule: Rule) -> String {
+        var words = rule.matches.map(render)
+        if rule.counter { words.append("counter") }
+        words.append(render(rule.action))
+        if let comment = rule.comment { words.append("comment \(quoted(comment))") }
+        return words.joined(separator: " ")
+    }
+
+    static func render(_ match: Match) -> String {
+        switch match {
+        case .conntrackState(let states):
+            return "ct state " + states.sorted().map(\.rawValue).joined(separator: ",")
+        case .l4Protocol(let proto):
+            return "meta l4proto \(proto.rawValue)"
+        case .destinationPort(let range):
+            return "th dport \(render(range))"
+        case .inSet(let fields, let set):
+            return fields.map(render).joined(separator: " . ") + " @\(set)"
+        }
+    }
+
+    static func render(_ action: Action) -> String {
+        switch action {
+        case .verdict(let verdict): return render(verdict)
+        case .reject: return "reject with icmpx admin-prohibited"
+        case .verdictMap(let fields, let map): return fields.map(render).joined(separator: " . ") + " vmap @\(map)"
+        }
+    }
+
+    static func render(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .accept: return "accept"
+        case .drop: return "drop"
+        case .return: return "return"
+        case .jump(let chain): return "jump \(chain)"
+        case .goto(let chain): return "goto \(chain)"
+        }
+    }
+
+    static func render(_ field: Field) -> String {
+        switch field {
+        case .sourceAddress(let family): return family == .v4 ? "ip saddr" : "ip6 saddr"
+        case .destinationAddress(let family): return family == .v4 ? "ip daddr" : "ip6 daddr"
+        case .l4Protocol: return "meta l4proto"
+        case .destinationPort: return "th dport"
+        }
+    }
+
+    static func render(_ element: SetElement) -> String {
+        let key = element.key.map(render).joined(separator: " . ")
+        guard let verdict = element.verdict else { return key }
+        return "\(key) : \(render(verdict))"
+    }
+
+    static func render(_ part: KeyPart) -> String {
+        switch part {
+        case .address(let range):
+            if range.lower == range.upper { return "\(range.lower)" }
+            if let length = range.prefixLength { return "\(range.lower)/\(length)" }
+            return "\(range.lower)-\(range.upper)"
+        case .l4Protocol(let proto):
+            return proto.rawValue
+        case .ports(let range):
+            return render(range)
+        }
+    }
+
+    static func render(_ range: ClosedRange<UInt16>) -> String {
+        range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+    }
+
+    static func typeName(_ type: DataType) -> String {
+        switch type {
+        case .ipv4Address: return "ipv4_addr"
+        case .ipv6Address: return "ipv6_addr"
+        case .inetProtocol: return "inet_proto"
+        case .inetService: return "inet_service"
+        }
+    }
+
+    /// nft strings cannot contain double quotes; the model's comments are already length-limited.
+    static func quoted(_ text: String) -> String {
+        "\"" + String(text.map { $0 == "\"" ? "'" : $0 }) + "\""
+    }
+}
