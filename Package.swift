@@ -39,11 +39,25 @@ let package = Package(
         ),
         // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
         .target(name: "NetnsLab", path: "Tests/NetnsLab"),
+        .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab"]),
         .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab"],
+            dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", .product(name: "Yams", package: "Yams")],
             exclude: ["Cases"]
+        ),
+        // libnftnl + libmnl (apt: libnftnl-dev, libmnl-dev), for programming nftables over netlink.
+        .systemLibrary(name: "CNftables", path: "Sources/CNftables", providers: [.apt(["libnftnl-dev", "libmnl-dev"])]),
+        // Ruleset → nftables netlink transactions (full replace or delta), read back, drift repair.
+        .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing"]),
+        .testTarget(
+            name: "NftNetlinkTests",
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests"]
+        ),
+        .executableTarget(
+            name: "NetlinkBenchmark",
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing"],
+            path: "Benchmarks/NetlinkBenchmark"
         ),
     ]
 )

@@ -1,0 +1,48 @@
+/// What the diff needs to know about names: a rule or element that refers to a set or chain being
+/// deleted must go before it, and come back after it is created again.
+extension Rule {
+    var setNames: [String] {
+        var names = matches.compactMap { match -> String? in
+            if case .inSet(_, let set) = match { return set }
+            return nil
+        }
+        if case .verdictMap(_, let map) = action { names.append(map) }
+        return names
+    }
+
+    var chainName: String? {
+        if case .verdict(let verdict) = action { return verdict.chainName }
+        return nil
+    }
+
+    func refers(toSets sets: Set<String>, orChains chains: Set<String>) -> Bool {
+        chainName.map(chains.contains) ?? false || setNames.contains(where: sets.contains)
+    }
+}
+
+extension Verdict {
+    var chainName: String? {
+        switch self {
+        case .jump(let chain), .goto(let chain): return chain
+        case .accept, .drop, .return: return nil
+        }
+    }
+}
+
+extension NamedSet {
+    /// The set without its elements: what must match for the set to be kept rather than recreated.
+    var declaration: NamedSet {
+        var copy = self
+        copy.elements = []
+        return copy
+    }
+}
+
+extension Chain {
+    /// The chain without its rules: what must match for the chain to be kept rather than recreated.
+    var declaration: Chain {
+        var copy = self
+        copy.rules = []
+        return copy
+    }
+}

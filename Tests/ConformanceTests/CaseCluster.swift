@@ -1,0 +1,112 @@
+import ClusterModel
+import IPAddressing
+import Compiler
+import Manifests
+import NetnsLab
+
+/// The API objects of a case as a cluster would hold them, with the lab's real pod addresses and
+/// nodes. Actions change it the way the e2e code changes the cluster.
+struct CaseCluster {
+    private(set) var builder = ClusterBuilder()
+    let family: LabFamily
+    private let lab: Lab
+    private let podNames: [String]
+
+    static let namespaces = ["x", "y", "z"]
+
+    init(for testCase: ConformanceCase, lab: Lab, family: LabFamily) throws {
+        self.lab = lab
+        self.family = family
+        self.podNames = testCase.pods
+        for name in CaseCluster.namespaces {
+            try builder.add(.namespace(NamespaceObject(metadata: ObjectMeta(name: name, labels: ["ns": name]))))
+        }
+        let containerPorts = testCase.ports.flatMap { port in
+            testCase.protocols.map { proto in
+                PodObject.ContainerPort(name: "serve-\(port)-\(proto.lowercased())", containerPort: Int(port), protocol: proto)
+            }
+        }
+        for pod in testCase.pods {
+            let (namespace, name) = CaseCluster.split(pod)
+            let addresses = LabFamily.allCases.map { PodObject.PodIP(ip: lab.address(of: pod, family: $0)) }
+            let object = PodObject(
+                metadata: ObjectMeta(name: name, namespace: namespace, labels: ["pod": name]),
+                spec: .init(nodeName: lab.nodeName(lab.node(of: pod)),
+                            containers: [.init(name: "serve", ports: containerPorts)]),
+                status: .init(phase: "Running", podIP: addresses[0].ip, podIPs: addresses))
+            try builder.add(.pod(object))
+        }
+    }
+
+    mutating func perform(_ action: ConformanceCase.Action) throws {
+        if let text = action.apply {
+            let documents = try ManifestReader.parse(substitute(text), source: "apply")
+            for document in documents {
+                guard case .object(let object) = try document.decode() else { throw CaseError("apply of an unsupported kind") }
+                try builder.add(object)
+            }
+        }
+        if let key = action.delete {
+            builder.remove(ObjectReference(kind: key.kind, namespace: key.namespace, name: key.name))
+        }
+        if action.deleteAllPolicies != nil {
+            for reference in builder.policyReferences { builder.remove(reference) }
+        }
+        if let change = action.podLabels, let podName = change.pod {
+            let (namespace, name) = CaseCluster.split(podName)
+            guard var pod = builder.pod(ObjectReference(kind: "Pod", namespace: namespace, name: name)) else {
+                throw CaseError("no pod \(podName)")
+            }
+            pod.labels = CaseCluster.changed(pod.labels, change)
+            builder.replace(pod)
+        }
+        if let change = action.namespaceLabels, let name = change.namespace {
+            guard var namespace = builder.namespace(name) else { throw CaseError("no namespace \(name)") }
+            namespace.labels = CaseCluster.changed(namespace.labels, change)
+            builder.replace(namespace)
+        }
+    }
+
+    /// Replaces `${ip:x/a}`, `${prefix:V4:V6}` and `${net:x/a:V4:V6}` (Cases/FORMAT.md).
+    func substitute(_ text: String) throws -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw CaseError("unterminated placeholder") }
+            let parts = rest[start.upperBound..<end].split(separator: ":").map(String.init)
+            switch (parts.first, parts.count) {
+            case ("ip", 2):
+                guard podNames.contains(parts[1]) else { throw CaseError("placeholder names unknown pod \(parts[1])") }
+                result += lab.address(of: parts[1], family: family)
+            case ("prefix", 3):
+                result += family == .v4 ? parts[1] : parts[2]
+            case ("net", 4):
+                guard podNames.contains(parts[1]), let address = IPAddress(lab.address(of: parts[1], family: family)),
+                      let length = Int(family == .v4 ? parts[2] : parts[3]) else { throw CaseError("bad placeholder ${\(parts.joined(separator: ":"))}") }
+                result += CIDR(address: address, prefixLength: length).description
+            default:
+                throw CaseError("unknown placeholder ${\(parts.joined(separator: ":"))}")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    private static func changed(_ labels: [String: String], _ change: ConformanceCase.LabelChange) -> [String: String] {
+        var labels = labels
+        for key in change.remove ?? [] { labels[key] = nil }
+        for (key, value) in change.add ?? [:] { labels[key] = value }
+        return labels
+    }
+
+    static func split(_ pod: String) -> (namespace: String, name: String) {
+        let parts = pod.split(separator: "/").map(String.init)
+        return (parts[0], parts[1])
+    }
+}
+
+struct CaseError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,53 @@
+import ClusterModel
+import Compiler
+import NetnsLab
+import Ruleset
+
+/// Replays a case on a lab: after each step's actions, every node gets its freshly compiled
+/// ruleset, then every check probes every ordered pod pair with real packets.
+struct CaseRunner {
+    let lab: Lab
+    let programmer: NodeProgrammer
+    let options: CompilerOptions
+
+    /// Spreads the e2e pods over two nodes so both same-node and cross-node paths are exercised.
+    static func labPods(_ pods: [String]) -> [LabPodSpec] {
+        let canonical = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"]
+        return pods.map { LabPodSpec(name: $0, node: (canonical.firstIndex(of: $0) ?? 0) % 2 + 1) }
+    }
+
+    /// Returns one line per wrong cell (empty when the case passes).
+    func run(_ testCase: ConformanceCase, family: LabFamily) throws -> [String] {
+        var cluster = try CaseCluster(for: testCase, lab: lab, family: family)
+        var failures: [String] = []
+        for (stepIndex, step) in testCase.steps.enumerated() {
+            for action in step.actions ?? [] { try cluster.perform(action) }
+            for node in 1...lab.nodeCount {
+                let ruleset = PolicyCompiler.compile(cluster.builder.state, node: lab.nodeName(node), options: options)
+                try programmer.program(ruleset, node: node, in: lab)
+            }
+            for check in step.checks ?? [] {
+                let wrong = try verify(check, pods: testCase.pods, family: family)
+                failures += wrong.map { "step \(stepIndex + 1), \(check.port)/\(check.protocol) \(family.rawValue): \($0)" }
+            }
+        }
+        return failures
+    }
+
+    /// Probes every pair but self-pairs (upstream ignores loopback). A probe that disagrees is
+    /// repeated, as upstream retries, so a slow machine does not fail a case; a wrong allow stays wrong.
+    private func verify(_ check: ConformanceCase.Check, pods: [String], family: LabFamily) throws -> [String] {
+        guard let proto = ProbeProtocol(rawValue: check.protocol.lowercased()) else {
+            throw CaseError("unknown protocol \(check.protocol)")
+        }
+        let expected = check.reachability.truthTable(pods: pods)
+        var pending = expected.keys.filter { $0.from != $0.to }.sorted()
+        var observed: [Pair: Bool] = [:]
+        for _ in 0..<3 where !pending.isEmpty {
+            let probes = pending.map { Probe(from: $0.from, to: $0.to, port: check.port, proto: proto, family: family) }
+            for (pair, result) in zip(pending, try lab.probe(probes)) { observed[pair] = result }
+            pending = pending.filter { observed[$0] != expected[$0] }
+        }
+        return pending.map { "\($0) expected \(expected[$0]! ? "allowed" : "denied"), observed \(observed[$0]! ? "allowed" : "denied")" }
+    }
+}

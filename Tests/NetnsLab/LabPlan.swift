@@ -1,0 +1,82 @@
+/// The lab's addressing, computed up front so nothing is decided while the kernel
+/// is half configured. Nodes are 1-based: node k has 10.100.0.k / fd00:100::k and
+/// its pods live in 10.244.k.0/24 / fd00:10:244:k::/64.
+struct LabPlan: Sendable {
+    struct Node: Sendable {
+        let number: Int
+        let namespace: String
+        var name: String { "node-\(number)" }
+        var ipv4: String { "10.100.0.\(number)" }
+        var ipv6: String { "fd00:100::\(number)" }
+    }
+
+    struct Pod: Sendable {
+        let index: Int          // position in the spec list
+        let name: String        // "namespace/name"
+        let node: Int
+        let ordinal: Int        // 1-based position among its node's pods
+        let namespace: String
+        // The ordinal's decimal digits are also a canonical IPv6 group, so both families read alike.
+        var ipv4: String { "10.244.\(node).\(ordinal)" }
+        var ipv6: String { "fd00:10:244:\(node)::\(ordinal)" }
+        /// Node-side end of the pod's veth, named inside the node namespace only.
+        var nodeInterface: String { "to-p\(index)" }
+        var podMAC: String { LabPlan.mac(0x10, index) }
+        var nodeMAC: String { LabPlan.mac(0x11, index) }
+
+        func address(_ family: LabFamily) -> String { family == .v4 ? ipv4 : ipv6 }
+    }
+
+    /// Gateway the pods route through; the node-side veth owns it, so no proxy ARP is needed.
+    static let gatewayV4 = "169.254.1.1"
+    static let gatewayV6 = "fe80::1"
+
+    let nodes: [Node]
+    let pods: [Pod]
+    private let podIndex: [String: Int]
+
+    init(nodeCount: Int, pods specs: [LabPodSpec], names: NamespaceNames) throws {
+        guard (1...200).contains(nodeCount) else { throw LabError.invalidTopology("node count \(nodeCount) is not in 1...200") }
+        nodes = (1...nodeCount).map { Node(number: $0, namespace: names.node($0)) }
+        var ordinals = [Int: Int]()
+        var index = [String: Int]()
+        var pods = [Pod]()
+        for (i, spec) in specs.enumerated() {
+            guard (1...nodeCount).contains(spec.node) else {
+                throw LabError.invalidTopology("pod \(spec.name) is on node \(spec.node), lab has nodes 1...\(nodeCount)")
+            }
+            guard index[spec.name] == nil else { throw LabError.invalidTopology("pod \(spec.name) is listed twice") }
+            let ordinal = ordinals[spec.node, default: 0] + 1
+            guard ordinal <= 250 else { throw LabError.invalidTopology("more than 250 pods on node \(spec.node)") }
+            ordinals[spec.node] = ordinal
+            index[spec.name] = i
+            pods.append(Pod(index: i, name: spec.name, node: spec.node, ordinal: ordinal, namespace: names.pod(i)))
+        }
+        self.pods = pods
+        podIndex = index
+    }
+
+    func pod(named name: String) throws -> Pod {
+        guard let i = podIndex[name] else { throw LabError.unknownPod(name) }
+        return pods[i]
+    }
+
+    func node(_ number: Int) -> Node {
+        precondition(nodes.indices.contains(number - 1), "no node \(number): nodes are 1...\(nodes.count)")
+        return nodes[number - 1]
+    }
+
+    /// Fixed, locally administered MACs let every neighbour entry be permanent:
+    /// no ARP/ND on first contact, so the first probe burst is not queued or dropped.
+    static func mac(_ kind: Int, _ a: Int, _ b: Int = 0) -> String {
+        [0x02, 0x6e, kind, b & 0xff, (a >> 8) & 0xff, a & 0xff]
+            .map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: ":")
+    }
+
+    /// MAC of node `from`'s end of the link to node `to`.
+    static func linkMAC(from: Int, to: Int) -> String { mac(0x20, from, to) }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

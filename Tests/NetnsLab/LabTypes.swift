@@ -1,0 +1,48 @@
+/// Address family of a probe or an address. Named `LabFamily` (not `IPFamily`) so that
+/// files importing both this library and the agent's `IPAddressing` stay unambiguous;
+/// the raw values match, so `LabFamily(rawValue: family.rawValue)` converts.
+public enum LabFamily: String, Hashable, Sendable, CaseIterable {
+    case v4, v6
+}
+
+/// Transport used by a probe.
+public enum ProbeProtocol: String, Hashable, Sendable, CaseIterable {
+    case tcp, udp, sctp
+}
+
+/// A pod to create: `name` is "namespace/name" (e.g. "x/a"); `node` is 1-based.
+public struct LabPodSpec: Hashable, Sendable {
+    public var name: String
+    public var node: Int
+
+    public init(name: String, node: Int) {
+        self.name = name
+        self.node = node
+    }
+}
+
+/// One connectivity check from pod `from` to pod `to` ("namespace/name").
+public struct Probe: Hashable, Sendable, CustomStringConvertible {
+    public var from: String
+    public var to: String
+    public var port: UInt16
+    public var proto: ProbeProtocol
+    public var family: LabFamily
+
+    public init(from: String, to: String, port: UInt16, proto: ProbeProtocol, family: LabFamily) {
+        self.from = from
+        self.to = to
+        self.port = port
+        self.proto = proto
+        self.family = family
+    }
+
+    public var description: String { "\(from) -> \(to):\(port)/\(proto.rawValue)/\(family.rawValue)" }
+}
+
+/// Outcome of a command run inside a lab namespace.
+public struct CommandResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
