@@ -1,1 +1,56 @@
-print("todo")
+import ClusterModel
+import Compiler
+import Foundation
+import IPAddressing
+import Ruleset
+
+// Prints compile and render figures for synthetic clusters: pods × policies, compiled for one node.
+// Medians of several runs, since this machine is noisy. Usage: CompileBenchmark [runs]
+
+let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
+let shapes = [(1_000, 100), (10_000, 1_000), (100_000, 10_000), (100_000, 100), (1_000, 10_000)]
+
+print("cluster shape: 100 pods per namespace and per node (pods of a node spread over namespaces), 10 apps per")
+print("namespace; each policy selects one app and allows it from pods, other namespaces, CIDRs and named ports.")
+print("Compiled for node-0. Times are medians of \(runs) runs.\n")
+print("pods     policies  compile ms  render ms  policies on node  chains  sets  elements  rules  text KiB  peak RSS MiB")
+for (pods, policies) in shapes {
+    let cluster = SyntheticCluster.make(pods: pods, policies: policies)
+    var compileTimes: [Double] = [], renderTimes: [Double] = []
+    var ruleset: Ruleset?
+    var text = ""
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        let compiled = PolicyCompiler.compile(cluster, node: "node-0")
+        let compiledAt = ContinuousClock.now
+        text = NftTextRenderer.render(compiled)
+        let renderedAt = ContinuousClock.now
+        compileTimes.append(milliseconds(compiledAt - start))
+        renderTimes.append(milliseconds(renderedAt - compiledAt))
+        ruleset = compiled
+    }
+    let table = ruleset!.table
+    let policyNames = Set(table.chains.flatMap { $0.rules.compactMap { $0.comment?.split(separator: " ").first } })
+    let elements = table.sets.reduce(0) { $0 + $1.elements.count }
+    let rules = table.chains.reduce(0) { $0 + $1.rules.count }
+    print(String(format: "%-8d %-9d %10.1f %10.1f %17d %7d %5d %9d %6d %9d %13.0f",
+                 pods, policies, median(compileTimes), median(renderTimes), policyNames.count, table.chains.count,
+                 table.sets.count, elements, rules, text.utf8.count / 1024, peakRSSMiB()))
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// VmHWM: the process's peak resident set so far.
+func peakRSSMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
+}

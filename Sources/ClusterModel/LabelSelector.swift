@@ -12,6 +12,11 @@ public struct LabelSelector: Hashable, Sendable, Comparable, CustomStringConvert
         public var key: String
         public var op: Operator
 
+        public init(key: String, op: Operator) {
+            self.key = key
+            self.op = op
+        }
+
         public func matches(_ labels: [String: String]) -> Bool {
             let value = labels[key]
             switch op {

@@ -15,12 +15,19 @@ struct ClusterIndex {
     private let labelIndex: [String: [String: [String: [Int]]]]
     private var namespaceSelections: [LabelSelector: [String]] = [:]
 
-    init(_ cluster: ClusterState) {
+    /// Pods on the node being compiled for.
+    let localPods: [Int]
+    private let localSet: Set<Int>
+
+    func isLocal(_ position: Int) -> Bool { localSet.contains(position) }
+
+    init(_ cluster: ClusterState, node: String) {
         var labels: [String: [String: String]] = [:]
         for namespace in cluster.namespaces { labels[namespace.name] = namespace.labels }
         namespaceLabels = labels
         namespaceNames = labels.keys.sorted()
-        pods = ClusterIndex.owningAddresses(cluster.pods)
+        let pods = ClusterIndex.owningAddresses(cluster.pods)
+        self.pods = pods
 
         var byNamespace: [String: [Int]] = [:]
         var index: [String: [String: [String: [Int]]]] = [:]
@@ -32,6 +39,8 @@ struct ClusterIndex {
                 index[pod.namespace, default: [:]][key, default: [:]][value, default: []].append(position)
             }
         }
+        localPods = pods.indices.filter { pods[$0].nodeName == node }
+        localSet = Set(localPods)
         podsByNamespace = byNamespace
         podsByPortName = byPortName
         labelIndex = index

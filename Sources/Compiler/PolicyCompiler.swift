@@ -14,8 +14,8 @@ import Ruleset
 /// - peer sets shared by every rule with the same selector, ipBlock, port list or port name.
 public enum PolicyCompiler {
     public static func compile(_ cluster: ClusterState, node: String, options: CompilerOptions = CompilerOptions()) -> Ruleset {
-        var index = ClusterIndex(cluster)
-        let localPods = index.pods.filter { $0.nodeName == node }
+        var index = ClusterIndex(cluster, node: node)
+        let localPods = index.localPods.map { index.pods[$0] }
         let policies = cluster.policies.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
 
         // For every local pod, the policies isolating it in each direction, in policy order.

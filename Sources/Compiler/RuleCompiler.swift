@@ -13,7 +13,7 @@ struct RuleCompiler {
         var rules: [Rule] = []
         for family in IPFamily.allCases {
             for peer in peerMatches(rule.peers, direction: direction, family: family) {
-                for ports in portMatches(rule.ports, family: family) {
+                for ports in portMatches(rule.ports, direction: direction, family: family) {
                     rules.append(Rule(matches: peer + ports, action: .verdict(.return), comment: comment))
                 }
             }
@@ -40,7 +40,7 @@ struct RuleCompiler {
 
     /// One entry per port group: numbered ports together, then each named port on its own,
     /// because a name resolves to a different number on each pod.
-    private mutating func portMatches(_ ports: [PolicyPort]?, family: IPFamily) -> [[Match]] {
+    private mutating func portMatches(_ ports: [PolicyPort]?, direction: Direction, family: IPFamily) -> [[Match]] {
         guard let ports else { return [[]] }
         var numbered: [(L4Protocol, ClosedRange<UInt16>?)] = []
         var groups: [[Match]] = []
@@ -49,7 +49,8 @@ struct RuleCompiler {
             case .all: numbered.append((port.proto, nil))
             case .numbers(let range): numbered.append((port.proto, range))
             case .named(let name):
-                let set = sets.namedPortSet(name: name, proto: port.proto, family: family, index: index)
+                let scope: NamedPortScope = direction == .ingress ? .localPods : .allPods
+                let set = sets.namedPortSet(name: name, proto: port.proto, family: family, scope: scope, index: index)
                 groups.append([.l4Protocol(port.proto), .inSet(fields: [.destinationAddress(family), .destinationPort], set: set)])
             }
         }

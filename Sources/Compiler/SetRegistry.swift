@@ -56,31 +56,48 @@ struct SetRegistry {
         return name
     }
 
-    /// Every pod address with the port number its containerPort `portName` has, for one protocol.
-    mutating func namedPortSet(name portName: String, proto: L4Protocol, family: IPFamily, index: ClusterIndex) -> String {
-        let name = "named_\(proto.rawValue)_\(portName)_\(family.rawValue)"
-        guard sets[name] == nil else { return name }
-        for each in IPFamily.allCases {
-            var elements: Set<SetElement> = []
-            for position in index.podsByPortName[portName] ?? [] {
-                let pod = index.pods[position]
-                for named in pod.namedPorts where named.name == portName && named.proto == proto {
-                    for address in pod.addresses where address.family == each {
-                        elements.insert(SetElement(key: [.address(address), .port(named.port)]))
-                    }
-                }
+    /// Pod addresses with the number their containerPort `portName` has, for one protocol. `scope`
+    /// limits the pods: ingress rules resolve names only on the node's own pods.
+    mutating func namedPortSet(name portName: String, proto: L4Protocol, family: IPFamily, scope: NamedPortScope,
+                               index: ClusterIndex) -> String {
+        let prefix = "named\(scope == .localPods ? "_local" : "")_\(proto.rawValue)_\(portName)"
+        guard sets["\(prefix)_\(family.rawValue)"] == nil else { return "\(prefix)_\(family.rawValue)" }
+        var entries: [(IPAddress, UInt16)] = []
+        for position in index.podsByPortName[portName] ?? [] where scope == .allPods || index.isLocal(position) {
+            let pod = index.pods[position]
+            for named in pod.namedPorts where named.name == portName && named.proto == proto {
+                entries += pod.addresses.map { ($0, named.port) }
             }
-            let setName = "named_\(proto.rawValue)_\(portName)_\(each.rawValue)"
-            sets[setName] = NamedSet(name: setName, keyType: [addressType(each), .inetService],
-                                     comment: nftComment("pods with \(proto.kubernetesName) port named \(portName)"),
-                                     elements: elements.sorted())
         }
-        return name
+        // Sorting plain tuples first is far cheaper than hashing and sorting element arrays.
+        entries.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let whose = scope == .localPods ? "pods on this node" : "pods"
+        for each in IPFamily.allCases {
+            var elements: [SetElement] = []
+            var previous: (IPAddress, UInt16)?
+            for entry in entries where entry.0.family == each && !(previous.map { $0 == entry } ?? false) {
+                elements.append(SetElement(key: [.address(entry.0), .port(entry.1)]))
+                previous = entry
+            }
+            let setName = "\(prefix)_\(each.rawValue)"
+            sets[setName] = NamedSet(name: setName, keyType: [addressType(each), .inetService],
+                                     comment: nftComment("\(whose) with \(proto.kubernetesName) port named \(portName)"),
+                                     elements: elements)
+        }
+        return "\(prefix)_\(family.rawValue)"
     }
 
     private func addressType(_ family: IPFamily) -> DataType {
         family == .v4 ? .ipv4Address : .ipv6Address
     }
+}
+
+/// Which pods a named-port set lists.
+enum NamedPortScope {
+    /// Ingress: the name resolves on the receiving pod, which is always one of the node's own.
+    case localPods
+    /// Egress: the name resolves on the destination, anywhere in the cluster.
+    case allPods
 }
 
 func portText(_ range: ClosedRange<UInt16>) -> String {
