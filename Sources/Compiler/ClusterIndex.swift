@@ -1,98 +1,164 @@
 import ClusterModel
 import IPAddressing
 
-/// The cluster's pods and namespaces arranged for selector look-ups. Only enforceable pods are kept,
-/// and each address belongs to one pod: when a finished or stale pod's IP is reused, the newest pod wins.
+/// The cluster's pods and namespaces arranged for selector look-ups, updated one object at a time.
+/// Only enforceable pods are kept, and each address belongs to one pod: when a finished or stale
+/// pod's IP is reused, the newest pod wins. Pods live in numbered slots so indexes stay small.
 struct ClusterIndex {
-    let namespaceLabels: [String: [String: String]]
-    let namespaceNames: [String]
-    /// Enforceable pods, each with only the addresses it owns.
-    let pods: [Pod]
-    /// containerPort name → indices of the pods that declare it.
-    let podsByPortName: [String: [Int]]
-    private let podsByNamespace: [String: [Int]]
-    /// namespace → label key → label value → pod indices.
-    private let labelIndex: [String: [String: [String: [Int]]]]
-    private var namespaceSelections: [LabelSelector: [String]] = [:]
+    let node: String
+    private(set) var namespaceLabels: [String: [String: String]] = [:]
+    private var slots: [Pod?] = []
+    private var freeSlots: [Int] = []
+    private var slotByReference: [ObjectReference: Int] = [:]
+    private var owners = AddressOwnership()
+    private var byNamespace: [String: Set<Int>] = [:]
+    private var byLabel: [LabelKey: [Int]] = [:]
+    /// containerPort name → slots of the pods that declare it.
+    private var byPortName: [String: Set<Int>] = [:]
+    private(set) var localSlots: Set<Int> = []
 
-    /// Pods on the node being compiled for.
-    let localPods: [Int]
-    private let localSet: Set<Int>
-
-    func isLocal(_ position: Int) -> Bool { localSet.contains(position) }
-
-    init(_ cluster: ClusterState, node: String) {
-        var labels: [String: [String: String]] = [:]
-        for namespace in cluster.namespaces { labels[namespace.name] = namespace.labels }
-        namespaceLabels = labels
-        namespaceNames = labels.keys.sorted()
-        let pods = ClusterIndex.owningAddresses(cluster.pods)
-        self.pods = pods
-
-        var byNamespace: [String: [Int]] = [:]
-        var index: [String: [String: [String: [Int]]]] = [:]
-        var byPortName: [String: [Int]] = [:]
-        for (position, pod) in pods.enumerated() {
-            byNamespace[pod.namespace, default: []].append(position)
-            for name in Set(pod.namedPorts.map(\.name)) { byPortName[name, default: []].append(position) }
-            for (key, value) in pod.labels {
-                index[pod.namespace, default: [:]][key, default: [:]][value, default: []].append(position)
-            }
-        }
-        localPods = pods.indices.filter { pods[$0].nodeName == node }
-        localSet = Set(localPods)
-        podsByNamespace = byNamespace
-        podsByPortName = byPortName
-        labelIndex = index
+    /// One label of one namespace's pods, for look-ups by matchLabels and `In`.
+    private struct LabelKey: Hashable {
+        var namespace: String
+        var key: String
+        var value: String
     }
 
-    /// Drops pods that cannot be enforced and gives each address to its newest claimant.
-    private static func owningAddresses(_ all: [Pod]) -> [Pod] {
-        let candidates = all.filter(\.isEnforceable)
-        var owner: [IPAddress: Int] = [:]
-        for (position, pod) in candidates.enumerated() {
-            for address in pod.addresses {
-                if let current = owner[address], !isNewer(pod, than: candidates[current]) { continue }
-                owner[address] = position
-            }
+    init(node: String) { self.node = node }
+
+    /// The pod in `slot` with only the addresses it owns; nil when it owns none.
+    func pod(at slot: Int) -> Pod? {
+        guard var pod = slots[slot] else { return nil }
+        if pod.addresses.allSatisfy({ owners.owner(of: $0) == slot }) { return pod }
+        pod.addresses = pod.addresses.filter { owners.owner(of: $0) == slot }
+        return pod.addresses.isEmpty ? nil : pod
+    }
+
+    func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
+
+    func isLocal(_ slot: Int) -> Bool { localSlots.contains(slot) }
+
+    // MARK: - Updates
+
+    /// One pod as it was and as it is now, both as policy sees them (nil: not a peer or target).
+    struct PodChange {
+        var before: Pod?
+        var after: Pod?
+    }
+
+    mutating func upsertNamespace(_ namespace: Namespace) { namespaceLabels[namespace.name] = namespace.labels }
+
+    mutating func removeNamespace(named name: String) { namespaceLabels[name] = nil }
+
+    /// Stores, replaces or (with `pod == nil`) removes a pod. Returns every pod whose view changed:
+    /// the pod itself and any pod that gained or lost an address through IP reuse.
+    mutating func update(_ reference: ObjectReference, to pod: Pod?) -> [PodChange] {
+        let stored = pod.flatMap { $0.isEnforceable ? $0 : nil }
+        // The common case, and all of a first load: a new pod whose addresses nobody else claims.
+        if slotByReference[reference] == nil, let stored, stored.addresses.allSatisfy({ owners.claimants(of: $0).isEmpty }) {
+            _ = insert(stored, reference: reference)
+            return [PodChange(before: nil, after: stored)]
         }
-        return candidates.enumerated().compactMap { position, pod in
-            var kept = pod
-            kept.addresses = pod.addresses.filter { owner[$0] == position }
-            return kept.addresses.isEmpty ? nil : kept
+        var affected: Set<Int> = []
+        let oldSlot = slotByReference[reference]
+        if let oldSlot, let old = slots[oldSlot] {
+            affected.insert(oldSlot)
+            for address in old.addresses { affected.formUnion(owners.claimants(of: address)) }
+        }
+        for address in stored?.addresses ?? [] { affected.formUnion(owners.claimants(of: address)) }
+        let before = Dictionary(uniqueKeysWithValues: affected.map { ($0, self.pod(at: $0)) })
+
+        if let oldSlot { remove(slot: oldSlot, reference: reference) }
+        if let stored {
+            let slot = insert(stored, reference: reference)
+            affected.insert(slot)
+        }
+        return affected.sorted().compactMap { slot in
+            let change = PodChange(before: before[slot] ?? nil, after: self.pod(at: slot))
+            return change.before == change.after ? nil : change
         }
     }
 
-    private static func isNewer(_ pod: Pod, than other: Pod) -> Bool {
-        (pod.creationTimestamp, pod.namespace, pod.name) > (other.creationTimestamp, other.namespace, other.name)
+    private mutating func insert(_ pod: Pod, reference: ObjectReference) -> Int {
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = pod
+        } else {
+            slot = slots.count
+            slots.append(pod)
+        }
+        slotByReference[reference] = slot
+        byNamespace[pod.namespace, default: []].insert(slot)
+        for (key, value) in pod.labels { byLabel[LabelKey(namespace: pod.namespace, key: key, value: value), default: []].append(slot) }
+        for name in Set(pod.namedPorts.map(\.name)) { byPortName[name, default: []].insert(slot) }
+        if pod.nodeName == node { localSlots.insert(slot) }
+        for address in pod.addresses {
+            let owns = owners.owner(of: address).map { isNewer(slot, than: $0) } ?? true
+            owners.claim(address, by: slot, becomingOwner: owns)
+        }
+        return slot
     }
 
-    /// Pods of `namespace` that `selector` selects.
-    func pods(inNamespace namespace: String, matching selector: LabelSelector) -> [Int] {
+    private mutating func remove(slot: Int, reference: ObjectReference) {
+        guard let pod = slots[slot] else { return }
+        slots[slot] = nil
+        freeSlots.append(slot)
+        slotByReference[reference] = nil
+        byNamespace[pod.namespace]?.remove(slot)
+        for (key, value) in pod.labels {
+            let label = LabelKey(namespace: pod.namespace, key: key, value: value)
+            byLabel[label]?.removeAll { $0 == slot }
+            if byLabel[label]?.isEmpty == true { byLabel[label] = nil }
+        }
+        for name in Set(pod.namedPorts.map(\.name)) { byPortName[name]?.remove(slot) }
+        localSlots.remove(slot)
+        for address in pod.addresses {
+            let successor = owners.claimants(of: address).filter { $0 != slot }.max { isNewer($1, than: $0) }
+            owners.release(address, by: slot, successor: successor)
+        }
+    }
+
+    /// Later creation wins; name order breaks ties so the choice never depends on arrival order.
+    private func isNewer(_ slot: Int, than other: Int) -> Bool {
+        guard let pod = slots[slot], let otherPod = slots[other] else { return false }
+        return (pod.creationTimestamp, pod.namespace, pod.name) > (otherPod.creationTimestamp, otherPod.namespace, otherPod.name)
+    }
+
+    // MARK: - Selection
+
+    /// Slots of `namespace`'s pods that `selector` selects.
+    func slots(inNamespace namespace: String, matching selector: LabelSelector) -> [Int] {
         let candidates: [Int]
         if let (key, values) = selector.requiredValues {
-            let byValue = labelIndex[namespace]?[key] ?? [:]
-            candidates = values.flatMap { byValue[$0] ?? [] }
+            candidates = values.flatMap { byLabel[LabelKey(namespace: namespace, key: key, value: $0)] ?? [] }
         } else {
-            candidates = podsByNamespace[namespace] ?? []
+            candidates = Array(byNamespace[namespace] ?? [])
         }
-        return candidates.filter { selector.matches(pods[$0].labels) }
+        return candidates.filter { slots[$0].map { selector.matches($0.labels) } ?? false }
     }
 
-    /// Names of existing namespaces that `selector` selects, memoised: many peers share selectors.
-    mutating func namespaces(matching selector: LabelSelector) -> [String] {
-        if let known = namespaceSelections[selector] { return known }
-        let selected = namespaceNames.filter { selector.matches(namespaceLabels[$0] ?? [:]) }
-        namespaceSelections[selector] = selected
-        return selected
+    func namespaces(matching selector: LabelSelector) -> [String] {
+        namespaceLabels.keys.filter { selector.matches(namespaceLabels[$0] ?? [:]) }
     }
 
-    mutating func pods(in scope: NamespaceScope, matching selector: LabelSelector) -> [Int] {
+    func slots(in scope: NamespaceScope, matching selector: LabelSelector) -> [Int] {
         switch scope {
         case .named(let namespace):
-            return pods(inNamespace: namespace, matching: selector)
+            return slots(inNamespace: namespace, matching: selector)
         case .selected(let namespaceSelector):
-            return namespaces(matching: namespaceSelector).flatMap { pods(inNamespace: $0, matching: selector) }
+            return namespaces(matching: namespaceSelector).flatMap { slots(inNamespace: $0, matching: selector) }
         }
+    }
+
+    /// Whether a peer of `scope` and `selector` selects `pod`.
+    func selects(_ pod: Pod, scope: NamespaceScope, selector: LabelSelector) -> Bool {
+        switch scope {
+        case .named(let namespace):
+            guard pod.namespace == namespace else { return false }
+        case .selected(let namespaceSelector):
+            guard let labels = namespaceLabels[pod.namespace], namespaceSelector.matches(labels) else { return false }
+        }
+        return selector.matches(pod.labels)
     }
 }

@@ -6,8 +6,8 @@ import Ruleset
 /// A rule allows traffic matching any of its peers and any of its ports, so it becomes one nftables
 /// rule per (family, peer, port group); port groups are merged into one set look-up where they can be.
 struct RuleCompiler {
+    let index: ClusterIndex
     var sets: SetRegistry
-    var index: ClusterIndex
 
     mutating func compile(_ rule: PolicyRule, direction: Direction, comment: String) -> [Rule] {
         var rules: [Rule] = []
@@ -29,7 +29,7 @@ struct RuleCompiler {
         return peers.compactMap { peer in
             switch peer {
             case .pods(let scope, let selector):
-                let set = sets.podPeerSet(scope: scope, selector: selector, family: family, index: &index)
+                let set = sets.podPeerSet(scope: scope, selector: selector, family: family, index: index)
                 return [.inSet(fields: [field], set: set)]
             case .ipBlock(let block):
                 guard block.cidr.family == family else { return nil }

@@ -3,14 +3,22 @@ import IPAddressing
 import Ruleset
 
 /// The named sets rules refer to. Each set is keyed by what it means (a peer selector, an ipBlock, a
-/// port list, a port name), so rules that mean the same share one set, and its name never depends on
-/// which rule asked first.
+/// port list, a port name), so rules that mean the same share one set and its name never depends on
+/// which rule asked first. Sets whose members are pods follow pod changes element by element.
 struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
+    /// The pod-derived sets, with what decides membership.
+    private var podSets: [String: PodSetMeaning] = [:]
 
-    /// Addresses of the pods a peer selects: one set per family.
-    mutating func podPeerSet(scope: NamespaceScope, selector: LabelSelector, family: IPFamily,
-                             index: inout ClusterIndex) -> String {
+    enum PodSetMeaning {
+        case peers(scope: NamespaceScope, selector: LabelSelector, family: IPFamily)
+        case namedPort(name: String, proto: L4Protocol, scope: NamedPortScope, family: IPFamily)
+    }
+
+    // MARK: - Creating sets
+
+    /// Addresses of the pods a peer selects, one set per family.
+    mutating func podPeerSet(scope: NamespaceScope, selector: LabelSelector, family: IPFamily, index: ClusterIndex) -> String {
         let scopeText: String
         switch scope {
         case .named(let namespace): scopeText = "namespace \(namespace)"
@@ -18,40 +26,12 @@ struct SetRegistry {
         }
         let meaning = "pods \(selector) in \(scopeText)"
         let name = "pods_\(StableName.hash(meaning))_\(family.rawValue)"
-        guard sets[name] == nil else { return name }
-        // Both families are filled at once, so each selector is evaluated once.
-        let selected = index.pods(in: scope, matching: selector)
-        for each in IPFamily.allCases {
-            let addresses = selected.flatMap { index.pods[$0].addresses }.filter { $0.family == each }
-            sets["pods_\(StableName.hash(meaning))_\(each.rawValue)"] = NamedSet(
-                name: "pods_\(StableName.hash(meaning))_\(each.rawValue)", keyType: [addressType(each)],
-                comment: nftComment(meaning),
-                elements: Set(addresses).sorted().map { SetElement(key: [.address($0)]) })
-        }
-        return name
-    }
-
-    /// The addresses of an ipBlock (cidr minus except) as an interval set.
-    mutating func ipBlockSet(_ block: IPBlock) -> String {
-        let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(block.except.map(\.description).joined(separator: ","))"
-        let name = "cidr_\(StableName.hash(meaning))_\(block.cidr.family.rawValue)"
         if sets[name] == nil {
-            sets[name] = NamedSet(name: name, keyType: [addressType(block.cidr.family)], isInterval: true,
-                                  comment: nftComment(meaning),
-                                  elements: block.addresses.ranges.map { SetElement(key: [.address($0)]) })
-        }
-        return name
-    }
-
-    /// Several protocol and port-range pairs of one rule, matched with one look-up.
-    mutating func portSet(_ entries: [(L4Protocol, ClosedRange<UInt16>)]) -> String {
-        let sorted = entries.sorted { ($0.0, $0.1.lowerBound, $0.1.upperBound) < ($1.0, $1.1.lowerBound, $1.1.upperBound) }
-        let meaning = sorted.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
-        let name = "ports_\(StableName.hash(meaning))"
-        if sets[name] == nil {
-            sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
-                                  comment: nftComment(meaning),
-                                  elements: Array(Set(sorted.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })).sorted())
+            let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
+            let addresses = pods.flatMap(\.addresses).filter { $0.family == family }.sorted()
+            podSets[name] = .peers(scope: scope, selector: selector, family: family)
+            sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning),
+                                  elements: addresses.map { SetElement(key: [.address($0)]) })
         }
         return name
     }
@@ -60,35 +40,109 @@ struct SetRegistry {
     /// limits the pods: ingress rules resolve names only on the node's own pods.
     mutating func namedPortSet(name portName: String, proto: L4Protocol, family: IPFamily, scope: NamedPortScope,
                                index: ClusterIndex) -> String {
-        let prefix = "named\(scope == .localPods ? "_local" : "")_\(proto.rawValue)_\(portName)"
-        guard sets["\(prefix)_\(family.rawValue)"] == nil else { return "\(prefix)_\(family.rawValue)" }
-        var entries: [(IPAddress, UInt16)] = []
-        for position in index.podsByPortName[portName] ?? [] where scope == .allPods || index.isLocal(position) {
-            let pod = index.pods[position]
-            for named in pod.namedPorts where named.name == portName && named.proto == proto {
-                entries += pod.addresses.map { ($0, named.port) }
-            }
+        let name = "named\(scope == .localPods ? "_local" : "")_\(proto.rawValue)_\(portName)_\(family.rawValue)"
+        if sets[name] == nil {
+            let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: portName)
+            let meaning = PodSetMeaning.namedPort(name: portName, proto: proto, scope: scope, family: family)
+            // Sorting plain tuples is far cheaper than sorting element arrays.
+            let entries = candidates.compactMap(index.pod(at:)).flatMap { meaning.entries(of: $0, index: index) }
+                .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            let whose = scope == .localPods ? "pods on this node" : "pods"
+            podSets[name] = meaning
+            sets[name] = NamedSet(name: name, keyType: [family.addressType, .inetService],
+                                  comment: nftComment("\(whose) with \(proto.kubernetesName) port named \(portName)"),
+                                  elements: entries.map { SetElement(key: [.address($0.0), .port($0.1)]) })
         }
-        // Sorting plain tuples first is far cheaper than hashing and sorting element arrays.
-        entries.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        let whose = scope == .localPods ? "pods on this node" : "pods"
-        for each in IPFamily.allCases {
-            var elements: [SetElement] = []
-            var previous: (IPAddress, UInt16)?
-            for entry in entries where entry.0.family == each && !(previous.map { $0 == entry } ?? false) {
-                elements.append(SetElement(key: [.address(entry.0), .port(entry.1)]))
-                previous = entry
-            }
-            let setName = "\(prefix)_\(each.rawValue)"
-            sets[setName] = NamedSet(name: setName, keyType: [addressType(each), .inetService],
-                                     comment: nftComment("\(whose) with \(proto.kubernetesName) port named \(portName)"),
-                                     elements: elements)
-        }
-        return "\(prefix)_\(family.rawValue)"
+        return name
     }
 
-    private func addressType(_ family: IPFamily) -> DataType {
-        family == .v4 ? .ipv4Address : .ipv6Address
+    /// The addresses of an ipBlock (cidr minus except) as an interval set.
+    mutating func ipBlockSet(_ block: IPBlock) -> String {
+        let excepts = block.except.map(\.description).joined(separator: ",")
+        let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
+        let name = "cidr_\(StableName.hash(meaning))_\(block.cidr.family.rawValue)"
+        if sets[name] == nil {
+            sets[name] = NamedSet(name: name, keyType: [block.cidr.family.addressType], isInterval: true,
+                                  comment: nftComment(meaning),
+                                  elements: block.addresses.ranges.map { SetElement(key: [.address($0)]) })
+        }
+        return name
+    }
+
+    /// Several protocol and port-range pairs of one rule, matched with one look-up.
+    mutating func portSet(_ entries: [(L4Protocol, ClosedRange<UInt16>)]) -> String {
+        var sorted = entries.sorted { ($0.0, $0.1.lowerBound, $0.1.upperBound) < ($1.0, $1.1.lowerBound, $1.1.upperBound) }
+        sorted = sorted.enumerated().filter { $0.offset == 0 || sorted[$0.offset - 1] != $0.element }.map(\.element)
+        let meaning = sorted.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
+        let name = "ports_\(StableName.hash(meaning))"
+        if sets[name] == nil {
+            sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
+                                  comment: nftComment(meaning),
+                                  elements: sorted.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
+        }
+        return name
+    }
+
+    // MARK: - Following the cluster
+
+    /// Moves the elements of changed pods in every pod-derived set from what they were to what they
+    /// are. Changes of one update come together: when an address passes from one pod to another, the
+    /// element it contributes may stay, and applying the two halves separately would lose it.
+    mutating func apply(_ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
+        guard !changes.isEmpty else { return }
+        for (name, meaning) in podSets {
+            let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
+            let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
+            guard old != new else { continue }
+            var elements = sets[name]!.elements
+            for element in old.subtracting(new) { elements.removeSorted(element) }
+            for element in new.subtracting(old) { elements.insertSorted(element) }
+            sets[name]!.elements = elements
+        }
+    }
+
+    /// Recomputes the sets that select namespaces by label, after a namespace changed.
+    mutating func namespacesChanged(index: ClusterIndex) {
+        for (name, meaning) in podSets {
+            guard case .peers(let scope, let selector, _) = meaning, case .selected = scope else { continue }
+            sets[name]!.elements = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
+                .flatMap { meaning.elements(of: $0, index: index) }.sorted()
+        }
+    }
+
+    /// Forgets sets no rule refers to any more, so their members stop being maintained.
+    mutating func retain(only names: Set<String>) {
+        for name in sets.keys where !names.contains(name) {
+            sets[name] = nil
+            podSets[name] = nil
+        }
+    }
+}
+
+extension SetRegistry.PodSetMeaning {
+    /// (address, port) pairs a pod contributes; the port is 0 for peer sets.
+    func entries(of pod: Pod, index: ClusterIndex) -> [(IPAddress, UInt16)] {
+        switch self {
+        case .peers(let scope, let selector, let family):
+            guard index.selects(pod, scope: scope, selector: selector) else { return [] }
+            return pod.addresses.filter { $0.family == family }.map { ($0, 0) }
+        case .namedPort(let name, let proto, let scope, let family):
+            guard scope == .allPods || pod.nodeName == index.node else { return [] }
+            var entries: [(IPAddress, UInt16)] = []
+            for named in pod.namedPorts where named.name == name && named.proto == proto {
+                for address in pod.addresses where address.family == family && !entries.contains(where: { $0 == (address, named.port) }) {
+                    entries.append((address, named.port))
+                }
+            }
+            return entries
+        }
+    }
+
+    func elements(of pod: Pod, index: ClusterIndex) -> [SetElement] {
+        entries(of: pod, index: index).map { address, port in
+            if case .peers = self { return SetElement(key: [.address(address)]) }
+            return SetElement(key: [.address(address), .port(port)])
+        }
     }
 }
 
@@ -100,6 +154,33 @@ enum NamedPortScope {
     case allPods
 }
 
+extension IPFamily {
+    var addressType: DataType { self == .v4 ? .ipv4Address : .ipv6Address }
+}
+
 func portText(_ range: ClosedRange<UInt16>) -> String {
     range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+}
+
+extension Array where Element == SetElement {
+    /// Elements stay sorted, so equal sets compare equal and renderings are stable.
+    mutating func insertSorted(_ element: SetElement) {
+        let position = insertionPoint(of: element)
+        if position < count, self[position] == element { return }
+        insert(element, at: position)
+    }
+
+    mutating func removeSorted(_ element: SetElement) {
+        let position = insertionPoint(of: element)
+        if position < count, self[position] == element { remove(at: position) }
+    }
+
+    private func insertionPoint(of element: SetElement) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < element { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 }

@@ -1,0 +1,184 @@
+import ClusterModel
+import IPAddressing
+import Ruleset
+
+/// Compiles the policies that select pods on one node into the agent's nftables table, and keeps the
+/// result current as objects change: a pod change moves its elements in the sets it belongs to, and
+/// only a change to a local pod or to a policy rebuilds the (few) chains and the dispatch maps.
+///
+/// Layout (a small static skeleton; everything else is sets, maps and per-group chains):
+/// - base chain `forward_hook` on the forward hook at filter priority, after DNAT: replies of
+///   accepted connections pass; then the source pod's egress chain and the destination pod's ingress
+///   chain are reached through verdict maps keyed by pod IP, so the cost of a packet does not grow
+///   with the number of pods or policies in the cluster.
+/// - one chain per distinct list of policies isolating a pod in a direction: each rule `return`s when
+///   it allows the packet; the chain ends in the deny action.
+/// - peer sets shared by every rule with the same selector, ipBlock, port list or port name.
+public struct NodeCompiler: Sendable {
+    public let node: String
+    public let options: CompilerOptions
+    private var index: ClusterIndex
+    private var sets = SetRegistry()
+    private var policies: [ObjectReference: NetworkPolicy] = [:]
+    private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
+    /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
+    private var compiledRules: [PolicyDirection: [Rule]] = [:]
+    private var chains: [Chain] = []
+    private var dispatchMaps: [NamedSet] = []
+    private var targetsChanged = true
+
+    private struct PolicyDirection: Hashable {
+        var policy: ObjectReference
+        var direction: Direction
+    }
+
+    public init(node: String, options: CompilerOptions = CompilerOptions()) {
+        self.node = node
+        self.options = options
+        self.index = ClusterIndex(node: node)
+    }
+
+    // MARK: - Changes
+
+    public mutating func upsert(_ namespace: Namespace) {
+        guard index.namespaceLabels[namespace.name] != namespace.labels else { return }
+        index.upsertNamespace(namespace)
+        sets.namespacesChanged(index: index)
+    }
+
+    public mutating func removeNamespace(named name: String) {
+        guard index.namespaceLabels[name] != nil else { return }
+        index.removeNamespace(named: name)
+        sets.namespacesChanged(index: index)
+    }
+
+    public mutating func upsert(_ pod: Pod) { update(pod.reference, to: pod) }
+
+    public mutating func removePod(_ reference: ObjectReference) { update(reference, to: nil) }
+
+    private mutating func update(_ reference: ObjectReference, to pod: Pod?) {
+        let changes = index.update(reference, to: pod)
+        sets.apply(changes, index: index)
+        if changes.contains(where: { $0.before?.nodeName == node || $0.after?.nodeName == node }) { targetsChanged = true }
+    }
+
+    public mutating func upsert(_ policy: NetworkPolicy) {
+        if let old = policies[policy.reference], old == policy { return }
+        removePolicy(policy.reference)
+        policies[policy.reference] = policy
+        policiesByNamespace[policy.namespace, default: []].insert(policy.reference)
+        targetsChanged = true
+    }
+
+    public mutating func removePolicy(_ reference: ObjectReference) {
+        guard policies.removeValue(forKey: reference) != nil else { return }
+        policiesByNamespace[reference.namespace ?? ""]?.remove(reference)
+        for direction in Direction.allCases { compiledRules[PolicyDirection(policy: reference, direction: direction)] = nil }
+        targetsChanged = true
+    }
+
+    // MARK: - Result
+
+    /// The table as it should be now. Unchanged sets share storage with the previous result, so
+    /// comparing the two is cheap.
+    public mutating func ruleset() -> Ruleset {
+        if targetsChanged { rebuildTargets() }
+        let table = Table(family: .inet, name: options.tableName,
+                          comment: "NetworkPolicy enforcement for node \(node)",
+                          sets: dispatchMaps + sets.sets.values.sorted { $0.name < $1.name },
+                          chains: [forwardHook()] + chains)
+        return Ruleset(table: table)
+    }
+
+    /// Recomputes which policies isolate each local pod, the chains for those policy lists and the
+    /// dispatch maps; then forgets sets and compiled rules nothing uses any more.
+    private mutating func rebuildTargets() {
+        var compiler = RuleCompiler(index: index, sets: sets)
+        sets = SetRegistry()  // the compiler holds the only copy while it adds sets
+        var chainsByName: [String: Chain] = [:]
+        var mapElements: [String: [SetElement]] = [:]
+        var inUse: Set<PolicyDirection> = []
+        var sortedPolicies: [String: [ObjectReference]] = [:]
+        for slot in index.localSlots {
+            guard let pod = index.pod(at: slot) else { continue }
+            if sortedPolicies[pod.namespace] == nil { sortedPolicies[pod.namespace] = (policiesByNamespace[pod.namespace] ?? []).sorted() }
+            let selecting = sortedPolicies[pod.namespace]!.filter { policies[$0]!.podSelector.matches(pod.labels) }
+            for direction in Direction.allCases {
+                let isolating = selecting.filter { direction == .ingress ? policies[$0]!.isolatesIngress : policies[$0]!.isolatesEgress }
+                guard !isolating.isEmpty else { continue }
+                let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
+                if chainsByName[chainName] == nil {
+                    var rules: [Rule] = []
+                    for reference in isolating {
+                        rules += compiledRules(of: reference, direction: direction, compiler: &compiler)
+                        inUse.insert(PolicyDirection(policy: reference, direction: direction))
+                    }
+                    let names = isolating.map { "\($0.namespace ?? "")/\($0.name)" }.joined(separator: ", ")
+                    chainsByName[chainName] = Chain(name: chainName, comment: nftComment("\(direction.rawValue) of pods selected by \(names)"),
+                                                    rules: rules + [denyRule(direction)])
+                }
+                for address in pod.addresses {
+                    mapElements[direction.dispatchMap(address.family), default: []].append(
+                        SetElement(key: [.address(address)], verdict: .jump(chainName)))
+                }
+            }
+        }
+        sets = compiler.sets
+        chains = chainsByName.values.sorted { $0.name < $1.name }
+        dispatchMaps = Direction.allCases.flatMap { direction in
+            IPFamily.allCases.map { family in
+                let name = direction.dispatchMap(family)
+                return NamedSet(name: name, keyType: [family.addressType], isVerdictMap: true,
+                                comment: "local pods isolated for \(direction.rawValue), by IP\(family.rawValue) address",
+                                elements: (mapElements[name] ?? []).sorted())
+            }
+        }
+        sets.retain(only: Set(chains.flatMap { $0.rules.flatMap(\.setNames) }))
+        compiledRules = compiledRules.filter { inUse.contains($0.key) }
+        targetsChanged = false
+    }
+
+    private mutating func compiledRules(of reference: ObjectReference, direction: Direction, compiler: inout RuleCompiler) -> [Rule] {
+        let key = PolicyDirection(policy: reference, direction: direction)
+        if let known = compiledRules[key] { return known }
+        let policy = policies[reference]!
+        let rules = (direction == .ingress ? policy.ingress : policy.egress).enumerated().flatMap { position, rule in
+            compiler.compile(rule, direction: direction,
+                             comment: nftComment("\(policy.namespace)/\(policy.name) \(direction.rawValue)[\(position)]"))
+        }
+        compiledRules[key] = rules
+        return rules
+    }
+
+    private func denyRule(_ direction: Direction) -> Rule {
+        Rule(counter: true, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
+             comment: "no policy allows this \(direction.rawValue)")
+    }
+
+    /// The static entry point: established traffic first (cheapest), then egress of the source pod,
+    /// then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
+    private func forwardHook() -> Chain {
+        var rules = [Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
+                          comment: "replies and related traffic of allowed connections")]
+        for direction in [Direction.egress, .ingress] {
+            for family in IPFamily.allCases {
+                rules.append(Rule(action: .verdictMap(fields: [direction.ownAddress(family)], map: direction.dispatchMap(family))))
+            }
+        }
+        return Chain(name: "forward_hook", hook: BaseChainHook(hook: .forward, priority: 0, policy: .accept),
+                     comment: "pod traffic after DNAT: egress of the source pod, then ingress of the destination pod",
+                     rules: rules)
+    }
+}
+
+extension Rule {
+    /// Sets and maps this rule looks up.
+    var setNames: [String] {
+        var names = matches.compactMap { match -> String? in
+            if case .inSet(_, let set) = match { return set }
+            return nil
+        }
+        if case .verdictMap(_, let map) = action { names.append(map) }
+        return names
+    }
+}
