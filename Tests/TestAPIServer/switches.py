@@ -1,0 +1,114 @@
+"""Test switches the control channel flips: injected failures, request statistics, auth."""
+
+import collections
+import threading
+
+from status import APIError, REASONS
+
+
+class Faults:
+    """Rules "the next N matching requests fail with this status", consumed in order."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+
+    def add(self, code, count, verb=None, resource=None, retry_after=None, reason=None, message=None):
+        if retry_after is None and code in (429, 503):
+            retry_after = 1  # what APF / an overloaded apiserver sends; clients must honour it
+        rule = {"code": int(code), "count": int(count), "verb": verb, "resource": resource,
+                "retryAfter": retry_after, "reason": reason, "message": message}
+        with self.lock:
+            if rule["count"] > 0:
+                self.rules.append(rule)
+
+    def clear(self):
+        with self.lock:
+            self.rules.clear()
+
+    def pending(self):
+        with self.lock:
+            return sum(r["count"] for r in self.rules)
+
+    def take(self, verb, resource):
+        """The error for this request if a rule matches (and uses it up), else None."""
+        with self.lock:
+            for rule in self.rules:
+                if rule["verb"] not in (None, verb) or rule["resource"] not in (None, resource):
+                    continue
+                rule["count"] -= 1
+                if rule["count"] <= 0:
+                    self.rules.remove(rule)
+                code = rule["code"]
+                headers, details = {}, {}
+                if rule["retryAfter"] is not None:
+                    headers["Retry-After"] = str(rule["retryAfter"])
+                    details["retryAfterSeconds"] = int(rule["retryAfter"])
+                message = rule["message"] or f"injected failure: {REASONS.get(code, code)}"
+                return APIError(code, message, rule["reason"], details or None, headers)
+        return None
+
+
+class Stats:
+    """Request counts by "verb:resource" (e.g. "list:pods", "watch:pods", "discovery")
+    and a bounded log, so tests can assert what a client sent, e.g. WATCH not LIST."""
+
+    def __init__(self, log_size=2000):
+        self.lock = threading.Lock()
+        self.counts = collections.Counter()
+        self.log = collections.deque(maxlen=log_size)
+
+    def record(self, entry):
+        with self.lock:
+            self.counts[entry["what"]] += 1
+            self.log.append(entry)
+
+    def snapshot(self):
+        with self.lock:
+            return dict(self.counts)
+
+    def requests(self, clear=False):
+        with self.lock:
+            out = list(self.log)
+            if clear:
+                self.log.clear()
+            return out
+
+    def reset(self):
+        with self.lock:
+            self.counts.clear()
+            self.log.clear()
+
+
+class Auth:
+    """Bearer tokens: a static one (--token, replaceable via control) and/or a file
+    re-read on every request (--token-file) so tests can rotate it mid-run."""
+
+    def __init__(self, token=None, token_file=None):
+        self.token = token
+        self.token_file = token_file
+
+    @property
+    def enabled(self):
+        return bool(self.token or self.token_file)
+
+    def current_tokens(self):
+        tokens = set()
+        if self.token:
+            tokens.add(self.token)
+        if self.token_file:
+            try:
+                with open(self.token_file) as f:
+                    t = f.read().strip()
+                if t:
+                    tokens.add(t)
+            except OSError:
+                pass  # a missing file during rotation just means nothing is accepted
+        return tokens
+
+    def check(self, header):
+        if not self.enabled:
+            return True
+        if not header or not header.startswith("Bearer "):
+            return False
+        return header[len("Bearer "):].strip() in self.current_tokens()
