@@ -84,7 +84,7 @@ public struct NodeCompiler: Sendable {
     public mutating func ruleset() -> Ruleset {
         if targetsChanged { rebuildTargets() }
         let table = Table(family: .inet, name: options.tableName,
-                          comment: "NetworkPolicy enforcement for node \(node)",
+                          comment: nftComment("NetworkPolicy enforcement for node \(node)"),
                           sets: dispatchMaps + sets.sets.values.sorted { $0.name < $1.name },
                           chains: [forwardHook()] + chains)
         return Ruleset(table: table)

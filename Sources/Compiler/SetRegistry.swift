@@ -25,7 +25,15 @@ struct SetRegistry {
         case .selected(let namespaceSelector): scopeText = "namespaces \(namespaceSelector)"
         }
         let meaning = "pods \(selector) in \(scopeText)"
-        let name = "pods_\(StableName.hash(meaning))_\(family.rawValue)"
+        // The name must tell every selector apart, and `description` writes both the empty selector and
+        // `Exists` on a key named "all" as "all": the empty one is spelled "{}" for the name.
+        let identity = { (selector: LabelSelector) in selector.selectsEverything ? "{}" : "\(selector)" }
+        let scopeIdentity: String
+        switch scope {
+        case .named(let namespace): scopeIdentity = "namespace \(namespace)"
+        case .selected(let namespaceSelector): scopeIdentity = "namespaces \(identity(namespaceSelector))"
+        }
+        let name = "pods_\(StableName.hash("pods \(identity(selector)) in \(scopeIdentity)"))_\(family.rawValue)"
         if sets[name] == nil {
             let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
             let addresses = pods.flatMap(\.addresses).filter { $0.family == family }.sorted()
@@ -71,14 +79,23 @@ struct SetRegistry {
 
     /// Several protocol and port-range pairs of one rule, matched with one look-up.
     mutating func portSet(_ entries: [(L4Protocol, ClosedRange<UInt16>)]) -> String {
-        var sorted = entries.sorted { ($0.0, $0.1.lowerBound, $0.1.upperBound) < ($1.0, $1.1.lowerBound, $1.1.upperBound) }
-        sorted = sorted.enumerated().filter { $0.offset == 0 || sorted[$0.offset - 1] != $0.element }.map(\.element)
-        let meaning = sorted.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
+        let sorted = entries.sorted { ($0.0, $0.1.lowerBound, $0.1.upperBound) < ($1.0, $1.1.lowerBound, $1.1.upperBound) }
+        // nftables rejects overlapping elements in an interval set ("File exists"): ranges of one
+        // protocol that overlap or touch are merged first (TCP and TCP 80 is TCP 0-65535).
+        var merged: [(L4Protocol, ClosedRange<UInt16>)] = []
+        for entry in sorted {
+            if let last = merged.last, last.0 == entry.0, Int(entry.1.lowerBound) <= Int(last.1.upperBound) + 1 {
+                merged[merged.count - 1].1 = last.1.lowerBound...max(last.1.upperBound, entry.1.upperBound)
+            } else {
+                merged.append(entry)
+            }
+        }
+        let meaning = merged.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
         let name = "ports_\(StableName.hash(meaning))"
         if sets[name] == nil {
             sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
                                   comment: nftComment(meaning),
-                                  elements: sorted.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
+                                  elements: merged.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
         }
         return name
     }

@@ -62,26 +62,29 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     static func parseV6(_ text: Substring) -> UInt128? {
         let halves = splitOnDoubleColon(text)
         guard halves.count <= 2 else { return nil }
-        func groups(_ part: Substring) -> [UInt16]? {
+        // An embedded IPv4 address can only be the last 32 bits: the end of the text, never before "::".
+        func groups(_ part: Substring, endsAddress: Bool) -> [UInt16]? {
             if part.isEmpty { return [] }
             var result: [UInt16] = []
             let fields = part.split(separator: ":", omittingEmptySubsequences: false)
             for (index, field) in fields.enumerated() {
-                if index == fields.count - 1, field.contains(".") {
+                if endsAddress, index == fields.count - 1, field.contains(".") {
                     guard let v4 = parseV4(field) else { return nil }
                     result.append(UInt16(v4 >> 16))
                     result.append(UInt16(v4 & 0xffff))
                 } else {
-                    guard (1...4).contains(field.count), let group = UInt16(field, radix: 16) else { return nil }
+                    // Hex digits only: UInt16(_:radix:) alone would also take a sign ("+1", "-0").
+                    guard (1...4).contains(field.count), field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
+                          let group = UInt16(field, radix: 16) else { return nil }
                     result.append(group)
                 }
             }
             return result
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], endsAddress: halves.count == 1) else { return nil }
         var all = head
         if halves.count == 2 {
-            guard let tail = groups(halves[1]), head.count + tail.count <= 7 else { return nil }
+            guard let tail = groups(halves[1], endsAddress: true), head.count + tail.count <= 7 else { return nil }
             all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
         }
         guard all.count == 8 else { return nil }

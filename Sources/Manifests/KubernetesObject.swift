@@ -1,4 +1,5 @@
 import ClusterModel
+import Foundation
 import Yams
 
 /// The kinds the agent enforces with.
@@ -35,9 +36,11 @@ extension ManifestDocument {
         }
     }
 
-    /// Yams decodes from text only, so the document is serialized back; manifests are small.
+    /// Decodes the document as the JSON it stands for, each scalar typed by its YAML tag, which is what
+    /// kubectl sends (sigs.k8s.io/yaml converts YAML to JSON first). YAMLDecoder alone would read any
+    /// scalar as a String, so `port: true` would become a port named "true" instead of a type error.
     private func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try YAMLDecoder().decode(type, from: Yams.serialize(node: node))
+        try JSONDecoder().decode(type, from: JSONEncoder().encode(JSONValue(node)))
     }
 
     private func objectName(kind: String) -> String {
@@ -58,6 +61,58 @@ extension ManifestDocument {
             return "\(path(context.codingPath + [key])): must be set"
         @unknown default:
             return "\(error)"
+        }
+    }
+}
+
+/// A YAML node as JSON: scalars become null, booleans, numbers or strings by their resolved tags
+/// (quoted scalars are always strings).
+private enum JSONValue: Encodable {
+    case null, bool(Bool), int(Int), double(Double), string(String)
+    case array([JSONValue]), object([String: JSONValue])
+
+    init(_ node: Node) {
+        switch node {
+        case .scalar(let scalar):
+            switch node.tag.description {
+            case Tag.Name.null.rawValue: self = .null
+            case Tag.Name.bool.rawValue: self = Bool.construct(from: scalar).map(JSONValue.bool) ?? .string(scalar.string)
+            case Tag.Name.int.rawValue:
+                if let value = Int.construct(from: scalar) { self = .int(value) }
+                else if let value = Double.construct(from: scalar), value.isFinite { self = .double(value) }
+                else { self = .string(scalar.string) }
+            case Tag.Name.float.rawValue:
+                if let value = Double.construct(from: scalar), value.isFinite { self = .double(value) } else { self = .string(scalar.string) }
+            default: self = .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            self = .array(sequence.map(JSONValue.init))
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:], merged: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                guard key.tag.description == Tag.Name.merge.rawValue else {
+                    object[key.string ?? ""] = JSONValue(value)
+                    continue
+                }
+                // `<<: *anchor` or `<<: [*a, *b]`: keys written here win, then earlier merged maps.
+                for source in (value.sequence.map(Array.init) ?? [value]).reversed() {
+                    if case .object(let fields) = JSONValue(source) { merged.merge(fields) { _, earlier in earlier } }
+                }
+            }
+            self = .object(object.merging(merged) { written, _ in written })
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let values): try container.encode(values)
+        case .object(let values): try container.encode(values)
         }
     }
 }

@@ -62,7 +62,8 @@ public enum ManifestReader {
         var documents: [ManifestDocument] = []
         do {
             var number = 0
-            for node in try Yams.compose_all(yaml: text) {
+            var nodes = try Yams.compose_all(yaml: text)
+            while let node = nodes.next() {
                 number += 1
                 let documentSource = "\(source)#\(number)"
                 if node.mapping?["kind"]?.string == "List" || node.mapping?["kind"]?.string?.hasSuffix("List") == true {
@@ -73,6 +74,8 @@ public enum ManifestReader {
                     documents.append(ManifestDocument(source: documentSource, node: node))
                 }
             }
+            // A syntax error ends the sequence early, as if the text ended there; the error waits in it.
+            if let error = nodes.error { throw error }
         } catch {
             throw ManifestError(source: source, message: "unparsable YAML: \(error)")
         }

@@ -1,0 +1,135 @@
+import ClusterModel
+import Testing
+
+/// Every rejected object names its kind, namespace and name, and the field path of the problem.
+@Suite("Validation errors")
+struct ValidationTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var what: String
+        var spec: String
+        var field: String
+        var testDescription: String { what }
+    }
+
+    static let policyCases: [Case] = [
+        Case(what: "invalid CIDR", spec: "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]",
+             field: "spec.ingress[0].from[0].ipBlock.cidr"),
+        Case(what: "CIDR that is only an address", spec: "egress: [{to: [{ipBlock: {cidr: 10.0.0.1}}]}]",
+             field: "spec.egress[0].to[0].ipBlock.cidr"),
+        Case(what: "ipBlock without cidr", spec: "ingress: [{from: [{ipBlock: {except: [10.0.0.0/8]}}]}]",
+             field: "spec.ingress[0].from[0].ipBlock.cidr"),
+        Case(what: "except outside cidr", spec: "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/24, 10.1.0.0/24]}}]}]",
+             field: "spec.ingress[0].from[0].ipBlock.except[1]"),
+        Case(what: "except equal to cidr", spec: "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]",
+             field: "spec.ingress[0].from[0].ipBlock.except[0]"),
+        Case(what: "except wider than cidr", spec: "ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/8]}}]}]",
+             field: "spec.ingress[0].from[0].ipBlock.except[0]"),
+        Case(what: "except of the other family", spec: "egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: ['::/64']}}]}]",
+             field: "spec.egress[0].to[0].ipBlock.except[0]"),
+        Case(what: "invalid except", spec: "egress: [{to: [{ipBlock: {cidr: 'fd00::/8', except: ['fd00::/200']}}]}]",
+             field: "spec.egress[0].to[0].ipBlock.except[0]"),
+        Case(what: "lowercase protocol", spec: "ingress: [{ports: [{protocol: tcp, port: 80}]}]",
+             field: "spec.ingress[0].ports[0].protocol"),
+        Case(what: "unknown protocol", spec: "ingress: [{ports: [{port: 80}, {protocol: ICMP}]}]",
+             field: "spec.ingress[0].ports[1].protocol"),
+        Case(what: "port 0", spec: "ingress: [{ports: [{port: 0}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port 70000", spec: "egress: [{ports: [{port: 70000}]}]", field: "spec.egress[0].ports[0].port"),
+        Case(what: "negative port", spec: "ingress: [{ports: [{port: -1}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "endPort 70000", spec: "ingress: [{ports: [{port: 80, endPort: 70000}]}]", field: "spec.ingress[0].ports[0].endPort"),
+        Case(what: "endPort below port", spec: "ingress: [{ports: [{port: 8080, endPort: 8000}]}]", field: "spec.ingress[0].ports[0].endPort"),
+        Case(what: "endPort with a named port", spec: "ingress: [{ports: [{port: http, endPort: 8080}]}]",
+             field: "spec.ingress[0].ports[0].endPort"),
+        Case(what: "endPort without port", spec: "egress: [{ports: [{protocol: UDP, endPort: 53}]}]", field: "spec.egress[0].ports[0].endPort"),
+        Case(what: "uppercase port name", spec: "ingress: [{ports: [{port: HTTP}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port name of digits only", spec: "ingress: [{ports: [{port: '8080'}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port name too long", spec: "ingress: [{ports: [{port: abcdefghijklmnop}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port name with double hyphen", spec: "ingress: [{ports: [{port: web--a}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port name starting with a hyphen", spec: "ingress: [{ports: [{port: -web}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "port name with underscore", spec: "ingress: [{ports: [{port: web_a}]}]", field: "spec.ingress[0].ports[0].port"),
+        Case(what: "unknown operator", spec: "podSelector: {matchExpressions: [{key: app, operator: in, values: [a]}]}",
+             field: "spec.podSelector.matchExpressions[0].operator"),
+        Case(what: "absent operator", spec: "podSelector: {matchExpressions: [{key: app, values: [a]}]}",
+             field: "spec.podSelector.matchExpressions[0].operator"),
+        Case(what: "In without values", spec: "ingress: [{from: [{podSelector: {matchExpressions: [{key: app, operator: In}]}}]}]",
+             field: "spec.ingress[0].from[0].podSelector.matchExpressions[0].values"),
+        Case(what: "NotIn with empty values",
+             spec: "ingress: [{from: [{namespaceSelector: {matchExpressions: [{key: a, operator: Exists}, {key: b, operator: NotIn, values: []}]}}]}]",
+             field: "spec.ingress[0].from[0].namespaceSelector.matchExpressions[1].values"),
+        Case(what: "Exists with values", spec: "egress: [{to: [{podSelector: {matchExpressions: [{key: app, operator: Exists, values: [a]}]}}]}]",
+             field: "spec.egress[0].to[0].podSelector.matchExpressions[0].values"),
+        Case(what: "DoesNotExist with values", spec: "podSelector: {matchExpressions: [{key: app, operator: DoesNotExist, values: [a]}]}",
+             field: "spec.podSelector.matchExpressions[0].values"),
+        Case(what: "expression without key", spec: "podSelector: {matchExpressions: [{operator: Exists}]}",
+             field: "spec.podSelector.matchExpressions[0].key"),
+        Case(what: "invalid label key", spec: "podSelector: {matchLabels: {'a b': c}}", field: "spec.podSelector.matchLabels"),
+        Case(what: "invalid label value", spec: "podSelector: {matchLabels: {app: 'a b'}}", field: "spec.podSelector.matchLabels[app]"),
+        Case(what: "ipBlock with a podSelector", spec: "ingress: [{from: [{podSelector: {}, ipBlock: {cidr: 10.0.0.0/8}}]}]",
+             field: "spec.ingress[0].from[0]"),
+        Case(what: "ipBlock with a namespaceSelector",
+             spec: "egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}, {namespaceSelector: {}, ipBlock: {cidr: 10.0.0.0/8}}]}]",
+             field: "spec.egress[0].to[1]"),
+        Case(what: "empty peer", spec: "ingress: [{from: [{podSelector: {}}, {}]}]", field: "spec.ingress[0].from[1]"),
+        Case(what: "empty egress peer", spec: "egress: [{}, {to: [{}]}]", field: "spec.egress[1].to[0]"),
+        Case(what: "unknown policyType", spec: "policyTypes: [Ingress, ingress]", field: "spec.policyTypes[1]"),
+    ]
+
+    @Test("an invalid NetworkPolicy names itself and the field", arguments: policyCases)
+    func invalidPolicy(_ testCase: Case) throws {
+        let spec = testCase.spec.hasPrefix("podSelector:") ? testCase.spec : "podSelector: {}\n" + testCase.spec
+        let document = Manifest.policy("bad", ns: "team-a", spec: spec)
+        let error = try #require(try validationError(document), "\(testCase.what) was accepted")
+        #expect(error.object == ObjectReference(kind: "NetworkPolicy", namespace: "team-a", name: "bad"))
+        #expect(error.field == testCase.field, "\(error)")
+        #expect(error.description.hasPrefix("NetworkPolicy team-a/bad: \(testCase.field): "))
+    }
+
+    @Test("valid edge values are accepted", arguments: [
+        "ingress: [{ports: [{port: 1}, {port: 65535}, {port: 1, endPort: 65535}, {port: 80, endPort: 80}]}]",
+        "ingress: [{ports: [{port: a}, {port: abcdefghijklmno}, {port: web-1}, {port: 1a}]}]",
+        "ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/0, except: [0.0.0.0/1, 255.255.255.255/32]}}, {ipBlock: {cidr: '::/0', except: ['::/128']}}]}]",
+        "ingress: [{ports: [{protocol: SCTP}, {protocol: UDP, port: 53}]}]",
+        "policyTypes: [Ingress, Egress]",
+        "policyTypes: []",
+    ])
+    func validEdges(spec: String) throws {
+        #expect(try validationError(Manifest.policy("ok", spec: "podSelector: {}\n" + spec)) == nil)
+    }
+
+    @Test("a pod with an invalid IP names itself and the field")
+    func podWithBadIP() throws {
+        let error = try #require(try validationError(Manifest.pod("web", ns: "shop", ips: ["10.0.0.300"])))
+        #expect(error.object == ObjectReference(kind: "Pod", namespace: "shop", name: "web"))
+        #expect(error.field == "status.podIPs[0].ip")
+
+        let onlyPodIP = """
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "shop"},
+             "status": {"phase": "Running", "podIP": "fd00::1::2"}}
+            """
+        #expect(try validationError(onlyPodIP)?.field == "status.podIP")
+    }
+
+    @Test("a pod with two IPs of one family is rejected")
+    func podWithTwoIPsOfOneFamily() throws {
+        let v4 = try #require(try validationError(Manifest.pod("db", ns: "shop", ips: ["10.0.0.1", "10.0.0.2"])))
+        #expect(v4.object == ObjectReference(kind: "Pod", namespace: "shop", name: "db"))
+        #expect(v4.field == "status.podIPs[1].ip")
+        let v6 = try #require(try validationError(Manifest.pod("db", ns: "shop", ips: ["fd00::1", "10.0.0.1", "fd00::2"])))
+        #expect(v6.field == "status.podIPs[2].ip")
+        #expect(try validationError(Manifest.pod("db", ns: "shop", ips: ["10.0.0.1", "fd00::1"])) == nil)
+    }
+
+    @Test("a pod with an invalid container port names the field")
+    func podWithBadContainerPort() throws {
+        let zero = try #require(try validationError(Manifest.pod("a", ips: ["10.0.0.1"], ports: [("http", 0, nil)])))
+        #expect(zero.field == "spec.containers[0].ports[0].containerPort")
+        let proto = try #require(try validationError(Manifest.pod("a", ips: ["10.0.0.1"], ports: [("dns", 53, "udp")])))
+        #expect(proto.field == "spec.containers[0].ports[0].protocol")
+    }
+
+    @Test("a namespace without a name is rejected")
+    func unnamedNamespace() throws {
+        let error = try #require(try validationError(#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {}}"#))
+        #expect(error.object.kind == "Namespace")
+        #expect(error.field == "metadata.name")
+    }
+}
