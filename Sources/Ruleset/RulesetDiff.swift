@@ -26,49 +26,79 @@ public enum RulesetDiff {
         guard before.family == after.family, before.name == after.name, before.comment == after.comment else {
             return replacement(new)
         }
-        let oldSets = Dictionary(before.sets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let oldChains = Dictionary(before.chains.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let newSets = Dictionary(after.sets.map { ($0.name, $0.declaration) }, uniquingKeysWith: { first, _ in first })
-        let newChains = Dictionary(after.chains.map { ($0.name, $0.declaration) }, uniquingKeysWith: { first, _ in first })
-
-        // Deleted, or deleted and created again because the declaration changed.
-        let goneSets = Set(before.sets.filter { newSets[$0.name] != $0.declaration }.map(\.name))
-        let goneChains = Set(before.chains.filter { newChains[$0.name] != $0.declaration }.map(\.name))
-
-        let rewritten = after.chains.filter { chain in
-            guard let previous = oldChains[chain.name], !goneChains.contains(chain.name) else { return false }
-            return previous.rules != chain.rules
-                || previous.rules.contains { $0.refers(toSets: goneSets, orChains: goneChains) }
+        // Sets and chains are paired by index, not copied: a diff over thousands of them runs per pod event.
+        let setPairs = Pairing(old: before.sets.map(\.name), new: after.sets.map(\.name)) { after.sets[$1].isDeclared(like: before.sets[$0]) }
+        let chainPairs = Pairing(old: before.chains.map(\.name), new: after.chains.map(\.name)) {
+            after.chains[$1].isDeclared(like: before.chains[$0])
         }
+        // Deleted, or deleted and created again because the declaration changed.
+        let goneSets = Set(setPairs.gone.map { before.sets[$0].name })
+        let goneChains = Set(chainPairs.gone.map { before.chains[$0].name })
+        let somethingGone = !goneSets.isEmpty || !goneChains.isEmpty
+
+        // Kept chains whose rules changed, or refer to something deleted and created again.
+        let rewritten = after.chains.indices.filter { index in
+            guard let previous = chainPairs.kept[index] else { return false }
+            let rules = before.chains[previous].rules
+            return rules != after.chains[index].rules
+                || somethingGone && rules.contains { $0.refers(toSets: goneSets, orChains: goneChains) }
+        }
+        let created = after.chains.indices.filter { chainPairs.kept[$0] == nil }
+
         var operations: [RulesetOperation] = []
         // Emptying chains first drops their rules' references to whatever is deleted below.
-        operations += before.chains.filter { goneChains.contains($0.name) }.map { .flushChain($0.name) }
-        operations += rewritten.map { .flushChain($0.name) }
-
-        var additions: [String: RulesetOperation] = [:]
-        for set in after.sets {
-            guard let previous = oldSets[set.name], !goneSets.contains(set.name) else { continue }
-            let change = SetElementDiff(from: previous, to: set, recreatedChains: goneChains)
+        operations += chainPairs.gone.map { .flushChain(before.chains[$0].name) }
+        operations += rewritten.map { .flushChain(after.chains[$0].name) }
+        var additions: [Int: RulesetOperation] = [:]
+        for (index, set) in after.sets.enumerated() {
+            guard let previous = setPairs.kept[index] else { continue }
+            let change = SetElementDiff(from: before.sets[previous], to: set, recreatedChains: goneChains)
             if let removal = change.removal { operations.append(removal) }
-            additions[set.name] = change.addition
+            additions[index] = change.addition
         }
-        operations += before.sets.filter { goneSets.contains($0.name) }.map { .deleteSet($0.name) }
-        operations += before.chains.filter { goneChains.contains($0.name) }.map { .deleteChain($0.name) }
+        operations += setPairs.gone.map { .deleteSet(before.sets[$0].name) }
+        operations += chainPairs.gone.map { .deleteChain(before.chains[$0].name) }
 
-        let createdChains = after.chains.filter { oldChains[$0.name] == nil || goneChains.contains($0.name) }
-        operations += createdChains.map { .addChain($0.declaration) }
-        for set in after.sets {
-            if oldSets[set.name] == nil || goneSets.contains(set.name) {
+        operations += created.map { .addChain(after.chains[$0].declaration) }
+        for (index, set) in after.sets.enumerated() {
+            if setPairs.kept[index] == nil {
                 operations.append(.addSet(set.declaration))
                 if !set.elements.isEmpty { operations.append(.addElements(set)) }
-            } else if let addition = additions[set.name] {
+            } else if let addition = additions[index] {
                 operations.append(addition)
             }
         }
-        let refilled = Set((createdChains + rewritten).map(\.name))
-        for chain in after.chains where refilled.contains(chain.name) {
-            operations += chain.rules.map { .addRule(chain: chain.name, $0) }
+        for index in (created + rewritten).sorted() {
+            operations += after.chains[index].rules.map { .addRule(chain: after.chains[index].name, $0) }
         }
         return operations
+    }
+}
+
+/// Matches the sets (or chains) of two versions by name. An old one is kept when a new one of the same
+/// name is declared alike; every other old one is gone, and every unmatched new one is created.
+private struct Pairing {
+    /// For each new object, the index of the old one it keeps, if any.
+    var kept: [Int?]
+    /// Indices of old objects to delete.
+    var gone: [Int]
+
+    init(old: [String], new: [String], declaredAlike: (_ old: Int, _ new: Int) -> Bool) {
+        var byName: [String: Int]?
+        var keptOld = [Bool](repeating: false, count: old.count)
+        kept = new.enumerated().map { index, name in
+            // Same position is the common case; index the names only when it fails.
+            var match: Int?
+            if index < old.count, old[index] == name {
+                match = index
+            } else {
+                if byName == nil { byName = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+                match = byName![name]
+            }
+            guard let match, !keptOld[match], declaredAlike(match, index) else { return nil }
+            keptOld[match] = true
+            return match
+        }
+        gone = old.indices.filter { !keptOld[$0] }
     }
 }

@@ -16,7 +16,8 @@ public enum RulesetOperation: Hashable, Sendable {
     case deleteSet(String)
     /// Deletes every element of the set.
     case flushSet(String)
-    /// The set's declaration, holding the elements to add.
+    /// The set's declaration, holding the elements to add. A one-field interval set is stored as range
+    /// boundaries: add to it only when it is new or flushed, with all its elements (as the diff does).
     case addElements(NamedSet)
     /// The set's declaration, holding the elements to delete.
     case deleteElements(NamedSet)

@@ -21,7 +21,8 @@ extension Rule {
 }
 
 extension Verdict {
-    var chainName: String? {
+    /// The target of a jump or goto.
+    public var chainName: String? {
         switch self {
         case .jump(let chain), .goto(let chain): return chain
         case .accept, .drop, .return: return nil
@@ -30,19 +31,30 @@ extension Verdict {
 }
 
 extension NamedSet {
-    /// The set without its elements: what must match for the set to be kept rather than recreated.
+    /// The set without its elements, as created by `addSet`.
     var declaration: NamedSet {
         var copy = self
         copy.elements = []
         return copy
     }
+
+    /// Whether the set can be kept rather than recreated: every field but the elements matches.
+    func isDeclared(like other: NamedSet) -> Bool {
+        name == other.name && keyType == other.keyType && isInterval == other.isInterval
+            && isVerdictMap == other.isVerdictMap && comment == other.comment
+    }
 }
 
 extension Chain {
-    /// The chain without its rules: what must match for the chain to be kept rather than recreated.
+    /// The chain without its rules, as created by `addChain`.
     var declaration: Chain {
         var copy = self
         copy.rules = []
         return copy
+    }
+
+    /// Whether the chain can be kept rather than recreated: every field but the rules matches.
+    func isDeclared(like other: Chain) -> Bool {
+        name == other.name && hook == other.hook && comment == other.comment
     }
 }

@@ -31,7 +31,7 @@ enum KeyCodec {
 
     static func bigEndian(_ port: UInt16) -> [UInt8] { [UInt8(port >> 8), UInt8(port & 0xff)] }
 
-    private static func port(_ bytes: ArraySlice<UInt8>) -> UInt16 {
+    static func port(_ bytes: some Sequence<UInt8>) -> UInt16 {
         bytes.reduce(0) { $0 << 8 | UInt16($1) }
     }
 

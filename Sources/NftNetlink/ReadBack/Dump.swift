@@ -1,0 +1,34 @@
+import CNftables
+
+/// A dump cut by a commit, or answered from another generation: read everything again.
+struct DumpInterrupted: Error {}
+
+extension NftConnection {
+    /// One NLM_F_DUMP request of `type`; `body` sees each object message. Each message must come from
+    /// `generation` (nfgenmsg.res_id holds its low 16 bits), or the read is restarted, as nft does.
+    func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32,
+              request: (UnsafeMutablePointer<nlmsghdr>) -> Void, _ body: (UnsafePointer<nlmsghdr>) throws -> Void) throws {
+        let sequence = takeSequence()
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        try buffer.withUnsafeMutableBytes { bytes in
+            let header = nftnl_nlmsg_build_hdr(bytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                                               Netlink.messageType(type.rawValue), family, UInt16(NLM_F_DUMP), sequence)!
+            request(header)
+            try socket.send(UnsafeRawBufferPointer(start: bytes.baseAddress, count: Int(header.pointee.nlmsg_len)))
+        }
+        var interrupted = false
+        try socket.receive { message in
+            guard message.sequence == sequence else { return false }
+            if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 { interrupted = true }
+            if message.isDone { return true }
+            if let error = message.error {
+                guard error.code == 0 else { throw NftError.system("dump \(type.rawValue)", errno: error.code) }
+                return true
+            }
+            if message.generationLow16 != UInt16(truncatingIfNeeded: generation) { interrupted = true }
+            if !interrupted { try body(message.header) }
+            return false
+        }
+        if interrupted { throw DumpInterrupted() }
+    }
+}

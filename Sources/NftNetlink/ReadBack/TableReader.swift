@@ -1,0 +1,117 @@
+import CNftables
+import Glibc
+import Ruleset
+
+extension NftConnection {
+    /// The table as the kernel holds it, decoded into the model; nil if there is no such table. Reads
+    /// through netlink dumps only, all from one generation. Throws `NftError.unrecognized` if the table
+    /// holds anything this agent would never write (a foreign rule, a set flag, …).
+    public func readTable(_ table: TableIdentity) throws -> Ruleset? {
+        try readTableWithGeneration(table).ruleset
+    }
+
+    /// The table and the generation it was read at.
+    func readTableWithGeneration(_ table: TableIdentity) throws -> (ruleset: Ruleset?, generation: UInt32) {
+        for _ in 0..<10 {
+            let generation = try self.generation()
+            do {
+                return (try TableDump(connection: self, table: table, generation: generation).read(), generation)
+            } catch is DumpInterrupted {
+                continue
+            } catch let error as WireDecodingError {
+                throw NftError.unrecognized("table \(table): \(error)")
+            } catch NftError.system(let call, let code) {
+                // A dump refused (ENOENT) because the table went away meanwhile: read again.
+                guard try self.generation() != generation else { throw NftError.system(call, errno: code) }
+            }
+        }
+        throw NftError.system("read table \(table): the ruleset kept changing", errno: EAGAIN)
+    }
+}
+
+/// One consistent read of a table: table, chains, sets, each set's elements, rules.
+private struct TableDump {
+    let connection: NftConnection
+    let table: TableIdentity
+    let generation: UInt32
+
+    func read() throws -> Ruleset? {
+        guard let comment = try tableComment() else { return nil }
+        let sets = try self.sets()
+        let linearizer = RuleLinearizer { [concatenatedIntervals = Set(sets.filter { $0.isInterval && $0.keyType.count > 1 }.map(\.name))] in
+            concatenatedIntervals.contains($0)
+        }
+        let chains = try rules(into: try self.chains(), delinearizer: RuleDelinearizer(linearizer: linearizer))
+        return Ruleset(table: Table(family: table.family, name: table.name, comment: comment, sets: sets, chains: chains))
+    }
+
+    /// nil if the table does not exist; `.some(nil)` if it has no comment.
+    private func tableComment() throws -> String?? {
+        var found: String??
+        try dump(NFT_MSG_GETTABLE, kind: .table, filter: nil, parse: nftnl_table_nlmsg_parse) { object in
+            guard object.string(NFTNL_TABLE_NAME) == table.name else { return }
+            found = .some(TableObject.comment(object))
+        }
+        return found
+    }
+
+    private func chains() throws -> [Chain] {
+        var chains: [Chain] = []
+        let filter = ChainObject.make(nil, declaration: nil, in: table)
+        try dump(NFT_MSG_GETCHAIN, kind: .chain, filter: { nftnl_chain_nlmsg_build_payload($0, filter.pointer) },
+                 parse: nftnl_chain_nlmsg_parse) { object in
+            guard object.string(NFTNL_CHAIN_TABLE) == table.name else { return }
+            chains.append(try ChainObject.declaration(object))
+        }
+        return chains
+    }
+
+    private func sets() throws -> [NamedSet] {
+        var sets: [NamedSet] = []
+        let filter = SetObject.reference(nil, in: table)
+        try dump(NFT_MSG_GETSET, kind: .set, filter: { nftnl_set_nlmsg_build_payload($0, filter.pointer) },
+                 parse: nftnl_set_nlmsg_parse) { object in
+            guard object.string(NFTNL_SET_TABLE) == table.name else { return }
+            sets.append(try SetObject.attributes(object).declaration())
+        }
+        // Elements come one dump per set; each message adds to the same holder.
+        for index in sets.indices {
+            let holder = SetObject.reference(sets[index].name, in: table)
+            try connection.dump(NFT_MSG_GETSETELEM, family: table.nfproto, generation: generation,
+                                request: { nftnl_set_elems_nlmsg_build_payload($0, holder.pointer) }) { header in
+                try check(nftnl_set_elems_nlmsg_parse(header, holder.pointer), "set elements")
+            }
+            sets[index].elements = try ElementEncoding.decode(try SetObject.elements(holder), of: sets[index])
+        }
+        return sets
+    }
+
+    private func rules(into chains: [Chain], delinearizer: RuleDelinearizer) throws -> [Chain] {
+        var chains = chains
+        let index = Dictionary(chains.indices.map { (chains[$0].name, $0) }, uniquingKeysWith: { first, _ in first })
+        let filter = RuleObject.make(nil, chain: nil, in: table, linearizer: delinearizer.linearizer)
+        try dump(NFT_MSG_GETRULE, kind: .rule, filter: { nftnl_rule_nlmsg_build_payload($0, filter.pointer) },
+                 parse: nftnl_rule_nlmsg_parse) { object in
+            guard object.string(NFTNL_RULE_TABLE) == table.name else { return }
+            let chain = RuleObject.chain(object)
+            guard let position = index[chain] else { throw WireDecodingError.unexpected("rule in unknown chain \(chain)") }
+            chains[position].rules.append(try RuleObject.decode(object, delinearizer: delinearizer))
+        }
+        return chains
+    }
+
+    /// Dumps objects of one kind, each parsed into a fresh libnftnl object.
+    private func dump(_ type: nf_tables_msg_types, kind: NftnlKind, filter: ((UnsafeMutablePointer<nlmsghdr>) -> Void)?,
+                      parse: (UnsafePointer<nlmsghdr>?, OpaquePointer?) -> Int32,
+                      _ body: (NftnlAttributes) throws -> Void) throws {
+        try connection.dump(type, family: table.nfproto, generation: generation, request: { filter?($0) }) { header in
+            let object = NftnlObject(kind)
+            try check(parse(header, object.pointer), "\(type.rawValue) message")
+            try body(object.attributes)
+        }
+    }
+
+    private func check(_ result: Int32, _ what: String) throws {
+        guard result >= 0 else { throw NftError.system("parse \(what)", errno: errno) }
+    }
+}

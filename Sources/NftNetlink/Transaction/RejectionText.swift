@@ -1,0 +1,82 @@
+import CNftables
+import Ruleset
+
+/// Names the object a kernel error concerns, e.g. `set pods_ab12_v4: element 10.0.0.1`.
+enum RejectionText {
+    static func object(of operation: RulesetOperation, table: TableIdentity, message: Batch.Message,
+                       offset: Int?, elements: [WireElement]?) -> String {
+        switch operation {
+        case .addTable, .deleteTable: return "table \(table)"
+        case .addChain(let chain): return "chain \(chain.name)"
+        case .flushChain(let name), .deleteChain(let name): return "chain \(name)"
+        case .addRule(let chain, let rule): return "chain \(chain): rule \"\(NftTextRenderer.render(rule))\""
+        case .addSet(let set): return "\(set.isVerdictMap ? "map" : "set") \(set.name)"
+        case .deleteSet(let name), .flushSet(let name): return "set \(name)"
+        case .addElements(let set), .deleteElements(let set):
+            let kind = set.isVerdictMap ? "map" : "set"
+            guard let range = message.elements, let elements else { return "\(kind) \(set.name)" }
+            if let offset, let index = elementIndex(in: message.header, at: offset), range.lowerBound + index < range.upperBound {
+                return "\(kind) \(set.name): element \(describe(elements[range.lowerBound + index], of: set))"
+            }
+            let first = describe(elements[range.lowerBound], of: set), last = describe(elements[range.upperBound - 1], of: set)
+            return "\(kind) \(set.name): one of elements \(first) … \(last)"
+        }
+    }
+
+    private static func describe(_ wire: WireElement, of set: NamedSet) -> String {
+        guard let origin = wire.origin else { return "(interval boundary at 0)" }
+        let element = set.elements[origin]
+        let key = element.key.map(describe).joined(separator: " . ")
+        return element.verdict.map { "\(key) : \(describe($0))" } ?? key
+    }
+
+    private static func describe(_ part: KeyPart) -> String {
+        switch part {
+        case .address(let range):
+            if range.lower == range.upper { return "\(range.lower)" }
+            return range.prefixLength.map { "\(range.lower)/\($0)" } ?? "\(range.lower)-\(range.upper)"
+        case .l4Protocol(let proto): return proto.rawValue
+        case .ports(let range): return range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+        }
+    }
+
+    private static func describe(_ verdict: Verdict) -> String {
+        switch verdict {
+        case .accept: return "accept"
+        case .drop: return "drop"
+        case .return: return "return"
+        case .jump(let chain): return "jump \(chain)"
+        case .goto(let chain): return "goto \(chain)"
+        }
+    }
+
+    /// Which element nest of NFTA_SET_ELEM_LIST_ELEMENTS holds byte `offset` of the message.
+    private static func elementIndex(in header: UnsafeRawPointer, at offset: Int) -> Int? {
+        let length = Int(header.load(as: nlmsghdr.self).nlmsg_len)
+        var position = MemoryLayout<nlmsghdr>.size + MemoryLayout<nfgenmsg>.size
+        while position + 4 <= length {
+            let (size, type) = attribute(header, at: position)
+            guard size >= 4 else { return nil }
+            if type == UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue) {
+                var child = position + 4, index = 0
+                while child + 4 <= position + size {
+                    let (childSize, _) = attribute(header, at: child)
+                    guard childSize >= 4 else { return nil }
+                    if offset >= child, offset < child + childSize { return index }
+                    child += Netlink.align(childSize)
+                    index += 1
+                }
+                return nil
+            }
+            position += Netlink.align(size)
+        }
+        return nil
+    }
+
+    /// Length and type (without the nested and byte-order flags) of the attribute at `position`.
+    private static func attribute(_ header: UnsafeRawPointer, at position: Int) -> (Int, UInt16) {
+        let size = Int(header.loadUnaligned(fromByteOffset: position, as: UInt16.self))
+        let type = header.loadUnaligned(fromByteOffset: position + 2, as: UInt16.self) & ~UInt16(NLA_F_NESTED | NLA_F_NET_BYTEORDER)
+        return (size, type)
+    }
+}

@@ -1,0 +1,62 @@
+import CNftables
+
+/// A view of one netlink message inside a receive buffer; valid only while that buffer is.
+struct NetlinkMessage {
+    let header: UnsafePointer<nlmsghdr>
+
+    var type: UInt16 { header.pointee.nlmsg_type }
+    var flags: UInt16 { header.pointee.nlmsg_flags }
+    var sequence: UInt32 { header.pointee.nlmsg_seq }
+    var isDone: Bool { type == UInt16(NLMSG_DONE) }
+
+    /// NLMSG_ERROR: 0 for an acknowledgement, else the errno, and the request it answers.
+    var error: (code: Int32, request: nlmsghdr, attributeOffset: Int?)? {
+        guard type == UInt16(NLMSG_ERROR) else { return nil }
+        let error = UnsafeRawPointer(header + 1).loadUnaligned(as: nlmsgerr.self)
+        return (-error.error, error.msg, extendedAckOffset(request: error.msg))
+    }
+
+    /// NLMSGERR_ATTR_OFFS: where in our request the kernel found the fault. It follows the request,
+    /// which the kernel copies whole unless NLM_F_CAPPED says it sent only its header.
+    private func extendedAckOffset(request: nlmsghdr) -> Int? {
+        guard flags & UInt16(NLM_F_ACK_TLVS) != 0 else { return nil }
+        let echoed = flags & UInt16(NLM_F_CAPPED) != 0 ? MemoryLayout<nlmsghdr>.size : Int(request.nlmsg_len)
+        let base = UnsafeRawPointer(header)
+        var offset = Netlink.align(MemoryLayout<nlmsghdr>.size + MemoryLayout<Int32>.size + echoed)
+        while offset + 4 <= Int(header.pointee.nlmsg_len) {
+            let length = Int(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            let type = base.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self)
+            guard length >= 4 else { return nil }
+            if type == UInt16(NLMSGERR_ATTR_OFFS.rawValue), length >= 8 {
+                return Int(base.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+            }
+            offset += Netlink.align(length)
+        }
+        return nil
+    }
+
+    /// nfgenmsg.res_id of an nftables reply: the low 16 bits of the generation it was read at.
+    var generationLow16: UInt16 {
+        UInt16(bigEndian: UnsafeRawPointer(header + 1).loadUnaligned(fromByteOffset: 2, as: UInt16.self))
+    }
+
+    /// Walks the messages of one received datagram.
+    static func forEach(in buffer: UnsafeRawBufferPointer, _ body: (NetlinkMessage) throws -> Void) rethrows {
+        var offset = 0
+        while offset + MemoryLayout<nlmsghdr>.size <= buffer.count {
+            let header = (buffer.baseAddress! + offset).assumingMemoryBound(to: nlmsghdr.self)
+            let length = Int(header.pointee.nlmsg_len)
+            guard length >= MemoryLayout<nlmsghdr>.size, offset + length <= buffer.count else { return }
+            try body(NetlinkMessage(header: header))
+            offset += Netlink.align(length)
+        }
+    }
+}
+
+/// Netlink constants and helpers that are C macros.
+enum Netlink {
+    static func align(_ length: Int) -> Int { (length + 3) & ~3 }
+
+    /// NFNL_MSG_TYPE: nftables messages carry their subsystem in the high byte.
+    static func messageType(_ message: UInt32) -> UInt16 { UInt16(NFNL_SUBSYS_NFTABLES) << 8 | UInt16(message) }
+}

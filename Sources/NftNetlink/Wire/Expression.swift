@@ -1,0 +1,38 @@
+import Ruleset
+
+/// One nftables VM instruction, limited to what nft 1.0.6 emits for the rules of this model.
+enum Expression: Hashable {
+    case meta(MetaKey, dreg: UInt32)
+    /// `ct load state`.
+    case conntrackState(dreg: UInt32)
+    case payload(PayloadBase, offset: UInt32, length: UInt32, dreg: UInt32)
+    /// `(sreg & mask) ^ xor` over `mask.count` bytes.
+    case bitwise(sreg: UInt32, dreg: UInt32, mask: [UInt8], xor: [UInt8])
+    case cmp(CmpOperator, sreg: UInt32, data: [UInt8])
+    /// Host to network order; nft adds it for an l4proto inside a concatenated interval key.
+    case hostToNetwork(sreg: UInt32, dreg: UInt32, length: UInt32, size: UInt32)
+    /// Set lookup; a verdict map lookup writes the verdict register.
+    case lookup(set: String, sreg: UInt32, isVerdictMap: Bool)
+    case counter
+    /// `reject with icmpx admin-prohibited`.
+    case rejectAdminProhibited
+    /// `immediate reg 0 <verdict>`.
+    case verdict(Verdict)
+}
+
+enum MetaKey: Hashable { case nfproto, l4proto }
+
+enum PayloadBase: Hashable { case network, transport }
+
+enum CmpOperator: Hashable { case eq, neq, gte, lte }
+
+/// Register numbering as nft does it: 4-byte slot `s` of the 64-byte register file is NFT_REG_1 + s/4
+/// when it starts a 16-byte register, NFT_REG32_00 + s otherwise.
+enum Register {
+    static let verdict: UInt32 = 0
+    static let first: UInt32 = 1
+
+    static func forSlot(_ slot: Int) -> UInt32 {
+        slot % 4 == 0 ? first + UInt32(slot / 4) : 8 + UInt32(slot)
+    }
+}

@@ -1,0 +1,78 @@
+import IPAddressing
+import Ruleset
+
+/// Expressions → rule, the inverse of `RuleLinearizer`. A rule is accepted only if linearizing the result
+/// gives back the very same expressions, so anything this agent would not have written is reported.
+struct RuleDelinearizer {
+    let linearizer: RuleLinearizer
+
+    func rule(_ expressions: [Expression], comment: String?) throws(WireDecodingError) -> Rule {
+        var matches: [Match] = [], counter = false, action: Action?
+        var loaded: [Field] = []
+        var rest = expressions[...]
+        while let expression = rest.popFirst() {
+            guard action == nil else { throw .unexpected("\(expression) after the rule's action") }
+            switch expression {
+            case .meta(.nfproto, _):
+                rest = rest.dropFirst()  // the family check before an address; the linearizer puts it back
+            case .conntrackState:
+                guard case .bitwise(_, _, let mask, _)? = rest.popFirst(), case .cmp(.neq, _, _)? = rest.popFirst(),
+                      mask.count == 4 else { throw .unexpected("ct state without its mask and comparison") }
+                let bits = mask.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
+                matches.append(.conntrackState(Set(ConntrackState.known.filter { bits & $0.bit != 0 })))
+            case .hostToNetwork:
+                break  // part of an l4proto key load; the linearizer puts it back
+            case .lookup(let set, _, let isVerdictMap):
+                if isVerdictMap { action = .verdictMap(fields: loaded, map: set) } else { matches.append(.inSet(fields: loaded, set: set)) }
+                loaded = []
+            case .counter:
+                counter = true
+            case .rejectAdminProhibited:
+                action = .reject
+            case .verdict(let verdict):
+                action = .verdict(verdict)
+            case .meta(.l4proto, _), .payload:
+                guard let (field, _) = Field.loaded(by: expression) else { throw .unexpected("load \(expression)") }
+                if loaded.isEmpty, let match = comparison(of: field, in: &rest) {
+                    matches.append(match)
+                } else {
+                    loaded.append(field)
+                }
+            case .bitwise, .cmp:
+                throw .unexpected("\(expression) without a load before it")
+            }
+        }
+        guard let action else { throw .unexpected("rule without an action") }
+        let rule = Rule(matches: matches, counter: counter, action: action, comment: comment)
+        guard linearizer.expressions(rule) == expressions else {
+            throw .unexpected("expressions that do not encode a rule of this agent: \(expressions)")
+        }
+        return rule
+    }
+
+    /// A field compared right after its load: `meta l4proto tcp`, `th dport 80`, `th dport 80-90`.
+    private func comparison(of field: Field, in rest: inout ArraySlice<Expression>) -> Match? {
+        switch (field, rest.first) {
+        case (.l4Protocol, .cmp(.eq, _, let data)?):
+            guard let proto = L4Protocol.allCases.first(where: { [$0.number] == data }) else { return nil }
+            rest = rest.dropFirst()
+            return .l4Protocol(proto)
+        case (.destinationPort, .cmp(.eq, _, let data)?):
+            rest = rest.dropFirst()
+            let port = KeyCodec.port(data)
+            return .destinationPort(port...port)
+        case (.destinationPort, .cmp(.gte, _, let low)?):
+            guard case .cmp(.lte, _, let high)? = rest.dropFirst().first, KeyCodec.port(low) <= KeyCodec.port(high) else {
+                return nil
+            }
+            rest = rest.dropFirst(2)
+            return .destinationPort(KeyCodec.port(low)...KeyCodec.port(high))
+        default:
+            return nil
+        }
+    }
+}
+
+extension ConntrackState {
+    static let known: [ConntrackState] = [.invalid, .established, .related, .new, .untracked]
+}

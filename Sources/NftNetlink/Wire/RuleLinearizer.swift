@@ -1,0 +1,72 @@
+import IPAddressing
+import Ruleset
+
+/// Rule → expressions, in the order and register layout nft 1.0.6 produces, so that `nft list` prints
+/// a rule programmed over netlink exactly as the same rule loaded from text.
+struct RuleLinearizer {
+    /// Whether a named set is a concatenated interval set: nft converts an l4proto key part for those.
+    let isConcatenatedInterval: (String) -> Bool
+
+    func expressions(_ rule: Rule) -> [Expression] {
+        var emitter = Emitter()
+        for match in rule.matches {
+            switch match {
+            case .conntrackState(let states):
+                let bits = states.reduce(UInt32(0)) { $0 | $1.bit }
+                let zero = [UInt8](repeating: 0, count: 4)
+                emitter.append(.conntrackState(dreg: Register.first))
+                emitter.append(.bitwise(sreg: Register.first, dreg: Register.first,
+                                        mask: withUnsafeBytes(of: bits) { Array($0) }, xor: zero))
+                emitter.append(.cmp(.neq, sreg: Register.first, data: zero))
+            case .l4Protocol(let proto):
+                emitter.append(Field.l4Protocol.load(into: Register.first))
+                emitter.append(.cmp(.eq, sreg: Register.first, data: [proto.number]))
+            case .destinationPort(let range):
+                emitter.append(Field.destinationPort.load(into: Register.first))
+                if range.lowerBound == range.upperBound {
+                    emitter.append(.cmp(.eq, sreg: Register.first, data: KeyCodec.bigEndian(range.lowerBound)))
+                } else {
+                    emitter.append(.cmp(.gte, sreg: Register.first, data: KeyCodec.bigEndian(range.lowerBound)))
+                    emitter.append(.cmp(.lte, sreg: Register.first, data: KeyCodec.bigEndian(range.upperBound)))
+                }
+            case .inSet(let fields, let set):
+                emitter.lookup(fields, set: set, isVerdictMap: false, convertProtocol: isConcatenatedInterval(set))
+            }
+        }
+        if rule.counter { emitter.append(.counter) }
+        switch rule.action {
+        case .verdict(let verdict): emitter.append(.verdict(verdict))
+        case .reject: emitter.append(.rejectAdminProhibited)
+        case .verdictMap(let fields, let map):
+            emitter.lookup(fields, set: map, isVerdictMap: true, convertProtocol: isConcatenatedInterval(map))
+        }
+        return emitter.expressions
+    }
+}
+
+/// Emits expressions while tracking the network family already matched in this rule, as nft's
+/// dependency handling does: `meta nfproto` is emitted once, before the first address that needs it.
+private struct Emitter {
+    var expressions: [Expression] = []
+    var family: IPFamily?
+
+    mutating func append(_ expression: Expression) { expressions.append(expression) }
+
+    mutating func lookup(_ fields: [Field], set: String, isVerdictMap: Bool, convertProtocol: Bool) {
+        for needed in fields.compactMap(\.family) where needed != family {
+            append(.meta(.nfproto, dreg: Register.first))
+            append(.cmp(.eq, sreg: Register.first, data: [needed.nfproto]))
+            family = needed
+        }
+        var slot = 0
+        for field in fields {
+            let register = Register.forSlot(slot)
+            append(field.load(into: register))
+            if field == .l4Protocol, convertProtocol, fields.count > 1 {
+                append(.hostToNetwork(sreg: register, dreg: register, length: 1, size: 2))
+            }
+            slot += (field.dataType.byteLength + 3) / 4
+        }
+        append(.lookup(set: set, sreg: Register.first, isVerdictMap: isVerdictMap))
+    }
+}
