@@ -12,6 +12,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // IPv4/IPv6 addresses, CIDRs and merged address ranges.
@@ -19,9 +25,11 @@ let package = Package(
         // Kubernetes objects the enforcer needs, decoded from JSON; validation naming object and field.
         .target(name: "ClusterModel", dependencies: ["IPAddressing"]),
         // The nftables ruleset as typed values, plus its `nft -f` text rendering.
-        .target(name: "Ruleset", dependencies: ["IPAddressing"]),
+        // Set elements live in persistent hash trees: a changed copy shares all unchanged structure, so
+        // comparing and diffing two rulesets costs what changed, not what they hold.
+        .target(name: "Ruleset", dependencies: ["IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         // Pure policy compiler: cluster state + node name → Ruleset. No I/O.
-        .target(name: "Compiler", dependencies: ["IPAddressing", "ClusterModel", "Ruleset"]),
+        .target(name: "Compiler", dependencies: ["IPAddressing", "ClusterModel", "Ruleset", .product(name: "HashTreeCollections", package: "swift-collections")]),
         // Reads manifests (YAML/JSON files, directories, Lists, multi-document YAML).
         .target(name: "Manifests", dependencies: ["ClusterModel", "Compiler", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
@@ -29,7 +37,36 @@ let package = Package(
             dependencies: [
                 "ClusterModel", "Compiler", "Ruleset", "Manifests",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KubeClient", "ClusterCache", "Reconciler", .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // libcurl (apt: libcurl4-openssl-dev) and typed wrappers for its variadic setopt/getinfo.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        // Kubernetes API over libcurl: configuration, credentials, paginated LIST, streaming WATCH, reflectors.
+        .target(
+            name: "KubeClient",
+            dependencies: ["CCurl", "CCurlShim", "ClusterModel", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // The validated objects compiling needs, kept in sync by the reflectors.
+        .target(name: "ClusterCache", dependencies: ["ClusterModel", "Compiler", "KubeClient", .product(name: "Logging", package: "swift-log")]),
+        // Coalesces cache changes, recompiles and applies; periodic resync.
+        .target(name: "Reconciler", dependencies: ["ClusterCache", "Compiler", "Ruleset", "KubeClient", "NftNetlink", .product(name: "Logging", package: "swift-log")]),
+        // Test support: runs Tests/TestAPIServer/apiserver.py (optionally inside a lab namespace) and drives it.
+        .target(name: "FakeAPIServerSupport", dependencies: ["KubeClient"], path: "Tests/KubeClientTests/FakeAPIServerSupport"),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterModel", "FakeAPIServerSupport"], exclude: ["FakeAPIServerSupport"]),
+        .testTarget(
+            name: "ReconcilerTests",
+            dependencies: ["Reconciler", "ClusterCache", "KubeClient", "ClusterModel", "Compiler", "Ruleset", "NetnsLab", "IPAddressing",
+                           "FakeAPIServerSupport"]
+        ),
+        .target(name: "CHeapStats", path: "Benchmarks/WatchBenchmark/CHeapStats"),
+        .executableTarget(
+            name: "WatchBenchmark",
+            dependencies: ["KubeClient", "ClusterCache", "Reconciler", "ClusterModel", "Compiler", "Ruleset", "FakeAPIServerSupport",
+                           "CHeapStats", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/WatchBenchmark",
+            exclude: ["CHeapStats"]
         ),
         // Benchmarks print figures; they are not tests.
         .executableTarget(
@@ -40,7 +77,9 @@ let package = Package(
         // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
         .target(name: "NetnsLab", path: "Tests/NetnsLab"),
         .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab"]),
+        .testTarget(name: "TestAPIServerTests", dependencies: []),
         .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests"]),
+        .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", .product(name: "Yams", package: "Yams")],
@@ -49,15 +88,31 @@ let package = Package(
         // libnftnl + libmnl (apt: libnftnl-dev, libmnl-dev), for programming nftables over netlink.
         .systemLibrary(name: "CNftables", path: "Sources/CNftables", providers: [.apt(["libnftnl-dev", "libmnl-dev"])]),
         // Ruleset → nftables netlink transactions (full replace or delta), read back, drift repair.
-        .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing"]),
+        .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         .testTarget(
             name: "NftNetlinkTests",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests"]
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests",
+                           .product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .executableTarget(
             name: "NetlinkBenchmark",
             dependencies: ["NftNetlink", "Ruleset", "IPAddressing"],
             path: "Benchmarks/NetlinkBenchmark"
         ),
+        // Metrics, health and logs for operators: /metrics, /healthz, /readyz (Hummingbird), JSON logs.
+        .target(
+            name: "Observability",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // sd_notify(3) without libsystemd: READY, STOPPING, STATUS, WATCHDOG.
+        .target(name: "SystemdNotify"),
+        .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "SystemdNotify", .product(name: "Logging", package: "swift-log")]),
+        // Checks deploy/ and systemd/ against the agent's flags and the Kubernetes and systemd tools.
+        .testTarget(name: "DeploymentTests", dependencies: ["Observability", .product(name: "Yams", package: "Yams")]),
     ]
 )

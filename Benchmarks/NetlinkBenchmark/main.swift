@@ -86,10 +86,11 @@ func onePod(_ shape: SyntheticRuleset, runs: Int = 40) throws {
     var edited: [Double] = []
     for run in 0..<runs {
         var next = programmer.lastApplied!
+        let pod = SetElement(key: [.address(.v4(0x0afe_0001))])
         if run % 2 == 0 {
-            next.table.sets[0].elements.append(SetElement(key: [.address(.v4(0x0afe_0001))]))
+            next.table.sets[0].elements.insert(pod)
         } else {
-            next.table.sets[0].elements.removeLast()
+            next.table.sets[0].elements.remove(pod)
         }
         edited.append(try milliseconds { try programmer.apply(next) })
     }

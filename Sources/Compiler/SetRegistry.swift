@@ -1,4 +1,5 @@
 import ClusterModel
+import HashTreeCollections
 import IPAddressing
 import Ruleset
 
@@ -111,10 +112,8 @@ struct SetRegistry {
             let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
             let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
             guard old != new else { continue }
-            var elements = sets[name]!.elements
-            for element in old.subtracting(new) { elements.removeSorted(element) }
-            for element in new.subtracting(old) { elements.insertSorted(element) }
-            sets[name]!.elements = elements
+            for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
+            for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
         }
     }
 
@@ -122,8 +121,8 @@ struct SetRegistry {
     mutating func namespacesChanged(index: ClusterIndex) {
         for (name, meaning) in podSets {
             guard case .peers(let scope, let selector, _) = meaning, case .selected = scope else { continue }
-            sets[name]!.elements = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
-                .flatMap { meaning.elements(of: $0, index: index) }.sorted()
+            sets[name]!.elements = TreeSet(index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
+                .flatMap { meaning.elements(of: $0, index: index) })
         }
     }
 
@@ -177,27 +176,4 @@ extension IPFamily {
 
 func portText(_ range: ClosedRange<UInt16>) -> String {
     range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
-}
-
-extension Array where Element == SetElement {
-    /// Elements stay sorted, so equal sets compare equal and renderings are stable.
-    mutating func insertSorted(_ element: SetElement) {
-        let position = insertionPoint(of: element)
-        if position < count, self[position] == element { return }
-        insert(element, at: position)
-    }
-
-    mutating func removeSorted(_ element: SetElement) {
-        let position = insertionPoint(of: element)
-        if position < count, self[position] == element { remove(at: position) }
-    }
-
-    private func insertionPoint(of element: SetElement) -> Int {
-        var low = 0, high = count
-        while low < high {
-            let middle = (low + high) / 2
-            if self[middle] < element { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
 }

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import IPAddressing
 
 /// nftables data types used as set keys. The raw values are nft's datatype ids, which the kernel
@@ -28,16 +29,19 @@ public struct NamedSet: Hashable, Sendable {
     public var isInterval: Bool
     public var isVerdictMap: Bool
     public var comment: String?
-    public var elements: [SetElement]
+    /// Unordered; renderers sort. Copies share structure, so a set that did not change compares equal
+    /// at once and a small change is found without visiting every element.
+    public var elements: TreeSet<SetElement>
 
-    public init(name: String, keyType: [DataType], isInterval: Bool = false, isVerdictMap: Bool = false,
-                comment: String? = nil, elements: [SetElement] = []) {
+    public init<Elements: Sequence<SetElement>>(name: String, keyType: [DataType], isInterval: Bool = false,
+                                                 isVerdictMap: Bool = false, comment: String? = nil,
+                                                 elements: Elements = [SetElement]()) {
         self.name = name
         self.keyType = keyType
         self.isInterval = isInterval
         self.isVerdictMap = isVerdictMap
         self.comment = comment
-        self.elements = elements
+        self.elements = TreeSet(elements)
     }
 }
 

@@ -22,7 +22,7 @@ public enum NftTextRenderer {
         if set.isInterval { out += "\t\tflags interval\n" }
         if let comment = set.comment { out += "\t\tcomment \(quoted(comment))\n" }
         if !set.elements.isEmpty {
-            let elements = set.elements.map(render)
+            let elements = set.elements.sorted().map(render)
             out += "\t\telements = { " + elements.joined(separator: ",\n\t\t\t     ") + " }\n"
         }
         return out + "\t}\n"

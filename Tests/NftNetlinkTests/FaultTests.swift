@@ -10,7 +10,7 @@ import Testing
         let good = try ExampleCluster.ruleset()
         var bad = good
         let map = try #require(bad.table.sets.firstIndex { $0.name == "ingress_v4" })
-        bad.table.sets[map].elements.append(SetElement(key: [.address(IPAddress("10.244.1.99")!)], verdict: .jump("no_such_chain")))
+        bad.table.sets[map].elements.insert(SetElement(key: [.address(IPAddress("10.244.1.99")!)], verdict: .jump("no_such_chain")))
         try ScratchNamespace.with { namespaces in
             let programmer = try KernelProgrammer(tableName: good.table.name, netns: namespaces[0].name)
             try programmer.apply(good)
@@ -22,7 +22,7 @@ import Testing
             #expect(programmer.lastApplied == good)
             // The next apply checks the kernel, finds it intact, and goes on with a delta.
             var next = good
-            next.table.sets[map].elements.append(SetElement(key: [.address(IPAddress("10.244.1.99")!)], verdict: .drop))
+            next.table.sets[map].elements.insert(SetElement(key: [.address(IPAddress("10.244.1.99")!)], verdict: .drop))
             #expect(try programmer.apply(next).kind == .delta)
             #expect(try programmer.readBack()?.normalized == next.normalized)
         }
@@ -120,7 +120,7 @@ import Testing
         let first = Ruleset(table: Table(family: .inet, name: "big", sets: [NamedSet(name: "big", keyType: [.ipv4Address], elements: addresses)],
                                          chains: [Chain(name: "input", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept), rules: [rule])]))
         var second = first
-        second.table.sets[0].elements.append(SetElement(key: [.address(IPAddress("10.200.0.1")!)]))
+        second.table.sets[0].elements.insert(SetElement(key: [.address(IPAddress("10.200.0.1")!)]))
         try ScratchNamespace.with(2) { namespaces in
             let programmer = try KernelProgrammer(tableName: "big", netns: namespaces[0].name)
             let full = try programmer.apply(first)

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import IPAddressing
 import Ruleset
 import Testing
@@ -62,17 +63,17 @@ import Testing
     }
 
     @Test func reorderedElementsNeedNothing() {
-        let new = changed { $0.sets[0].elements.reverse() }
+        let new = changed { $0.sets[0].elements = TreeSet($0.sets[0].elements.sorted().reversed()) }
         #expect(RulesetDiff.operations(from: Self.ruleset, to: new).isEmpty)
     }
 
     /// One pod in a set of 100,000: one element, found without hashing the rest.
     @Test func oneElementOfALargeSet() {
-        let large = changed { $0.sets[0].elements = (0..<100_000).map { SetElement(key: [.address(.v4(0x0a00_0000 + UInt32($0)))]) } }
+        let large = changed { $0.sets[0].elements = TreeSet((0..<100_000).map { SetElement(key: [.address(.v4(0x0a00_0000 + UInt32($0)))]) }) }
         var new = large
-        new.table.sets[0].elements.insert(Self.element("10.200.0.1"), at: 50_000)
-        new.table.sets[0].elements.remove(at: 70_000)
-        let removed = large.table.sets[0].elements[69_999]
+        let removed = SetElement(key: [.address(.v4(0x0a00_0000 + 69_999))])
+        new.table.sets[0].elements.insert(Self.element("10.200.0.1"))
+        new.table.sets[0].elements.remove(removed)
         #expect(RulesetDiff.operations(from: large, to: new) == [
             .deleteElements(NamedSet(name: "pods_v4", keyType: [.ipv4Address], elements: [removed])),
             .addElements(NamedSet(name: "pods_v4", keyType: [.ipv4Address], elements: [Self.element("10.200.0.1")])),
@@ -81,7 +82,11 @@ import Testing
 
     /// A key mapped to another verdict is deleted and added again, in that order.
     @Test func changedVerdictIsReplaced() {
-        let new = changed { $0.sets[2].elements[0].verdict = .drop }
+        let new = changed { table in
+            let first = table.sets[2].elements.sorted()[0]
+            table.sets[2].elements.remove(first)
+            table.sets[2].elements.insert(SetElement(key: first.key, verdict: .drop))
+        }
         let operations = RulesetDiff.operations(from: Self.ruleset, to: new)
         #expect(operations.map(Kind.init) == [.deleteElements, .elements])
     }
@@ -94,7 +99,7 @@ import Testing
 
     /// A one-field interval set is kept as boundaries, so a change refills it whole.
     @Test func changedIntervalSetIsRefilled() {
-        let new = changed { $0.sets[1].elements.append(SetElement(key: [.address(CIDR("192.168.0.0/16")!.range)])) }
+        let new = changed { $0.sets[1].elements.insert(SetElement(key: [.address(CIDR("192.168.0.0/16")!.range)])) }
         #expect(RulesetDiff.operations(from: Self.ruleset, to: new) == [.flushSet("cidr_v4"), .addElements(new.table.sets[1])])
     }
 

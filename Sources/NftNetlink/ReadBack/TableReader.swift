@@ -1,5 +1,6 @@
 import CNftables
 import Glibc
+import HashTreeCollections
 import Ruleset
 
 extension NftConnection {
@@ -81,7 +82,7 @@ private struct TableDump {
                                 request: { nftnl_set_elems_nlmsg_build_payload($0, holder.pointer) }) { header in
                 try check(nftnl_set_elems_nlmsg_parse(header, holder.pointer), "set elements")
             }
-            sets[index].elements = try ElementEncoding.decode(try SetObject.elements(holder), of: sets[index])
+            sets[index].elements = TreeSet(try ElementEncoding.decode(try SetObject.elements(holder), of: sets[index]))
         }
         return sets
     }

@@ -25,7 +25,8 @@ enum RejectionText {
 
     private static func describe(_ wire: WireElement, of set: NamedSet) -> String {
         guard let origin = wire.origin else { return "(interval boundary at 0)" }
-        let element = set.elements[origin]
+        // Origins count elements in the set's own iteration order, as ElementEncoding numbered them.
+        let element = Array(set.elements)[origin]
         let key = element.key.map(describe).joined(separator: " . ")
         return element.verdict.map { "\(key) : \(describe($0))" } ?? key
     }

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import IPAddressing
 @testable import NftNetlink
 import Ruleset
@@ -44,12 +45,12 @@ struct RandomRuleset {
                 table.chains[index].rules = table.chains[index].rules.map { $0.jumping(to: victim.name, replacedBy: .accept) }
             }
             for index in table.sets.indices {
-                table.sets[index].elements = table.sets[index].elements.map { $0.jumping(to: victim.name, replacedBy: .drop) }
+                table.sets[index].elements = TreeSet(table.sets[index].elements.map { $0.jumping(to: victim.name, replacedBy: .drop) })
             }
         }
         let leafNames = table.chains.filter { $0.name.hasPrefix("leaf_") }.map(\.name)
         for index in table.sets.indices where random.bool() {
-            table.sets[index].elements = mutatedElements(of: table.sets[index], leaves: leafNames)
+            table.sets[index].elements = TreeSet(mutatedElements(of: table.sets[index], leaves: leafNames))
             if random.int(0...4) == 0 { table.sets[index].comment = comment() }
         }
         // Names no earlier version used, so rulesets can be mutated again and again.
@@ -73,14 +74,15 @@ struct RandomRuleset {
     private mutating func newSet(named name: String, shape: SetShape, leaves: [String]) -> NamedSet {
         var set = NamedSet(name: name, keyType: shape.keyType, isInterval: shape.isInterval, isVerdictMap: shape.isMap,
                            comment: maybeComment())
-        set.elements = elements(of: set, count: random.int(0...10), leaves: leaves)
+        set.elements = TreeSet(elements(of: set, count: random.int(0...10), leaves: leaves))
         return set
     }
 
     private mutating func mutatedElements(of set: NamedSet, leaves: [String]) -> [SetElement] {
         // Interval keys must stay disjoint: draw them again.
         if set.isInterval { return elements(of: set, count: random.int(0...10), leaves: leaves) }
-        var kept = set.elements.filter { _ in random.int(0...3) > 0 }
+        // Sorted first: hash order changes from run to run, and a seed must replay the same ruleset.
+        var kept = set.elements.sorted().filter { _ in random.int(0...3) > 0 }
         kept += elements(of: set, count: random.int(0...4), leaves: leaves)
         var seen = Set<[KeyPart]>()
         return kept.filter { seen.insert($0.key).inserted }
