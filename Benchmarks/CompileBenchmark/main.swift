@@ -60,7 +60,8 @@ for (label, node) in [("other node", "node-7"), ("this node", "node-0")] {
         compiler.upsert(pod)
         let added = compiler.ruleset()
         addTimes.append(milliseconds(ContinuousClock.now - start) * 1000)
-        changedSets = zip(baseline.table.sets, added.table.sets).filter { $0 != $1 }.count
+        let before = Dictionary(uniqueKeysWithValues: baseline.table.sets.map { ($0.name, $0) })
+        changedSets = added.table.sets.filter { before[$0.name] != $0 }.count
         start = ContinuousClock.now
         compiler.removePod(pod.reference)
         _ = compiler.ruleset()
