@@ -82,7 +82,8 @@ let package = Package(
         .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", .product(name: "Yams", package: "Yams")],
+            dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", "NftNetlink",
+                           .product(name: "Yams", package: "Yams")],
             exclude: ["Cases"]
         ),
         // libnftnl + libmnl (apt: libnftnl-dev, libmnl-dev), for programming nftables over netlink.

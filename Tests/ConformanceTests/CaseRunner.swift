@@ -24,7 +24,7 @@ struct CaseRunner {
             for action in step.actions ?? [] { try cluster.perform(action) }
             for node in 1...lab.nodeCount {
                 let ruleset = PolicyCompiler.compile(cluster.builder.state, node: lab.nodeName(node), options: options)
-                try programmer.program(ruleset, node: node, in: lab)
+                try programmer.program(ruleset, node: node)
             }
             for check in step.checks ?? [] {
                 let wrong = try verify(check, pods: testCase.pods, family: family)

@@ -4,8 +4,9 @@ import Testing
 
 /// Every `It(...)` of kubernetes test/e2e/network/netpol/network_policy.go, plus cases of our own for
 /// what upstream leaves out, replayed with real packets on a two-node lab of network namespaces:
-/// each once over IPv4 with the drop action and once over IPv6 with reject.
-@Suite("NetworkPolicy conformance with real packets, nodes loaded with nft -f", .serialized)
+/// each once over IPv4 with the drop action and once over IPv6 with reject, with the nodes loaded
+/// by `nft -f` of the dry-run text and again programmed through netlink.
+@Suite("NetworkPolicy conformance with real packets", .serialized)
 struct ConformanceTests {
     static let upstreamCases = (try? ConformanceCase.load(folder: "upstream")) ?? []
     static let ownCases = (try? ConformanceCase.load(folder: "own")) ?? []
@@ -16,22 +17,46 @@ struct ConformanceTests {
         #expect(try ConformanceCase.load(folder: "own").count == 6)
     }
 
-    @Test("upstream e2e case", arguments: upstreamCases)
+    @Test("upstream e2e case, nft -f", arguments: upstreamCases)
     func upstream(_ testCase: ConformanceCase) throws {
-        try ConformanceSuite.run(testCase, programmer: NftTextProgrammer())
+        try ConformanceSuite.run(testCase, programmer: NftTextProgrammer.init)
     }
 
-    @Test("own case", arguments: ownCases)
+    @Test("own case, nft -f", arguments: ownCases)
     func own(_ testCase: ConformanceCase) throws {
-        try ConformanceSuite.run(testCase, programmer: NftTextProgrammer())
+        try ConformanceSuite.run(testCase, programmer: NftTextProgrammer.init)
+    }
+
+    @Test("upstream e2e case, netlink with deltas", arguments: upstreamCases)
+    func upstreamNetlink(_ testCase: ConformanceCase) throws {
+        try ConformanceSuite.runNetlink(testCase)
+    }
+
+    @Test("own case, netlink with deltas", arguments: ownCases)
+    func ownNetlink(_ testCase: ConformanceCase) throws {
+        try ConformanceSuite.runNetlink(testCase)
     }
 }
 
 enum ConformanceSuite {
-    static func run(_ testCase: ConformanceCase, programmer: NodeProgrammer) throws {
+    /// The netlink run also checks that steps after the first went out as deltas, never as rewrites.
+    static func runNetlink(_ testCase: ConformanceCase) throws {
+        var used: NetlinkProgrammer?
+        try run(testCase) { lab in
+            let programmer = NetlinkProgrammer(lab: lab)
+            used = programmer
+            return programmer
+        }
+        let kinds = used?.kinds ?? []
+        // One full apply per node; the IPv6 pass changes the deny action, which rewrites chains as a delta.
+        #expect(kinds.filter { $0 == .full }.count == 2, "applies: \(kinds)")
+    }
+
+    static func run(_ testCase: ConformanceCase, programmer makeProgrammer: (Lab) -> NodeProgrammer) throws {
         try #require(testCase.unsupported == nil, "case marked unsupported: \(testCase.unsupported ?? "")")
         let lab = try Lab(pods: CaseRunner.labPods(testCase.pods))
         defer { lab.destroy() }
+        let programmer = makeProgrammer(lab)
         for (family, deny) in [(LabFamily.v4, CompilerOptions.DenyAction.drop), (.v6, .reject)] {
             let runner = CaseRunner(lab: lab, programmer: programmer, options: CompilerOptions(denyAction: deny))
             let failures = try runner.run(testCase, family: family)
