@@ -37,7 +37,7 @@ struct SetRegistry {
         let name = "pods_\(StableName.hash("pods \(identity(selector)) in \(scopeIdentity)"))_\(family.rawValue)"
         if sets[name] == nil {
             let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
-            let addresses = pods.flatMap(\.addresses).filter { $0.family == family }.sorted()
+            let addresses = pods.flatMap(\.addresses).filter { $0.family == family }
             podSets[name] = .peers(scope: scope, selector: selector, family: family)
             sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning),
                                   elements: addresses.map { SetElement(key: [.address($0)]) })
@@ -53,9 +53,7 @@ struct SetRegistry {
         if sets[name] == nil {
             let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: portName)
             let meaning = PodSetMeaning.namedPort(name: portName, proto: proto, scope: scope, family: family)
-            // Sorting plain tuples is far cheaper than sorting element arrays.
             let entries = candidates.compactMap(index.pod(at:)).flatMap { meaning.entries(of: $0, index: index) }
-                .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
             let whose = scope == .localPods ? "pods on this node" : "pods"
             podSets[name] = meaning
             sets[name] = NamedSet(name: name, keyType: [family.addressType, .inetService],
