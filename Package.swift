@@ -69,9 +69,10 @@ let package = Package(
             exclude: ["CHeapStats"]
         ),
         // Benchmarks print figures; they are not tests.
+        .target(name: "BenchmarkSupport", dependencies: ["ClusterModel", "Compiler", "IPAddressing"], path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "CompileBenchmark",
-            dependencies: ["ClusterModel", "Compiler", "Ruleset"],
+            dependencies: ["ClusterModel", "Compiler", "Ruleset", "BenchmarkSupport"],
             path: "Benchmarks/CompileBenchmark"
         ),
         // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
@@ -97,7 +98,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "NetlinkBenchmark",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing"],
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "BenchmarkSupport"],
             path: "Benchmarks/NetlinkBenchmark"
         ),
         // Metrics, health and logs for operators: /metrics, /healthz, /readyz (Hummingbird), JSON logs.

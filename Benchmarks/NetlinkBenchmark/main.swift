@@ -9,8 +9,9 @@ let scenarios: [String: () throws -> Void] = [
     "full-large": { try fullApply(.large, label: "large: 1,000 sets × 100 pods + 2 maps × 10,000, 4,000 chains × 5 rules") },
     "full-calico": { try fullApply(.calico, label: "Calico shape: 2,000 sets × 100 + 2 maps × 2,000, 2,000 chains × 10 rules") },
     "one-pod": { try onePod(.calico) },
+    "cluster": { try agentPath(pods: 100_000, policies: 10_000) },
 ]
-let order = ["full-large", "full-calico", "one-pod"]
+let order = ["full-large", "full-calico", "one-pod", "cluster"]
 
 if CommandLine.arguments.count > 1 {
     guard let scenario = scenarios[CommandLine.arguments[1]] else { fatalError("scenarios: \(order)") }

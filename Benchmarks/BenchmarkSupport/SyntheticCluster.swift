@@ -2,9 +2,11 @@ import ClusterModel
 import Compiler
 import IPAddressing
 
-/// A deterministic synthetic cluster: realistic shapes, no randomness, so runs compare.
-enum SyntheticCluster {
-    static func make(pods podCount: Int, policies policyCount: Int) -> ClusterState {
+/// A deterministic synthetic cluster: realistic shapes, no randomness, so runs compare. 100 pods per
+/// namespace and per node, each node's pods spread over namespaces; 10 apps per namespace; each policy
+/// selects one app and allows it from pods, other namespaces, CIDRs and named ports.
+public enum SyntheticCluster {
+    public static func make(pods podCount: Int, policies policyCount: Int) -> ClusterState {
         let podsPerNamespace = 100
         let namespaceCount = max(1, podCount / podsPerNamespace)
         let nodeCount = max(1, podCount / 100)

@@ -1,0 +1,69 @@
+import Foundation
+import Glibc
+
+/// The real agent binary against the loaded fake API server: time until its table exists in the
+/// kernel (its first write comes right after the first complete sync), its CPU time for that, and
+/// its resident memory once synced.
+struct AgentBinaryRun {
+    struct Figures {
+        var initialSync: Duration
+        var initialSyncCPU: Duration
+        var residentBytes: Int
+    }
+
+    let kubeconfig: String
+
+    static let binary: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("agent").path
+    }()
+
+    func measure(run: Int) throws -> Figures {
+        let table = "netpol-rss-\(run)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let started = ContinuousClock.now
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        while !Self.tableExists(table) {
+            guard process.isRunning else { throw BenchmarkError("the agent exited with \(process.terminationStatus)") }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let synced = ContinuousClock.now - started
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)
+        // Fields after the command name (which is in parentheses): utime and stime are fields 14 and 15.
+        let fields = status[status.range(of: ")")!.upperBound...].split(separator: " ")
+        let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+        let cpu = Duration.milliseconds(ticks * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+        return Figures(initialSync: synced, initialSyncCPU: cpu, residentBytes: Self.residentBytes(of: process.processIdentifier))
+    }
+
+    /// One netlink dump of table names through nft: cheap whatever the table holds.
+    static func tableExists(_ name: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nft")
+        process.arguments = ["list", "tables"]
+        let output = Pipe()
+        process.standardOutput = output
+        guard (try? process.run()) != nil else { return false }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.contains("table inet \(name)\n")
+    }
+
+    static func residentBytes(of pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
