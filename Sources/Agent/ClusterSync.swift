@@ -1,0 +1,80 @@
+import Compiler
+import Foundation
+import Glibc
+import KubeClient
+import Logging
+import Reconciler
+import Ruleset
+import Synchronization
+
+/// The agent following the API server. It programs the network namespace it was started in, and
+/// nothing it uses is host-wide (no lock, pid or socket file), so one agent per namespace can run
+/// on the same host.
+enum ClusterSync {
+    /// How long `--dry-run` waits for the first complete list of every kind.
+    static let dryRunTimeout: Duration = .seconds(60)
+
+    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Bool) throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "netpol-agent")
+        logger[metadataKey: "node"] = "\(node)"
+        let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
+        logger.info("API server \(connection.server) from \(connection.origin)")
+        let sync = NodeSync(connection: connection, node: node, options: options, logger: logger)
+        if dryRun {
+            let ruleset = try firstRuleset(sync)
+            print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(node) from \(connection.server); load with: nft -f FILE"]),
+                  terminator: "")
+        } else {
+            try enforce(sync)
+        }
+    }
+
+    /// Enforces until SIGTERM or SIGINT. The table stays in the kernel afterwards, enforcing the
+    /// last state, and the next agent's first sync replaces it atomically.
+    private static func enforce(_ sync: NodeSync) throws {
+        // Blocked before any thread starts, so that every thread inherits the block.
+        let signals = SignalWaiter([SIGTERM, SIGINT])
+        let applier = try KernelApplier(tableName: sync.options.tableName)
+        let stop = StopToken()
+        let threads = sync.start(applier: applier, stop: stop)
+        let received = signals.wait()
+        sync.logger.info("signal \(received): stopping; the table stays in force")
+        stop.stop()
+        threads.forEach { $0.join() }
+    }
+
+    /// Lists everything once and returns the ruleset that the first apply would write.
+    private static func firstRuleset(_ sync: NodeSync) throws -> Ruleset {
+        let stop = StopToken()
+        let capture = FirstRuleset(stop: stop)
+        let threads = sync.start(applier: capture, stop: stop)
+        stop.sleep(for: dryRunTimeout)
+        stop.stop()
+        threads.forEach { $0.join() }
+        guard let ruleset = capture.ruleset else {
+            throw AgentError("no complete list of namespaces, pods and networkpolicies from \(sync.connection.server) within \(dryRunTimeout.loggable)")
+        }
+        return ruleset
+    }
+}
+
+/// Takes the first ruleset instead of programming the kernel, and ends the run (for --dry-run).
+private final class FirstRuleset: RulesetApplier {
+    private let stop: StopToken
+    private let captured = Mutex<Ruleset?>(nil)
+
+    init(stop: StopToken) { self.stop = stop }
+
+    var ruleset: Ruleset? { captured.withLock { $0 } }
+
+    func apply(_ ruleset: Ruleset) throws {
+        captured.withLock { $0 = $0 ?? ruleset }
+        stop.stop()
+    }
+}
+
+struct AgentError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,25 @@
+import ClusterModel
+
+/// What changed in the cache since the reconciler last asked, one entry per object however many
+/// events it had (events coalesce here).
+public struct CacheChanges: Sendable {
+    public enum Change<Model: Sendable>: Sendable {
+        case upsert(Model)
+        case remove(ObjectKey)
+    }
+
+    public var namespaces: [Change<Namespace>] = []
+    public var pods: [Change<Pod>] = []
+    public var policies: [Change<NetworkPolicy>] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { namespaces.isEmpty && pods.isEmpty && policies.isEmpty }
+    public var count: Int { namespaces.count + pods.count + policies.count }
+}
+
+extension CacheChanges.Change {
+    init(key: ObjectKey, model: Model?) {
+        self = model.map(Self.upsert) ?? .remove(key)
+    }
+}

@@ -1,0 +1,66 @@
+/// The valid objects of one kind, plus which of them changed since the reconciler last looked.
+/// Objects live in one dense array (removal moves the last one into the gap), which keeps the
+/// per-object overhead to the model itself and one index entry.
+struct ObjectStore<Model: CachedModel> {
+    private var items: [Model] = []
+    private var positions: [ObjectKey: Int] = [:]
+    /// Keys changed since the last `drain`.
+    private var dirty: Set<ObjectKey> = []
+    /// Keys listed so far while a relist is under way; nil otherwise.
+    private var listed: Set<ObjectKey>?
+    private(set) var hasSynced = false
+
+    var isRelisting: Bool { listed != nil }
+    var count: Int { items.count }
+
+    subscript(key: ObjectKey) -> Model? { positions[key].map { items[$0] } }
+
+    /// Stores `model`; returns whether anything changed.
+    mutating func upsert(_ model: Model) -> Bool {
+        let key = model.key
+        listed?.insert(key)
+        if let position = positions[key] {
+            guard items[position] != model else { return false }
+            items[position] = model
+        } else {
+            positions[key] = items.count
+            items.append(model)
+        }
+        dirty.insert(key)
+        return true
+    }
+
+    /// Notes that a relist still has the object (it may be invalid now; its last valid version stays).
+    mutating func keep(_ key: ObjectKey) { listed?.insert(key) }
+
+    mutating func remove(_ key: ObjectKey) -> Bool {
+        guard let position = positions.removeValue(forKey: key) else { return false }
+        let last = items.removeLast()
+        if position < items.count {
+            items[position] = last
+            positions[last.key] = position
+        }
+        dirty.insert(key)
+        return true
+    }
+
+    mutating func beginRelist() { listed = [] }
+
+    /// Ends a relist: objects it did not list were deleted while no watch was running. Returns them.
+    mutating func endRelist() -> [ObjectKey] {
+        guard let seen = listed else { return [] }
+        listed = nil
+        hasSynced = true
+        let vanished = positions.keys.filter { !seen.contains($0) }
+        for key in vanished { _ = remove(key) }
+        return vanished
+    }
+
+    /// The changed keys with their current objects (nil: deleted), and forgets them.
+    mutating func drain() -> [(key: ObjectKey, model: Model?)] {
+        defer { dirty = [] }
+        return dirty.map { ($0, self[$0]) }
+    }
+
+    var all: [Model] { items }
+}

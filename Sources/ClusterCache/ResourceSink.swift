@@ -1,0 +1,73 @@
+import ClusterModel
+import KubeClient
+
+/// Feeds one kind's reflector into its store: validates outside the lock, logs rejects, and wakes
+/// the reconciler when something changed.
+struct ResourceSink<Model: CachedModel>: ReflectorSink {
+    typealias Object = Model.Resource.Object
+
+    let cache: ClusterCache
+    let store: WritableKeyPath<ClusterCache.Stores, ObjectStore<Model>> & Sendable
+
+    func beginRelist() {
+        cache.stores.withLock { $0[keyPath: store].beginRelist() }
+    }
+
+    func relisted(_ page: [DecodedObject<Object>]) {
+        let verdicts = page.map(validate)
+        let changed = cache.stores.withLock { stores in
+            verdicts.reduce(false) { changed, verdict in record(verdict, in: &stores[keyPath: store]) || changed }
+        }
+        if changed { cache.signal.notify() }
+    }
+
+    func endRelist() {
+        let vanished = cache.stores.withLock { $0[keyPath: store].endRelist() }
+        if !vanished.isEmpty {
+            cache.logger.info("relist dropped \(vanished.count) \(Model.Resource.name) deleted while unwatched")
+        }
+        cache.signal.notify()
+    }
+
+    func upsert(_ object: DecodedObject<Object>) {
+        let verdict = validate(object)
+        if cache.stores.withLock({ record(verdict, in: &$0[keyPath: store]) }) { cache.signal.notify() }
+    }
+
+    func delete(_ object: DecodedObject<Object>) {
+        guard let key = Model.key(of: object.metadata) else { return }
+        if cache.stores.withLock({ $0[keyPath: store].remove(key) }) { cache.signal.notify() }
+    }
+
+    private enum Verdict {
+        case valid(Model)
+        /// Rejected; the key, when known, still counts as listed.
+        case rejected(ObjectKey?, message: String)
+    }
+
+    private func validate(_ object: DecodedObject<Object>) -> Verdict {
+        switch object {
+        case .valid(let wire):
+            do throws(ValidationError) {
+                return .valid(try Model.validated(wire))
+            } catch {
+                return .rejected(Model.key(of: wire.metadata), message: error.description)
+            }
+        case .invalid(let metadata, let reason):
+            let key = Model.key(of: metadata)
+            return .rejected(key, message: "\(Model.Resource.kind) \(key?.description ?? "(unnamed)"): \(reason)")
+        }
+    }
+
+    private func record(_ verdict: Verdict, in objects: inout ObjectStore<Model>) -> Bool {
+        switch verdict {
+        case .valid(let model):
+            return objects.upsert(model)
+        case .rejected(let key, let message):
+            let kept = key.map { objects[$0] != nil } ?? false
+            if let key { objects.keep(key) }
+            cache.logger.error("rejected \(message); \(kept ? "its last valid version stays in force" : "skipped")")
+            return false
+        }
+    }
+}

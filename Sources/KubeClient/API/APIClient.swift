@@ -1,0 +1,115 @@
+import Foundation
+
+/// LIST and WATCH against the API server over one kept-alive connection. Not Sendable: each
+/// reflector thread owns one.
+public final class APIClient {
+    public let connection: ClusterConnection
+    private let session: HTTPSession
+    private let decoder = JSONDecoder()
+
+    public init(connection: ClusterConnection) throws(TransportError) {
+        self.connection = connection
+        session = try HTTPSession()
+    }
+
+    /// One page of a consistent LIST. Follow-up pages send only `continue`: the server rejects a
+    /// resource version beside it.
+    public func list<Resource: APIResource>(_ resource: Resource.Type, limit: Int, continue token: String?,
+                                            stop: StopToken? = nil) throws(APIError) -> ObjectList<Resource.Object> {
+        var query = [("limit", String(limit))]
+        if let token { query.append(("continue", token)) }
+        var body = Data()
+        let status = try get(Resource.path, query: query, timeouts: TransferTimeouts(total: .seconds(60)), stop: stop) { bytes in
+            body.append(contentsOf: bytes)
+            return true
+        }
+        guard status == 200 else { throw failure(status, body: body) }
+        do {
+            return try decoder.decode(ObjectList<Resource.Object>.self, from: body)
+        } catch {
+            throw .malformed("\(Resource.name) list: \(error)")
+        }
+    }
+
+    /// Streams changes after `resourceVersion`, calling `event` for each line as soon as it is
+    /// complete, until the server ends the watch (at `timeout`, or after an ERROR event).
+    /// Throws for an error status, a broken connection, or a line that is not a watch event.
+    public func watch<Resource: APIResource>(_ resource: Resource.Type, from resourceVersion: String, timeout: Duration,
+                                             stalled: Duration, stop: StopToken? = nil,
+                                             event: (WatchEvent<Resource.Object>) -> Void) throws(APIError) -> WatchSummary {
+        let query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
+                     ("timeoutSeconds", String(timeout.components.seconds))]
+        // The server closes at `timeout`; the overall limit is only a backstop.
+        let timeouts = TransferTimeouts(total: timeout + .seconds(30), stalled: stalled)
+        var stream = WatchStreamDecoder<Resource.Object>()
+        var errorBody = Data()
+        var summary = WatchSummary()
+        var garbled: APIError?
+        let status: Int
+        do {
+            status = try get(Resource.path, query: query, timeouts: timeouts, stop: stop) { bytes in
+                guard session.responseCode == 200 else {
+                    errorBody.append(contentsOf: bytes)
+                    return true
+                }
+                do throws(APIError) {
+                    try stream.feed(bytes) { decoded in
+                        summary.events += 1
+                        event(decoded)
+                    }
+                    return true
+                } catch {
+                    garbled = error
+                    return false
+                }
+            }
+        } catch {
+            throw garbled ?? error
+        }
+        guard status == 200 else { throw failure(status, body: errorBody) }
+        summary.truncated = stream.isMidEvent
+        return summary
+    }
+
+    private func get(_ path: String, query: [(String, String)], timeouts: TransferTimeouts, stop: StopToken?,
+                     receive: (UnsafeRawBufferPointer) -> Bool) throws(APIError) -> Int {
+        var headers = ["Accept: application/json", "User-Agent: netpol-agent"]
+        do {
+            if let token = try connection.token?.token() { headers.append("Authorization: Bearer \(token)") }
+            let request = HTTPRequest(url: connection.server + path + "?" + QueryString.encode(query), headers: headers,
+                                      tls: try connection.tls.material(), timeouts: timeouts)
+            let status = try session.get(request, stop: stop, receive: receive)
+            if status == 401 { connection.token?.invalidate() }
+            return status
+        } catch let error as ConfigError {
+            throw .configuration(error)
+        } catch let error as TransportError {
+            throw .transport(error)
+        } catch {
+            throw .malformed("\(error)")
+        }
+    }
+
+    private func failure(_ status: Int, body: Data) -> APIError {
+        .status(status, try? decoder.decode(APIStatus.self, from: body))
+    }
+}
+
+/// How a watch that the server ended went.
+public struct WatchSummary: Sendable {
+    public var events = 0
+    /// The stream ended in the middle of a line (the half-line is dropped; its event comes again).
+    public var truncated = false
+}
+
+enum QueryString {
+    static func encode(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+
+    private static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+}

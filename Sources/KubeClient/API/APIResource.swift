@@ -1,0 +1,41 @@
+import ClusterModel
+
+/// A collection the agent lists and watches across all namespaces.
+public protocol APIResource: Sendable {
+    associatedtype Object: KubernetesWireObject
+    /// Collection path, e.g. "/api/v1/pods".
+    static var path: String { get }
+    /// For logs and stats: "pods".
+    static var name: String { get }
+    static var kind: String { get }
+}
+
+/// A decoded object with the standard metadata.
+public protocol KubernetesWireObject: Decodable, Sendable {
+    var metadata: ObjectMeta { get }
+}
+
+extension PodObject: KubernetesWireObject {}
+extension NamespaceObject: KubernetesWireObject {}
+extension NetworkPolicyObject: KubernetesWireObject {}
+
+public enum PodsResource: APIResource {
+    public typealias Object = PodObject
+    public static let path = "/api/v1/pods"
+    public static let name = "pods"
+    public static let kind = "Pod"
+}
+
+public enum NamespacesResource: APIResource {
+    public typealias Object = NamespaceObject
+    public static let path = "/api/v1/namespaces"
+    public static let name = "namespaces"
+    public static let kind = "Namespace"
+}
+
+public enum NetworkPoliciesResource: APIResource {
+    public typealias Object = NetworkPolicyObject
+    public static let path = "/apis/networking.k8s.io/v1/networkpolicies"
+    public static let name = "networkpolicies"
+    public static let kind = "NetworkPolicy"
+}

@@ -1,0 +1,16 @@
+/// Knobs of the list/watch loop; the defaults follow client-go's reflector except the backoff cap.
+public struct ReflectorTuning: Sendable {
+    /// client-go's pager asks for 500 items per page.
+    public var pageSize = 500
+    /// The server closes each watch after a random time in this range; the reflector then renews it.
+    public var watchTimeout: ClosedRange<Int> = 300...600
+    /// A watch with no byte (not even a bookmark, sent about once a minute) for this long is dead.
+    public var stalled: Duration = .seconds(90)
+    public var backoff = Backoff()
+    /// A watch that ends sooner than this with no event counts as a failure (and backs off).
+    public var shortWatch: Duration = .seconds(1)
+    /// A watch that breaks after running this long (or after delivering events) resets the backoff.
+    public var healthyWatch: Duration = .seconds(30)
+
+    public init() {}
+}

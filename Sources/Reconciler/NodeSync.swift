@@ -1,0 +1,38 @@
+import ClusterCache
+import Compiler
+import KubeClient
+import Logging
+
+/// Everything that keeps one node's table in sync with the API server: a reflector per kind feeding
+/// the cache, and the reconciler, each on a thread of its own.
+public struct NodeSync: Sendable {
+    public var connection: ClusterConnection
+    public var node: String
+    public var options: CompilerOptions
+    public var reflectorTuning = ReflectorTuning()
+    public var reconcilerTuning = ReconcilerTuning()
+    public var logger: Logger
+
+    public init(connection: ClusterConnection, node: String, options: CompilerOptions, logger: Logger) {
+        self.connection = connection
+        self.node = node
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Starts the threads; they run until `stop` is stopped (join them then).
+    public func start(applier: any RulesetApplier, stop: StopToken) -> [WorkerThread] {
+        let signal = ChangeSignal()
+        let cache = ClusterCache(signal: signal, logger: logger)
+        let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
+                                    tuning: reconcilerTuning, logger: logger)
+        let (connection, tuning, logger) = (connection, reflectorTuning, logger)
+        let loops: [@Sendable () -> Void] = [
+            { Reflector(NamespacesResource.self, connection: connection, sink: cache.namespaceSink, tuning: tuning, logger: logger).run(stop: stop) },
+            { Reflector(PodsResource.self, connection: connection, sink: cache.podSink, tuning: tuning, logger: logger).run(stop: stop) },
+            { Reflector(NetworkPoliciesResource.self, connection: connection, sink: cache.policySink, tuning: tuning, logger: logger).run(stop: stop) },
+            { reconciler.run(stop: stop) },
+        ]
+        return loops.map(WorkerThread.init)
+    }
+}

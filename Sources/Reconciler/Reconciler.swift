@@ -1,0 +1,101 @@
+import ClusterCache
+import ClusterModel
+import Compiler
+import Foundation
+import KubeClient
+import Logging
+import Ruleset
+
+/// Keeps the kernel's table equal to what the cached cluster compiles to.
+///
+/// Changes coalesce in the cache; each round drains them into an incremental compiler and applies
+/// the result (as a delta: the applier sends only differences). Nothing is written before every kind
+/// has been listed once: until then (and whenever the API server is unreachable) the table already
+/// in the kernel, say from before an agent restart, stays in force. The first write replaces that
+/// table atomically; a periodic resync lets the applier find and repair drift.
+public final class Reconciler: Sendable {
+    private let cache: ClusterCache
+    private let signal: ChangeSignal
+    private let applier: any RulesetApplier
+    private let node: String
+    private let options: CompilerOptions
+    private let tuning: ReconcilerTuning
+    private let logger: Logger
+
+    public init(cache: ClusterCache, signal: ChangeSignal, applier: any RulesetApplier, node: String,
+                options: CompilerOptions = CompilerOptions(), tuning: ReconcilerTuning = ReconcilerTuning(), logger: Logger) {
+        self.cache = cache
+        self.signal = signal
+        self.applier = applier
+        self.node = node
+        self.options = options
+        self.tuning = tuning
+        self.logger = logger
+    }
+
+    /// Runs on the calling thread until `stop` is stopped. Returns without touching the table.
+    public func run(stop: StopToken) {
+        var round = Round(compiler: NodeCompiler(node: node, options: options),
+                          nextResync: ContinuousClock.now + tuning.resyncInterval)
+        while !stop.isStopped {
+            // Short waits keep a stop responsive without a second wake-up channel.
+            _ = signal.wait(until: Date(timeIntervalSinceNow: 0.25))
+            guard !stop.isStopped, let changes = cache.drainChanges() else { continue }
+            reconcile(changes, &round)
+        }
+    }
+
+    /// The loop's state, confined to its thread.
+    private struct Round {
+        var compiler: NodeCompiler
+        /// What the kernel holds as far as we know; nil: unknown (not yet written, or a write failed).
+        var applied: Ruleset?
+        var nextResync: ContinuousClock.Instant
+        var retryAt: ContinuousClock.Instant?
+    }
+
+    private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
+        let now = ContinuousClock.now
+        Self.feed(changes, into: &round.compiler)
+        let resync = now >= round.nextResync
+        if let retryAt = round.retryAt, now < retryAt { return }
+        guard !changes.isEmpty || resync || round.applied == nil else { return }
+
+        let ruleset = round.compiler.ruleset()
+        // An unchanged ruleset needs no write, except at a resync, which lets the applier find drift.
+        guard resync || ruleset != round.applied else { return }
+        do {
+            try applier.apply(ruleset)
+            round.applied = ruleset
+            round.retryAt = nil
+            if resync { round.nextResync = now + tuning.resyncInterval }
+            logger.debug("applied the table: \(changes.count) objects changed, took \((ContinuousClock.now - now).loggable)")
+        } catch {
+            // The kernel keeps its previous table; the retry starts from what the kernel holds.
+            round.applied = nil
+            round.retryAt = now + tuning.retryDelay
+            logger.error("programming the table failed, retrying in \(tuning.retryDelay.loggable): \(error)")
+        }
+    }
+
+    private static func feed(_ changes: CacheChanges, into compiler: inout NodeCompiler) {
+        for change in changes.namespaces {
+            switch change {
+            case .upsert(let namespace): compiler.upsert(namespace)
+            case .remove(let key): compiler.removeNamespace(named: key.name)
+            }
+        }
+        for change in changes.pods {
+            switch change {
+            case .upsert(let pod): compiler.upsert(pod)
+            case .remove(let key): compiler.removePod(ObjectReference(kind: "Pod", namespace: key.namespace, name: key.name))
+            }
+        }
+        for change in changes.policies {
+            switch change {
+            case .upsert(let policy): compiler.upsert(policy)
+            case .remove(let key): compiler.removePolicy(ObjectReference(kind: "NetworkPolicy", namespace: key.namespace, name: key.name))
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/// Timing of the reconcile loop.
+public struct ReconcilerTuning: Sendable {
+    /// How often the table is checked for changes made behind the agent's back (and repaired).
+    public var resyncInterval: Duration = .seconds(300)
+    /// Pause before retrying a failed apply; the kernel keeps the previous table meanwhile.
+    public var retryDelay: Duration = .seconds(1)
+
+    public init() {}
+}

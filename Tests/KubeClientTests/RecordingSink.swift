@@ -1,0 +1,54 @@
+import ClusterModel
+import Foundation
+import KubeClient
+import Synchronization
+
+/// A reflector sink that keeps objects by name and counts relists, for assertions.
+final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
+    struct State {
+        var objects: [String: DecodedObject<Object>] = [:]
+        var listed: Set<String>?
+        var relists = 0
+    }
+
+    let state = Mutex(State())
+
+    func beginRelist() { state.withLock { $0.listed = [] } }
+
+    func relisted(_ page: [DecodedObject<Object>]) {
+        state.withLock { state in
+            for object in page {
+                let name = Self.name(object)
+                state.objects[name] = object
+                state.listed?.insert(name)
+            }
+        }
+    }
+
+    func endRelist() {
+        state.withLock { state in
+            let listed = state.listed ?? []
+            state.objects = state.objects.filter { listed.contains($0.key) }
+            state.listed = nil
+            state.relists += 1
+        }
+    }
+
+    func upsert(_ object: DecodedObject<Object>) { state.withLock { $0.objects[Self.name(object)] = object } }
+    func delete(_ object: DecodedObject<Object>) { state.withLock { $0.objects[Self.name(object)] = nil } }
+
+    var names: Set<String> { state.withLock { Set($0.objects.keys) } }
+    var relists: Int { state.withLock { $0.relists } }
+
+    private static func name(_ object: DecodedObject<Object>) -> String { object.metadata.name ?? "" }
+
+    /// Polls until `condition` holds; returns whether it did within `timeout`.
+    func wait(timeout: Duration = .seconds(10), until condition: (RecordingSink) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(self) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return condition(self)
+    }
+}
