@@ -37,7 +37,8 @@ let package = Package(
             dependencies: [
                 "ClusterModel", "Compiler", "Ruleset", "Manifests",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "KubeClient", "ClusterCache", "Reconciler", .product(name: "Logging", package: "swift-log"),
+                "KubeClient", "ClusterCache", "Reconciler", "NftNetlink", "Observability", "SystemdNotify",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // libcurl (apt: libcurl4-openssl-dev) and typed wrappers for its variadic setopt/getinfo.

@@ -10,8 +10,8 @@ final class TimingApplier: RulesetApplier {
 
     init(_ inner: any RulesetApplier) { self.inner = inner }
 
-    func apply(_ ruleset: Ruleset) throws {
-        try inner.apply(ruleset)
+    func apply(_ ruleset: Ruleset) throws -> AppliedChange {
+        let change = try inner.apply(ruleset)
         let now = ContinuousClock.now
         let awaited = state.withLock { state in
             state.applies += 1
@@ -21,6 +21,7 @@ final class TimingApplier: RulesetApplier {
         if let awaited, Self.dispatches(ruleset, to: awaited) {
             state.withLock { if $0.awaited == awaited, $0.liveAt == nil { $0.liveAt = now } }
         }
+        return change
     }
 
     var applies: Int { state.withLock { $0.applies } }

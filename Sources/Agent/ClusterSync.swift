@@ -3,9 +3,11 @@ import Foundation
 import Glibc
 import KubeClient
 import Logging
+import Observability
 import Reconciler
 import Ruleset
 import Synchronization
+import SystemdNotify
 
 /// The agent following the API server. It programs the network namespace it was started in, and
 /// nothing it uses is host-wide (no lock, pid or socket file), so one agent per namespace can run
@@ -14,8 +16,8 @@ enum ClusterSync {
     /// How long `--dry-run` waits for the first complete list of every kind.
     static let dryRunTimeout: Duration = .seconds(60)
 
-    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Bool) throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Bool,
+                    observability: ObservabilityOptions) throws {
         var logger = Logger(label: "netpol-agent")
         logger[metadataKey: "node"] = "\(node)"
         let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
@@ -26,22 +28,36 @@ enum ClusterSync {
             print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(node) from \(connection.server); load with: nft -f FILE"]),
                   terminator: "")
         } else {
-            try enforce(sync)
+            try enforce(sync, observability: observability)
         }
     }
 
     /// Enforces until SIGTERM or SIGINT. The table stays in the kernel afterwards, enforcing the
     /// last state, and the next agent's first sync replaces it atomically.
-    private static func enforce(_ sync: NodeSync) throws {
+    private static func enforce(_ sync: NodeSync, observability: ObservabilityOptions) throws {
         // Blocked before any thread starts, so that every thread inherits the block.
         let signals = SignalWaiter([SIGTERM, SIGINT])
-        let applier = try KernelApplier(tableName: sync.options.tableName)
+        let notifier = SystemdNotifier()
+        let telemetry = AgentTelemetry(metrics: AgentMetrics(), health: HealthState(thresholds: observability.healthThresholds),
+                                       notifier: notifier)
+        let server = try ObservabilityServer(address: observability.metricsAddress, metrics: telemetry.metrics,
+                                             health: telemetry.health).startInBackground()
+        sync.logger.info("metrics and health on http://\(observability.metricsAddress)")
+        let watchdog = SystemdWatchdog.intervalFromEnvironment().map { interval in
+            SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
+        }
+        let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
+        var sync = sync
+        sync.hooks = telemetry.hooks
         let stop = StopToken()
         let threads = sync.start(applier: applier, stop: stop)
         let received = signals.wait()
         sync.logger.info("signal \(received): stopping; the table stays in force")
+        try? notifier.notify(.stopping)
         stop.stop()
         threads.forEach { $0.join() }
+        watchdog?.stop()
+        server.shutdown()
     }
 
     /// Lists everything once and returns the ruleset that the first apply would write.
@@ -68,9 +84,10 @@ private final class FirstRuleset: RulesetApplier {
 
     var ruleset: Ruleset? { captured.withLock { $0 } }
 
-    func apply(_ ruleset: Ruleset) throws {
+    func apply(_ ruleset: Ruleset) throws -> AppliedChange {
         captured.withLock { $0 = $0 ?? ruleset }
         stop.stop()
+        return .unchanged
     }
 }
 

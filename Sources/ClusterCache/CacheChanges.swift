@@ -11,6 +11,8 @@ public struct CacheChanges: Sendable {
     public var namespaces: [Change<Namespace>] = []
     public var pods: [Change<Pod>] = []
     public var policies: [Change<NetworkPolicy>] = []
+    /// When the oldest of these changes reached the cache.
+    public var since: ContinuousClock.Instant?
 
     public init() {}
 

@@ -16,6 +16,12 @@ public final class ClusterCache: Sendable {
         var namespaces = ObjectStore<Namespace>()
         var pods = ObjectStore<Pod>()
         var policies = ObjectStore<NetworkPolicy>()
+        /// When the oldest change not yet drained arrived: where event-to-kernel latency starts.
+        var pendingSince: ContinuousClock.Instant?
+
+        mutating func noteChange() {
+            if pendingSince == nil { pendingSince = .now }
+        }
 
         var isSettled: Bool {
             namespaces.hasSynced && pods.hasSynced && policies.hasSynced
@@ -26,10 +32,13 @@ public final class ClusterCache: Sendable {
     let stores = Mutex(Stores())
     let signal: ChangeSignal
     let logger: Logger
+    /// Called with the kind of every object rejected as invalid.
+    let onRejected: @Sendable (_ kind: String) -> Void
 
-    public init(signal: ChangeSignal, logger: Logger) {
+    public init(signal: ChangeSignal, logger: Logger, onRejected: @escaping @Sendable (_ kind: String) -> Void = { _ in }) {
         self.signal = signal
         self.logger = logger
+        self.onRejected = onRejected
     }
 
     public var namespaceSink: some ReflectorSink<NamespaceObject> { ResourceSink(cache: self, store: \Stores.namespaces) }
@@ -48,6 +57,8 @@ public final class ClusterCache: Sendable {
             changes.namespaces = stores.namespaces.drain().map(CacheChanges.Change.init)
             changes.pods = stores.pods.drain().map(CacheChanges.Change.init)
             changes.policies = stores.policies.drain().map(CacheChanges.Change.init)
+            changes.since = stores.pendingSince
+            stores.pendingSince = nil
             return changes
         }
     }

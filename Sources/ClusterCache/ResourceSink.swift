@@ -15,14 +15,15 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
 
     func relisted(_ page: [DecodedObject<Object>]) {
         let verdicts = page.map(validate)
-        let changed = cache.stores.withLock { stores in
-            verdicts.reduce(false) { changed, verdict in record(verdict, in: &stores[keyPath: store]) || changed }
-        }
-        if changed { cache.signal.notify() }
+        change { objects in verdicts.reduce(false) { changed, verdict in record(verdict, in: &objects) || changed } }
     }
 
     func endRelist() {
-        let vanished = cache.stores.withLock { $0[keyPath: store].endRelist() }
+        let vanished = cache.stores.withLock { stores in
+            let vanished = stores[keyPath: store].endRelist()
+            if !vanished.isEmpty { stores.noteChange() }
+            return vanished
+        }
         if !vanished.isEmpty {
             cache.logger.info("relist dropped \(vanished.count) \(Model.Resource.name) deleted while unwatched")
         }
@@ -31,12 +32,22 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
 
     func upsert(_ object: DecodedObject<Object>) {
         let verdict = validate(object)
-        if cache.stores.withLock({ record(verdict, in: &$0[keyPath: store]) }) { cache.signal.notify() }
+        change { record(verdict, in: &$0) }
     }
 
     func delete(_ object: DecodedObject<Object>) {
         guard let key = Model.key(of: object.metadata) else { return }
-        if cache.stores.withLock({ $0[keyPath: store].remove(key) }) { cache.signal.notify() }
+        change { $0.remove(key) }
+    }
+
+    /// Changes this kind's store under the lock; a change is timestamped and wakes the reconciler.
+    private func change(_ body: (inout ObjectStore<Model>) -> Bool) {
+        let changed = cache.stores.withLock { stores in
+            let changed = body(&stores[keyPath: store])
+            if changed { stores.noteChange() }
+            return changed
+        }
+        if changed { cache.signal.notify() }
     }
 
     private enum Verdict {
@@ -67,6 +78,7 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
             let kept = key.map { objects[$0] != nil } ?? false
             if let key { objects.keep(key) }
             cache.logger.error("rejected \(message); \(kept ? "its last valid version stays in force" : "skipped")")
+            cache.onRejected(Model.Resource.kind)
             return false
         }
     }

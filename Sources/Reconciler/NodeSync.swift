@@ -11,6 +11,7 @@ public struct NodeSync: Sendable {
     public var options: CompilerOptions
     public var reflectorTuning = ReflectorTuning()
     public var reconcilerTuning = ReconcilerTuning()
+    public var hooks = SyncHooks()
     public var logger: Logger
 
     public init(connection: ClusterConnection, node: String, options: CompilerOptions, logger: Logger) {
@@ -23,14 +24,17 @@ public struct NodeSync: Sendable {
     /// Starts the threads; they run until `stop` is stopped (join them then).
     public func start(applier: any RulesetApplier, stop: StopToken) -> [WorkerThread] {
         let signal = ChangeSignal()
-        let cache = ClusterCache(signal: signal, logger: logger)
+        let cache = ClusterCache(signal: signal, logger: logger, onRejected: hooks.objectRejected)
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
-                                    tuning: reconcilerTuning, logger: logger)
-        let (connection, tuning, logger) = (connection, reflectorTuning, logger)
+                                    tuning: reconcilerTuning, hooks: hooks, logger: logger)
+        let (connection, tuning, reflectorHooks, logger) = (connection, reflectorTuning, hooks.reflectors, logger)
         let loops: [@Sendable () -> Void] = [
-            { Reflector(NamespacesResource.self, connection: connection, sink: cache.namespaceSink, tuning: tuning, logger: logger).run(stop: stop) },
-            { Reflector(PodsResource.self, connection: connection, sink: cache.podSink, tuning: tuning, logger: logger).run(stop: stop) },
-            { Reflector(NetworkPoliciesResource.self, connection: connection, sink: cache.policySink, tuning: tuning, logger: logger).run(stop: stop) },
+            { Reflector(NamespacesResource.self, connection: connection, sink: cache.namespaceSink, tuning: tuning,
+                        hooks: reflectorHooks, logger: logger).run(stop: stop) },
+            { Reflector(PodsResource.self, connection: connection, sink: cache.podSink, tuning: tuning,
+                        hooks: reflectorHooks, logger: logger).run(stop: stop) },
+            { Reflector(NetworkPoliciesResource.self, connection: connection, sink: cache.policySink, tuning: tuning,
+                        hooks: reflectorHooks, logger: logger).run(stop: stop) },
             { reconciler.run(stop: stop) },
         ]
         return loops.map(WorkerThread.init)

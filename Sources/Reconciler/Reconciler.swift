@@ -20,10 +20,13 @@ public final class Reconciler: Sendable {
     private let node: String
     private let options: CompilerOptions
     private let tuning: ReconcilerTuning
+    private let hooks: SyncHooks
     private let logger: Logger
 
     public init(cache: ClusterCache, signal: ChangeSignal, applier: any RulesetApplier, node: String,
-                options: CompilerOptions = CompilerOptions(), tuning: ReconcilerTuning = ReconcilerTuning(), logger: Logger) {
+                options: CompilerOptions = CompilerOptions(), tuning: ReconcilerTuning = ReconcilerTuning(),
+                hooks: SyncHooks = SyncHooks(), logger: Logger) {
+        self.hooks = hooks
         self.cache = cache
         self.signal = signal
         self.applier = applier
@@ -52,11 +55,14 @@ public final class Reconciler: Sendable {
         var applied: Ruleset?
         var nextResync: ContinuousClock.Instant
         var retryAt: ContinuousClock.Instant?
+        /// The oldest change not yet in the kernel (kept across failed applies).
+        var pendingSince: ContinuousClock.Instant?
     }
 
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
         let now = ContinuousClock.now
         Self.feed(changes, into: &round.compiler)
+        if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
         if let retryAt = round.retryAt, now < retryAt { return }
         guard !changes.isEmpty || resync || round.applied == nil else { return }
@@ -65,15 +71,22 @@ public final class Reconciler: Sendable {
         // An unchanged ruleset needs no write, except at a resync, which lets the applier find drift.
         guard resync || ruleset != round.applied else { return }
         do {
-            try applier.apply(ruleset)
+            let applyStart = ContinuousClock.now
+            let change = try applier.apply(ruleset)
+            let done = ContinuousClock.now
+            hooks.applied(ApplyRecord(change: change, applyDuration: done - applyStart, syncDuration: done - now,
+                                      eventToKernel: round.pendingSince.map { done - $0 }, ruleset: ruleset,
+                                      cached: cache.counts))
             round.applied = ruleset
             round.retryAt = nil
+            round.pendingSince = nil
             if resync { round.nextResync = now + tuning.resyncInterval }
-            logger.debug("applied the table: \(changes.count) objects changed, took \((ContinuousClock.now - now).loggable)")
+            logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.
             round.applied = nil
             round.retryAt = now + tuning.retryDelay
+            hooks.applyFailed("\(error)")
             logger.error("programming the table failed, retrying in \(tuning.retryDelay.loggable): \(error)")
         }
     }

@@ -7,7 +7,18 @@ public protocol RulesetApplier: Sendable {
     /// Makes the agent's table equal `ruleset` in one atomic transaction: the whole table the first
     /// time (replacing whatever an earlier agent left) and whenever it changed behind the applier's
     /// back, else only the differences. Applying the same ruleset again checks for drift and repairs it.
-    func apply(_ ruleset: Ruleset) throws
+    @discardableResult
+    func apply(_ ruleset: Ruleset) throws -> AppliedChange
+}
+
+/// How an apply brought the kernel up to date.
+public enum AppliedChange: String, Sendable {
+    /// The whole table replaced.
+    case full
+    /// Only the differences sent.
+    case delta
+    /// The kernel already held it.
+    case unchanged
 }
 
 /// The netlink programmer, used from whichever thread reconciles.
@@ -19,7 +30,14 @@ public final class KernelApplier: RulesetApplier {
         programmer = Mutex(try KernelProgrammer(tableName: tableName))
     }
 
-    public func apply(_ ruleset: Ruleset) throws {
-        try programmer.withLock { _ = try $0.apply(ruleset) }
+    @discardableResult
+    public func apply(_ ruleset: Ruleset) throws -> AppliedChange {
+        try programmer.withLock { programmer in
+            switch try programmer.apply(ruleset).kind {
+            case .full: return .full
+            case .delta: return .delta
+            case .unchanged: return .unchanged
+            }
+        }
     }
 }

@@ -8,13 +8,14 @@ final class RecordingApplier: RulesetApplier {
     struct Failure: Error {}
     private let state = Mutex((applied: [Ruleset](), failuresLeft: 0))
 
-    func apply(_ ruleset: Ruleset) throws {
+    func apply(_ ruleset: Ruleset) throws -> AppliedChange {
         try state.withLock { state in
             if state.failuresLeft > 0 {
                 state.failuresLeft -= 1
                 throw Failure()
             }
             state.applied.append(ruleset)
+            return .full
         }
     }
 

@@ -12,12 +12,14 @@ public final class Reflector<Resource: APIResource>: Sendable {
     private let connection: ClusterConnection
     private let sink: any ReflectorSink<Resource.Object>
     private let tuning: ReflectorTuning
+    private let hooks: ReflectorHooks
     private let logger: Logger
 
     public init(_ resource: Resource.Type, connection: ClusterConnection, sink: any ReflectorSink<Resource.Object>,
-                tuning: ReflectorTuning = ReflectorTuning(), logger: Logger) {
+                tuning: ReflectorTuning = ReflectorTuning(), hooks: ReflectorHooks = ReflectorHooks(), logger: Logger) {
         self.connection = connection
         self.sink = sink
+        self.hooks = hooks
         self.tuning = tuning
         var logger = logger
         logger[metadataKey: "resource"] = "\(Resource.name)"
@@ -65,6 +67,7 @@ public final class Reflector<Resource: APIResource>: Sendable {
             return failed(error, during: "list", loop: &loop, stop: stop)
         }
         sink.endRelist()
+        hooks.requestSucceeded(Resource.name)
         loop.backoff.reset()
         logger.info("listed \(count) \(Resource.name) at resourceVersion \(loop.resourceVersion ?? "")")
         return nil
@@ -94,13 +97,18 @@ public final class Reflector<Resource: APIResource>: Sendable {
             if delivered > 0 || ContinuousClock.now - started >= tuning.healthyWatch { loop.backoff.reset() }
             return failed(error, during: "watch", loop: &loop, stop: stop)
         }
+        if delivered > 0 { hooks.requestSucceeded(Resource.name) }
         if let endStatus {
             // The version is gone (410) or the server gave up on the watch: only a LIST recovers.
+            hooks.watchRestarted(Resource.name)
             logger.info("watch ended with \(endStatus); listing again")
             loop.resourceVersion = nil
             return endStatus.isExpired ? nil : loop.backoff.next()
         }
-        if summary.truncated { logger.warning("watch stream was cut mid-event; resuming from \(loop.resourceVersion ?? "")") }
+        if summary.truncated {
+            hooks.watchRestarted(Resource.name)
+            logger.warning("watch stream was cut mid-event; resuming from \(loop.resourceVersion ?? "")")
+        }
         if summary.events == 0 && ContinuousClock.now - started < tuning.shortWatch {
             logger.warning("watch closed at once with no event; backing off")
             return loop.backoff.next()
@@ -112,11 +120,13 @@ public final class Reflector<Resource: APIResource>: Sendable {
     /// Decides how to recover from a failed request; returns the pause before the next one.
     private func failed(_ error: APIError, during request: String, loop: inout Loop, stop: StopToken) -> Duration? {
         guard !stop.isStopped else { return nil }
+        if request == "watch" { hooks.watchRestarted(Resource.name) }
         if error.isExpired {
             logger.info("\(request) answered 410 Expired; listing again")
             loop.resourceVersion = nil
             return nil
         }
+        hooks.requestFailed(Resource.name, "\(error)")
         let pause = loop.backoff.next()
         if case .status(let code, _) = error, (400..<500).contains(code), code != 401, code != 429 {
             // The request itself is wrong for this server: resuming cannot help.

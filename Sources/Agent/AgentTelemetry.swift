@@ -1,0 +1,56 @@
+import Observability
+import Reconciler
+import Synchronization
+import SystemdNotify
+
+/// Connects the sync loop's hooks to the metrics, the health endpoints and systemd.
+final class AgentTelemetry: Sendable {
+    let metrics: AgentMetrics
+    let health: HealthState
+    private let notifier: SystemdNotifier
+    private let synced = Atomic(false)
+
+    init(metrics: AgentMetrics, health: HealthState, notifier: SystemdNotifier) {
+        self.metrics = metrics
+        self.health = health
+        self.notifier = notifier
+    }
+
+    var hooks: SyncHooks {
+        var hooks = SyncHooks()
+        hooks.reflectors.requestSucceeded = { [health] resource in health.apiSucceeded(resource: resource) }
+        hooks.reflectors.requestFailed = { [metrics, health] resource, error in
+            metrics.recordAPIError(resource: resource)
+            health.apiFailed(resource: resource, error: error)
+        }
+        hooks.reflectors.watchRestarted = { [metrics] resource in metrics.recordWatchRestart(resource: resource) }
+        hooks.objectRejected = { [metrics] kind in metrics.recordRejected(kind: kind) }
+        hooks.applied = { [self] record in applied(record) }
+        hooks.applyFailed = { [self] error in
+            metrics.recordApplyFailure(synced.load(ordering: .relaxed) ? .incremental : .full)
+            health.applyFailed(error)
+        }
+        return hooks
+    }
+
+    private func applied(_ record: ApplyRecord) {
+        metrics.recordSync(duration: record.syncDuration)
+        switch record.change {
+        case .full: metrics.recordApply(.full, duration: record.applyDuration)
+        case .delta: metrics.recordApply(.incremental, duration: record.applyDuration)
+        case .unchanged: break
+        }
+        if let latency = record.eventToKernel { metrics.recordEventToKernel(latency: latency) }
+        let table = record.ruleset.table
+        metrics.setProgrammed(ProgrammedObjects(
+            pods: record.cached.pods, policies: record.cached.policies, namespaces: record.cached.namespaces,
+            sets: table.sets.count, setElements: table.sets.reduce(0) { $0 + $1.elements.count },
+            chains: table.chains.count, rules: table.chains.reduce(0) { $0 + $1.rules.count }))
+        health.applySucceeded()
+        // The first apply is the first full sync in the kernel: ready, for Kubernetes and systemd.
+        if !synced.exchange(true, ordering: .relaxed) {
+            health.fullSyncCompleted()
+            try? notifier.notify([.ready, .status("enforcing: \(record.cached.policies) policies, \(record.cached.pods) pods")])
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import ClusterModel
+import Compiler
+import Foundation
+import Observability
+import Ruleset
+
+/// `agent [run]`: follow the API server and keep the kernel's table in step, or (`--dry-run`, `--once`)
+/// compile once from manifests or from one sync.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Enforce NetworkPolicies on this node (the default command).",
+        discussion: """
+        Follows the API server (--kubeconfig, else $KUBECONFIG, else the pod's service account) and \
+        programs the network namespace it was started in until SIGTERM or SIGINT; the table stays in \
+        force after it exits. With --manifests, compiles those files instead: --dry-run prints the \
+        ruleset as an `nft -f` script (it replaces the agent's table atomically when loaded), --once \
+        programs it and exits (run again, it applies only the difference). --dry-run without \
+        --manifests prints the ruleset of one sync with the API server.
+        """
+    )
+
+    @Flag(name: .long, help: "Print the ruleset instead of programming the kernel.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Program the kernel from --manifests once, then exit.")
+    var once = false
+
+    @Option(name: .long, help: ArgumentHelp("A manifest file or directory (.yaml, .yml, .json); repeatable.", valueName: "path"))
+    var manifests: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A kubeconfig for the API server (default: $KUBECONFIG, then in-cluster).", valueName: "file"))
+    var kubeconfig: String?
+
+    @Option(name: .long, help: ArgumentHelp("The node to enforce for (default: $NODE_NAME, then the host name).", valueName: "name"))
+    var node: String?
+
+    @Option(name: .long, help: "What happens to traffic no policy allows: drop or reject.")
+    var denyAction: CompilerOptions.DenyAction = .drop
+
+    @Option(name: .long, help: "The nftables table (family inet) the agent owns.")
+    var table = CompilerOptions().tableName
+
+    @OptionGroup(title: "Operations")
+    var observability: ObservabilityOptions
+
+    func validate() throws {
+        guard !(dryRun && once) else { throw ValidationError("--dry-run and --once exclude each other") }
+        if once, manifests.isEmpty { throw ValidationError("--once programs the kernel from --manifests: give at least one") }
+        guard !manifests.isEmpty else { return }
+        guard dryRun || once else {
+            throw ValidationError("--manifests needs --dry-run or --once: a running agent follows the API server")
+        }
+        guard kubeconfig == nil else { throw ValidationError("--kubeconfig and --manifests exclude each other") }
+    }
+
+    func run() throws {
+        observability.bootstrapLogging()
+        let nodeName = node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
+        let options = CompilerOptions(tableName: table, denyAction: denyAction)
+        guard !manifests.isEmpty else {
+            return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, dryRun: dryRun,
+                                       observability: observability)
+        }
+        let ruleset = try Self.compile(manifests: manifests, node: nodeName, options: options)
+        if once {
+            try ManifestApply.program(ruleset)
+        } else {
+            print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(nodeName); load with: nft -f FILE"]),
+                  terminator: "")
+        }
+    }
+
+    /// Every problem in the manifests is reported (file, object, field); any of them fails the run.
+    private static func compile(manifests: [String], node: String, options: CompilerOptions) throws -> Ruleset {
+        let loaded = ManifestLoading.load(paths: manifests)
+        for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        guard loaded.errors.isEmpty else {
+            for error in loaded.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+            throw ExitCode(1)
+        }
+        return PolicyCompiler.compile(loaded.cluster, node: node, options: options)
+    }
+}
+
+extension CompilerOptions.DenyAction: ExpressibleByArgument {}

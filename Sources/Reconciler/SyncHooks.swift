@@ -1,0 +1,26 @@
+import KubeClient
+import Ruleset
+
+/// What one pass of the reconciler did, for metrics and health.
+public struct ApplyRecord: Sendable {
+    public var change: AppliedChange
+    /// The netlink transaction alone.
+    public var applyDuration: Duration
+    /// Compiling plus applying.
+    public var syncDuration: Duration
+    /// From the arrival of the oldest change this pass took in to the kernel's acknowledgement.
+    public var eventToKernel: Duration?
+    public var ruleset: Ruleset
+    public var cached: (namespaces: Int, pods: Int, policies: Int)
+}
+
+/// Callbacks the agent hooks metrics, health and systemd notification onto. Each defaults to nothing.
+public struct SyncHooks: Sendable {
+    public var reflectors = ReflectorHooks()
+    /// Called with the kind of every object rejected as invalid.
+    public var objectRejected: @Sendable (_ kind: String) -> Void = { _ in }
+    public var applied: @Sendable (ApplyRecord) -> Void = { _ in }
+    public var applyFailed: @Sendable (_ error: String) -> Void = { _ in }
+
+    public init() {}
+}
