@@ -94,7 +94,7 @@ let package = Package(
         .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         .testTarget(
             name: "NftNetlinkTests",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests",
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab",
                            .product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .executableTarget(
@@ -116,6 +116,6 @@ let package = Package(
         .target(name: "SystemdNotify"),
         .testTarget(name: "ObservabilityTests", dependencies: ["Observability", "SystemdNotify", .product(name: "Logging", package: "swift-log")]),
         // Checks deploy/ and systemd/ against the agent's flags and the Kubernetes and systemd tools.
-        .testTarget(name: "DeploymentTests", dependencies: ["Observability", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "DeploymentTests", dependencies: ["Agent", "Observability", .product(name: "Yams", package: "Yams")]),
     ]
 )

@@ -12,13 +12,15 @@ final class AgentProcess {
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("agent").path
     }()
 
-    init(namespace: String, node: String, kubeconfig: String, log: String, extra: [String] = []) throws {
+    init(namespace: String, node: String, kubeconfig: String, log: String, extra: [String] = [],
+         environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw AgentProcessError("no agent binary at \(Self.binary): build it first (swift build)")
         }
         self.log = log
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ip", "netns", "exec", namespace, Self.binary, "--kubeconfig", kubeconfig, "--node", node] + extra
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         output.seekToEndOfFile()

@@ -49,9 +49,10 @@ final class LabCluster {
         server = nil
     }
 
-    func startAgent(_ node: Int) throws {
+    func startAgent(_ node: Int, extra: [String] = [], environment: [String: String] = [:]) throws {
         agents[node] = try AgentProcess(namespace: lab.nodeNamespace(node), node: lab.nodeName(node), kubeconfig: kubeconfig,
-                                        log: "\(directory)/agent-\(node).log", extra: ["--deny-action", "reject"])
+                                        log: "\(directory)/agent-\(node).log", extra: ["--deny-action", "reject"] + extra,
+                                        environment: environment)
     }
 
     func killAgent(_ node: Int) {

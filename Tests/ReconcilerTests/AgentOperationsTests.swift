@@ -1,0 +1,80 @@
+import Foundation
+import NetnsLab
+import Testing
+
+/// The agent as operators run it: started the way the systemd unit starts it (NOTIFY_SOCKET set), with
+/// metrics and health endpoints that follow what it does, SIGTERM leaving the rules in force, and
+/// `agent cleanup` removing them. Needs root; fails, never skips, without it.
+@Suite(.serialized)
+struct AgentOperationsTests {
+    static let metricsAddress = "127.0.0.1:19808"
+
+    @Test func readyMetricsSignalAndCleanup() throws {
+        let cluster = try LabCluster()
+        defer { cluster.destroy() }
+        try cluster.namespace("x")
+        try cluster.pod("x/a", labels: ["app": "a"])
+        try cluster.pod("x/b", labels: ["role": "client"])
+        try cluster.policy("x", "protect-a", selector: ["app": "a"], from: [["podSelector": ["matchLabels": ["role": "client"]]]])
+
+        let notify = try NotifySocket(directory: cluster.directory)
+        try cluster.startAgent(1, extra: ["--metrics-address", Self.metricsAddress], environment: ["NOTIFY_SOCKET": notify.path])
+        let ready = notify.wait(for: "READY=1", timeout: .seconds(30))
+        #expect(ready.found, "READY=1 after the first sync; got \(ready.seen)")
+        #expect(try http(cluster, "/readyz").hasPrefix("ok"))
+        #expect(try http(cluster, "/healthz").hasPrefix("ok"))
+
+        var metrics = try http(cluster, "/metrics")
+        #expect(value(metrics, "netpol_agent_programmed_policies") == 1)
+        #expect(value(metrics, "netpol_agent_programmed_pods") == 2)
+        #expect(value(metrics, #"netpol_agent_apply_duration_seconds_count{mode="full"}"#) == 1)
+        #expect((value(metrics, "netpol_agent_programmed_set_elements") ?? 0) > 0)
+
+        // A second policy on x/a (the pod on node 1): an incremental apply, and a latency from the
+        // event to the kernel.
+        try cluster.policy("x", "protect-b", selector: ["app": "a"], from: [])
+        let deadline = ContinuousClock.now + .seconds(15)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.2)
+            metrics = try http(cluster, "/metrics")
+        } while value(metrics, "netpol_agent_programmed_policies") != 2 && ContinuousClock.now < deadline
+        #expect(value(metrics, "netpol_agent_programmed_policies") == 2)
+        #expect((value(metrics, #"netpol_agent_apply_duration_seconds_count{mode="incremental"}"#) ?? 0) >= 1)
+        #expect((value(metrics, "netpol_agent_event_to_kernel_latency_seconds_count") ?? 0) >= 1)
+
+        // An invalid object is counted as rejected.
+        try cluster.policy("x", "broken", selector: ["app": "a"], from: [], policyTypes: ["Sideways"])
+        let rejectedBy = ContinuousClock.now + .seconds(15)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.2)
+            metrics = try http(cluster, "/metrics")
+        } while (value(metrics, #"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#) ?? 0) < 1 && ContinuousClock.now < rejectedBy
+        #expect((value(metrics, #"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#) ?? 0) >= 1)
+
+        // SIGTERM: a clean exit, STOPPING=1, and the table stays in force.
+        #expect(cluster.stopAgent(1) == 0)
+        #expect(notify.wait(for: "STOPPING=1", timeout: .seconds(5)).found)
+        #expect(try cluster.lab.run(inNode: 1, ["nft", "list", "table", "inet", "netpol-agent"]).status == 0)
+
+        let cleanup = try cluster.lab.run(inNode: 1, [AgentProcess.binary, "cleanup"])
+        #expect(cleanup.status == 0 && cleanup.stdout.hasPrefix("removed table inet netpol-agent: "), "\(cleanup.stdout)\(cleanup.stderr)")
+        #expect(try cluster.lab.run(inNode: 1, ["nft", "list", "table", "inet", "netpol-agent"]).status != 0)
+        let again = try cluster.lab.run(inNode: 1, [AgentProcess.binary, "cleanup"])
+        #expect(again.status == 0 && again.stdout.contains("not present"))
+    }
+
+    /// GET over the node's loopback, where the agent listens.
+    private func http(_ cluster: LabCluster, _ path: String) throws -> String {
+        let result = try cluster.lab.run(inNode: 1, ["curl", "-s", "--max-time", "5", "http://\(Self.metricsAddress)\(path)"])
+        guard result.status == 0 else { throw AgentProcessError("curl \(path): exit \(result.status) \(result.stderr)") }
+        return result.stdout
+    }
+
+    /// The value of one sample line of the Prometheus text format.
+    private func value(_ exposition: String, _ sample: String) -> Double? {
+        for line in exposition.split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.dropFirst(sample.count + 1))
+        }
+        return nil
+    }
+}
