@@ -1,3 +1,5 @@
+import Compiler
+import NftNetlink
 import Observability
 import Reconciler
 import Synchronization
@@ -9,6 +11,8 @@ final class AgentTelemetry: Sendable {
     let health: HealthState
     private let notifier: SystemdNotifier
     private let synced = Atomic(false)
+    /// The counters of the table last applied, for turning kernel readings into per-policy figures.
+    private let counters = Mutex<[String: CounterAttribution]>([:])
 
     init(metrics: AgentMetrics, health: HealthState, notifier: SystemdNotifier) {
         self.metrics = metrics
@@ -46,11 +50,27 @@ final class AgentTelemetry: Sendable {
             pods: record.cached.pods, policies: record.cached.policies, namespaces: record.cached.namespaces,
             sets: table.sets.count, setElements: table.sets.reduce(0) { $0 + $1.elements.count },
             chains: table.chains.count, rules: table.chains.reduce(0) { $0 + $1.rules.count }))
+        counters.withLock { $0 = record.counters }
         health.applySucceeded()
         // The first apply is the first full sync in the kernel: ready, for Kubernetes and systemd.
         if !synced.exchange(true, ordering: .relaxed) {
             health.fullSyncCompleted()
             try? notifier.notify([.ready, .status("enforcing: \(record.cached.policies) policies, \(record.cached.pods) pods")])
         }
+    }
+
+    /// Publishes kernel counter readings per policy, direction and verdict.
+    func publish(_ readings: [String: CounterValues]) {
+        let attribution = counters.withLock { $0 }
+        var perPolicy: [PolicyCounterReading] = []
+        for (name, values) in readings {
+            guard let counted = attribution[name] else { continue }
+            for policy in counted.policies {
+                perPolicy.append((policy: "\(policy.namespace ?? "")/\(policy.name)", direction: counted.direction.rawValue,
+                                  verdict: counted.verdict == .allowed ? .allowed : .denied,
+                                  packets: values.packets, bytes: values.bytes))
+            }
+        }
+        metrics.publishPolicyCounters(perPolicy)
     }
 }

@@ -50,7 +50,12 @@ enum ClusterSync {
         var sync = sync
         sync.hooks = telemetry.hooks
         let stop = StopToken()
-        let threads = sync.start(applier: applier, stop: stop)
+        let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
+            // Per-policy packet counts: read the table's named counters through netlink now and then.
+            while stop.sleep(for: .seconds(10)) {
+                if let readings = try? applier.readCounters() { telemetry.publish(readings) }
+            }
+        }]
         let received = signals.wait()
         sync.logger.info("signal \(received): stopping; the table stays in force")
         try? notifier.notify(.stopping)

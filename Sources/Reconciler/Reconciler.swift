@@ -76,7 +76,7 @@ public final class Reconciler: Sendable {
             let done = ContinuousClock.now
             hooks.applied(ApplyRecord(change: change, applyDuration: done - applyStart, syncDuration: done - now,
                                       eventToKernel: round.pendingSince.map { done - $0 }, ruleset: ruleset,
-                                      cached: cache.counts))
+                                      cached: cache.counts, counters: round.compiler.counterAttribution))
             round.applied = ruleset
             round.retryAt = nil
             round.pendingSince = nil

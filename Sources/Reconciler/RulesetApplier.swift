@@ -40,4 +40,9 @@ public final class KernelApplier: RulesetApplier {
             }
         }
     }
+
+    /// Packets and bytes of each named counter of the table, by name.
+    public func readCounters() throws -> [String: CounterValues] {
+        try programmer.withLock { try $0.readCounters() }
+    }
 }

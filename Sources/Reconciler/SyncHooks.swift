@@ -1,3 +1,4 @@
+import Compiler
 import KubeClient
 import Ruleset
 
@@ -12,6 +13,8 @@ public struct ApplyRecord: Sendable {
     public var eventToKernel: Duration?
     public var ruleset: Ruleset
     public var cached: (namespaces: Int, pods: Int, policies: Int)
+    /// What each named counter of `ruleset` counts, by counter name.
+    public var counters: [String: CounterAttribution]
 }
 
 /// Callbacks the agent hooks metrics, health and systemd notification onto. Each defaults to nothing.

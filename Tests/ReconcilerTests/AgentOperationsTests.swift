@@ -15,6 +15,7 @@ struct AgentOperationsTests {
         try cluster.namespace("x")
         try cluster.pod("x/a", labels: ["app": "a"])
         try cluster.pod("x/b", labels: ["role": "client"])
+        try cluster.pod("y/a", labels: [:])
         try cluster.policy("x", "protect-a", selector: ["app": "a"], from: [["podSelector": ["matchLabels": ["role": "client"]]]])
 
         let notify = try NotifySocket(directory: cluster.directory)
@@ -26,9 +27,21 @@ struct AgentOperationsTests {
 
         var metrics = try http(cluster, "/metrics")
         #expect(value(metrics, "netpol_agent_programmed_policies") == 1)
-        #expect(value(metrics, "netpol_agent_programmed_pods") == 2)
+        #expect(value(metrics, "netpol_agent_programmed_pods") == 3)
         #expect(value(metrics, #"netpol_agent_apply_duration_seconds_count{mode="full"}"#) == 1)
         #expect((value(metrics, "netpol_agent_programmed_set_elements") ?? 0) > 0)
+
+        // Traffic the policy allows (x/b) and denies (y/a) shows in its named counters, read every 10 s.
+        let probes = [Probe(from: "x/b", to: "x/a", port: 80, proto: .tcp, family: .v4),
+                      Probe(from: "y/a", to: "x/a", port: 80, proto: .tcp, family: .v4)]
+        #expect(try cluster.lab.probe(probes, timeout: .seconds(1)) == [true, false])
+        let countedBy = ContinuousClock.now + .seconds(25)
+        repeat {
+            Thread.sleep(forTimeInterval: 0.5)
+            metrics = try http(cluster, "/metrics")
+        } while (policyPackets(metrics, "protect-a", "denied") ?? 0) == 0 && ContinuousClock.now < countedBy
+        #expect((policyPackets(metrics, "protect-a", "allowed") ?? 0) > 0, "allowed packets of x/protect-a")
+        #expect((policyPackets(metrics, "protect-a", "denied") ?? 0) > 0, "denied packets of x/protect-a")
 
         // A second policy on x/a (the pod on node 1): an incremental apply, and a latency from the
         // event to the kernel.
@@ -68,6 +81,16 @@ struct AgentOperationsTests {
         let result = try cluster.lab.run(inNode: 1, ["curl", "-s", "--max-time", "5", "http://\(Self.metricsAddress)\(path)"])
         guard result.status == 0 else { throw AgentProcessError("curl \(path): exit \(result.status) \(result.stderr)") }
         return result.stdout
+    }
+
+    /// `netpol_agent_policy_packets_total` of one policy of namespace x, ingress, for a verdict.
+    private func policyPackets(_ exposition: String, _ policy: String, _ verdict: String) -> Double? {
+        let labels = [#"namespace="x""#, #"policy="\#(policy)""#, #"direction="ingress""#, #"verdict="\#(verdict)""#]
+        for line in exposition.split(separator: "\n") where line.hasPrefix("netpol_agent_policy_packets_total{") {
+            guard labels.allSatisfy({ line.contains($0) }), let value = line.split(separator: " ").last else { continue }
+            return Double(value)
+        }
+        return nil
     }
 
     /// The value of one sample line of the Prometheus text format.
