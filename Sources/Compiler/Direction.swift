@@ -2,7 +2,7 @@ import IPAddressing
 import Ruleset
 
 /// Ingress rules judge traffic arriving at a selected pod; egress rules traffic leaving it.
-enum Direction: String, CaseIterable {
+public enum Direction: String, Hashable, Sendable, CaseIterable {
     case ingress, egress
 
     /// The address of the selected pod itself, which the dispatch map is keyed by.

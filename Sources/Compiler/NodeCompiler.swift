@@ -13,6 +13,8 @@ import Ruleset
 ///   with the number of pods or policies in the cluster.
 /// - one chain per distinct list of policies isolating a pod in a direction: each rule `return`s when
 ///   it allows the packet; the chain ends in the deny action.
+/// - named counters: one per policy and direction for what its rules allow, one per chain for what it
+///   denies (see `CounterAttribution`).
 /// - peer sets shared by every rule with the same selector, ipBlock, port list or port name.
 public struct NodeCompiler: Sendable {
     public let node: String
@@ -24,6 +26,7 @@ public struct NodeCompiler: Sendable {
     /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
     private var compiledRules: [PolicyDirection: [Rule]] = [:]
     private var chains: [Chain] = []
+    private var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
     private var targetsChanged = true
 
@@ -86,15 +89,21 @@ public struct NodeCompiler: Sendable {
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
                           sets: dispatchMaps + sets.sets.values.sorted { $0.name < $1.name },
+                          counters: counters.declarations,
                           chains: [forwardHook()] + chains)
         return Ruleset(table: table)
     }
+
+    /// What each named counter of the last `ruleset()` counts, by counter name. A policy that isolates
+    /// no pod on this node has no counters.
+    public var counterAttribution: [String: CounterAttribution] { counters.attribution }
 
     /// Recomputes which policies isolate each local pod, the chains for those policy lists and the
     /// dispatch maps; then forgets sets and compiled rules nothing uses any more.
     private mutating func rebuildTargets() {
         var compiler = RuleCompiler(index: index, sets: sets)
         sets = SetRegistry()  // the compiler holds the only copy while it adds sets
+        counters = PolicyCounters()
         var chainsByName: [String: Chain] = [:]
         var mapElements: [String: [SetElement]] = [:]
         var inUse: Set<PolicyDirection> = []
@@ -110,12 +119,15 @@ public struct NodeCompiler: Sendable {
                 if chainsByName[chainName] == nil {
                     var rules: [Rule] = []
                     for reference in isolating {
-                        rules += compiledRules(of: reference, direction: direction, compiler: &compiler)
+                        let allowing = compiledRules(of: reference, direction: direction, compiler: &compiler)
+                        if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
+                        rules += allowing
                         inUse.insert(PolicyDirection(policy: reference, direction: direction))
                     }
-                    let names = isolating.map { "\($0.namespace ?? "")/\($0.name)" }.joined(separator: ", ")
+                    let names = isolating.map(\.namespacedName).joined(separator: ", ")
+                    let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
                     chainsByName[chainName] = Chain(name: chainName, comment: nftComment("\(direction.rawValue) of pods selected by \(names)"),
-                                                    rules: rules + [denyRule(direction)])
+                                                    rules: rules + [denyRule(direction, counter: denied)])
                 }
                 for address in pod.addresses {
                     mapElements[direction.dispatchMap(address.family), default: []].append(
@@ -142,16 +154,17 @@ public struct NodeCompiler: Sendable {
         let key = PolicyDirection(policy: reference, direction: direction)
         if let known = compiledRules[key] { return known }
         let policy = policies[reference]!
+        let counter = PolicyCounters.allowedName(reference, direction)
         let rules = (direction == .ingress ? policy.ingress : policy.egress).enumerated().flatMap { position, rule in
-            compiler.compile(rule, direction: direction,
+            compiler.compile(rule, direction: direction, counter: counter,
                              comment: nftComment("\(policy.namespace)/\(policy.name) \(direction.rawValue)[\(position)]"))
         }
         compiledRules[key] = rules
         return rules
     }
 
-    private func denyRule(_ direction: Direction) -> Rule {
-        Rule(counter: true, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
+    private func denyRule(_ direction: Direction, counter: String) -> Rule {
+        Rule(namedCounter: counter, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
              comment: "no policy allows this \(direction.rawValue)")
     }
 

@@ -2,19 +2,20 @@ import ClusterModel
 import IPAddressing
 import Ruleset
 
-/// Turns one NetworkPolicy rule into nftables rules that `return` (allow) from a pod's chain.
-/// A rule allows traffic matching any of its peers and any of its ports, so it becomes one nftables
-/// rule per (family, peer, port group); port groups are merged into one set look-up where they can be.
+/// Turns one NetworkPolicy rule into nftables rules that `return` (allow) from a pod's chain, adding
+/// what they allow to the policy's named counter. A rule allows traffic matching any of its peers and
+/// any of its ports, so it becomes one nftables rule per (family, peer, port group); port groups are
+/// merged into one set look-up where they can be.
 struct RuleCompiler {
     let index: ClusterIndex
     var sets: SetRegistry
 
-    mutating func compile(_ rule: PolicyRule, direction: Direction, comment: String) -> [Rule] {
+    mutating func compile(_ rule: PolicyRule, direction: Direction, counter: String, comment: String) -> [Rule] {
         var rules: [Rule] = []
         for family in IPFamily.allCases {
             for peer in peerMatches(rule.peers, direction: direction, family: family) {
                 for ports in portMatches(rule.ports, direction: direction, family: family) {
-                    rules.append(Rule(matches: peer + ports, action: .verdict(.return), comment: comment))
+                    rules.append(Rule(matches: peer + ports, namedCounter: counter, action: .verdict(.return), comment: comment))
                 }
             }
         }

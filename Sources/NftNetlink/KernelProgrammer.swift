@@ -30,8 +30,8 @@ public final class KernelProgrammer {
     public let table: TableIdentity
     /// The ruleset the kernel held after the last successful apply.
     public private(set) var lastApplied: Ruleset?
-    private var committedGeneration: UInt32?
-    private let connection: NftConnection
+    private(set) var committedGeneration: UInt32?
+    let connection: NftConnection
 
     /// `netns`: a name under /var/run/netns to program; nil for the current network namespace.
     public init(tableName: String, netns: String? = nil) throws {
@@ -74,11 +74,18 @@ public final class KernelProgrammer {
         try connection.readTable(table)
     }
 
+    /// The current packets and bytes of each named counter of the table, by name, read through netlink;
+    /// empty if the table does not exist. A delta leaves unchanged counters counting; a full replace
+    /// (first apply, drift repair) starts every counter again from zero.
+    public func readCounters() throws -> [String: CounterValues] {
+        try connection.readCounters(table)
+    }
+
     /// What the kernel holds, if it is known to equal a ruleset this programmer applied; nil calls for a
     /// full replace, for the reason given.
     private func trustedState() throws -> (base: Ruleset?, generation: UInt32, reason: String) {
         let generation = try connection.generation()
-        guard let last = lastApplied else { return (nil, generation, "first apply") }
+        guard let last = lastApplied else { return try leftByEarlierRun(generation) }
         if generation == committedGeneration { return (last, generation, "") }
         let kernel: (ruleset: Ruleset?, generation: UInt32)
         do {
@@ -89,5 +96,16 @@ public final class KernelProgrammer {
         guard let current = kernel.ruleset else { return (nil, kernel.generation, "table \(table) missing") }
         guard current.normalized == last.normalized else { return (nil, kernel.generation, "drift: table \(table) changed") }
         return (last, kernel.generation, "")
+    }
+
+    /// Before its first apply, the table an earlier run left (an agent restart, `agent --once` again) is
+    /// the base when it reads back whole: the first change is then a delta, and counters keep counting.
+    private func leftByEarlierRun(_ generation: UInt32) throws -> (base: Ruleset?, generation: UInt32, reason: String) {
+        do {
+            let kernel = try connection.readTableWithGeneration(table)
+            return (kernel.ruleset, kernel.generation, kernel.ruleset == nil ? "first apply" : "")
+        } catch let NftError.unrecognized(what) {
+            return (nil, generation, "first apply over a table this agent cannot read: \(what)")
+        }
     }
 }

@@ -10,6 +10,7 @@ public enum NftTextRenderer {
         out += "table \(qualified)\ndelete table \(qualified)\ntable \(qualified) {\n"
         if let comment = table.comment { out += "\tcomment \(quoted(comment))\n" }
         for set in table.sets { out += "\n" + render(set) }
+        for counter in table.counters { out += "\n" + render(counter) }
         for chain in table.chains { out += "\n" + render(chain) }
         out += "}\n"
         return out
@@ -28,6 +29,12 @@ public enum NftTextRenderer {
         return out + "\t}\n"
     }
 
+    static func render(_ counter: NamedCounter) -> String {
+        var out = "\tcounter \(counter.name) {\n"
+        if let comment = counter.comment { out += "\t\tcomment \(quoted(comment))\n" }
+        return out + "\t}\n"
+    }
+
     static func render(_ chain: Chain) -> String {
         var out = "\tchain \(chain.name) {\n"
         if let hook = chain.hook {
@@ -41,6 +48,7 @@ public enum NftTextRenderer {
     public static func render(_ rule: Rule) -> String {
         var words = rule.matches.map(render)
         if rule.counter { words.append("counter") }
+        if let name = rule.namedCounter { words.append("counter name \(quoted(name))") }
         words.append(render(rule.action))
         if let comment = rule.comment { words.append("comment \(quoted(comment))") }
         return words.joined(separator: " ")

@@ -14,14 +14,18 @@ public struct Table: Hashable, Sendable {
     public var comment: String?
     /// Sets and maps, in rendering order. Rules and map elements refer to them by name.
     public var sets: [NamedSet]
+    /// Counter objects, in rendering order. Rules refer to them by name.
+    public var counters: [NamedCounter]
     /// Base chains first, then regular chains, in rendering order.
     public var chains: [Chain]
 
-    public init(family: TableFamily, name: String, comment: String? = nil, sets: [NamedSet] = [], chains: [Chain] = []) {
+    public init(family: TableFamily, name: String, comment: String? = nil, sets: [NamedSet] = [], counters: [NamedCounter] = [],
+                chains: [Chain] = []) {
         self.family = family
         self.name = name
         self.comment = comment
         self.sets = sets
+        self.counters = counters
         self.chains = chains
     }
 }
@@ -63,14 +67,18 @@ public struct BaseChainHook: Hashable, Sendable {
 
 public struct Rule: Hashable, Sendable {
     public var matches: [Match]
-    /// Count packets and bytes that reach the action.
+    /// Count packets and bytes that reach the action, in the rule itself.
     public var counter: Bool
+    /// Add packets and bytes that reach the action to the table's named counter of this name, which
+    /// many rules can share.
+    public var namedCounter: String?
     public var action: Action
     public var comment: String?
 
-    public init(matches: [Match] = [], counter: Bool = false, action: Action, comment: String? = nil) {
+    public init(matches: [Match] = [], counter: Bool = false, namedCounter: String? = nil, action: Action, comment: String? = nil) {
         self.matches = matches
         self.counter = counter
+        self.namedCounter = namedCounter
         self.action = action
         self.comment = comment
     }

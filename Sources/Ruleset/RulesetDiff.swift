@@ -1,22 +1,24 @@
 /// Turns a change of the ruleset into the operations of one transaction.
 ///
 /// `operations(from:to:)` touches only what changed: elements added and removed per set, changed chains
-/// flushed and rewritten, new sets and chains created, orphans deleted. nftables cannot redefine a set or
-/// chain in place, so one whose declaration changed is deleted and created again. The order is one the
-/// kernel accepts: whatever refers to a set or chain (rules, map elements) goes before it is deleted, and
-/// sets and chains exist before anything refers to them.
+/// flushed and rewritten, new sets, counters and chains created, orphans deleted. nftables cannot redefine
+/// a set, chain or counter in place, so one whose declaration changed is deleted and created again. An
+/// unchanged counter is never touched, so the packets it counted persist across deltas. The order is one
+/// the kernel accepts: whatever refers to a set, chain or counter (rules, map elements) goes before it is
+/// deleted, and sets, chains and counters exist before anything refers to them.
 public enum RulesetDiff {
     /// The whole table in one transaction: nothing is ever without enforcement.
     public static func replacement(_ ruleset: Ruleset) -> [RulesetOperation] {
         let table = ruleset.table
         // Adding first lets the delete succeed when there is no table yet.
         var operations: [RulesetOperation] = [.addTable(comment: nil), .deleteTable, .addTable(comment: table.comment)]
-        // Chains first, since map elements name them; sets before the rules that look them up.
+        // Chains first, since map elements name them; sets and counters before the rules that use them.
         operations += table.chains.map { .addChain($0.declaration) }
         for set in table.sets {
             operations.append(.addSet(set.declaration))
             if !set.elements.isEmpty { operations.append(.addElements(set)) }
         }
+        operations += table.counters.map { .addCounter($0) }
         for chain in table.chains { operations += chain.rules.map { .addRule(chain: chain.name, $0) } }
         return operations
     }
@@ -26,22 +28,24 @@ public enum RulesetDiff {
         guard before.family == after.family, before.name == after.name, before.comment == after.comment else {
             return replacement(new)
         }
-        // Sets and chains are paired by index, not copied: a diff over thousands of them runs per pod event.
+        // Objects are paired by index, not copied: a diff over thousands of them runs per pod event.
         let setPairs = Pairing(old: before.sets.map(\.name), new: after.sets.map(\.name)) { after.sets[$1].isDeclared(like: before.sets[$0]) }
         let chainPairs = Pairing(old: before.chains.map(\.name), new: after.chains.map(\.name)) {
             after.chains[$1].isDeclared(like: before.chains[$0])
         }
+        let counterPairs = Pairing(old: before.counters.map(\.name), new: after.counters.map(\.name)) {
+            after.counters[$1] == before.counters[$0]
+        }
         // Deleted, or deleted and created again because the declaration changed.
-        let goneSets = Set(setPairs.gone.map { before.sets[$0].name })
-        let goneChains = Set(chainPairs.gone.map { before.chains[$0].name })
-        let somethingGone = !goneSets.isEmpty || !goneChains.isEmpty
+        let gone = DeletedNames(sets: Set(setPairs.gone.map { before.sets[$0].name }),
+                                chains: Set(chainPairs.gone.map { before.chains[$0].name }),
+                                counters: Set(counterPairs.gone.map { before.counters[$0].name }))
 
         // Kept chains whose rules changed, or refer to something deleted and created again.
         let rewritten = after.chains.indices.filter { index in
             guard let previous = chainPairs.kept[index] else { return false }
             let rules = before.chains[previous].rules
-            return rules != after.chains[index].rules
-                || somethingGone && rules.contains { $0.refers(toSets: goneSets, orChains: goneChains) }
+            return rules != after.chains[index].rules || !gone.isEmpty && rules.contains { $0.refers(to: gone) }
         }
         let created = after.chains.indices.filter { chainPairs.kept[$0] == nil }
 
@@ -52,14 +56,16 @@ public enum RulesetDiff {
         var additions: [Int: RulesetOperation] = [:]
         for (index, set) in after.sets.enumerated() {
             guard let previous = setPairs.kept[index] else { continue }
-            let change = SetElementDiff(from: before.sets[previous], to: set, recreatedChains: goneChains)
+            let change = SetElementDiff(from: before.sets[previous], to: set, recreatedChains: gone.chains)
             if let removal = change.removal { operations.append(removal) }
             additions[index] = change.addition
         }
         operations += setPairs.gone.map { .deleteSet(before.sets[$0].name) }
+        operations += counterPairs.gone.map { .deleteCounter(before.counters[$0].name) }
         operations += chainPairs.gone.map { .deleteChain(before.chains[$0].name) }
 
         operations += created.map { .addChain(after.chains[$0].declaration) }
+        operations += after.counters.indices.filter { counterPairs.kept[$0] == nil }.map { .addCounter(after.counters[$0]) }
         for (index, set) in after.sets.enumerated() {
             if setPairs.kept[index] == nil {
                 operations.append(.addSet(set.declaration))
@@ -75,8 +81,8 @@ public enum RulesetDiff {
     }
 }
 
-/// Matches the sets (or chains) of two versions by name. An old one is kept when a new one of the same
-/// name is declared alike; every other old one is gone, and every unmatched new one is created.
+/// Matches the sets (or chains, or counters) of two versions by name. An old one is kept when a new one of
+/// the same name is declared alike; every other old one is gone, and every unmatched new one is created.
 private struct Pairing {
     /// For each new object, the index of the old one it keeps, if any.
     var kept: [Int?]

@@ -21,6 +21,10 @@ public enum RulesetOperation: Hashable, Sendable {
     case addElements(NamedSet)
     /// The set's declaration, holding the elements to delete.
     case deleteElements(NamedSet)
+    /// A counter object, starting from zero.
+    case addCounter(NamedCounter)
+    /// Deletes a counter object, and its values with it.
+    case deleteCounter(String)
 }
 
 extension RulesetOperation {

@@ -1,5 +1,13 @@
-/// What the diff needs to know about names: a rule or element that refers to a set or chain being
-/// deleted must go before it, and come back after it is created again.
+/// What the diff needs to know about names: a rule or element that refers to a set, chain or counter
+/// being deleted must go before it, and come back after it is created again.
+struct DeletedNames {
+    var sets: Set<String>
+    var chains: Set<String>
+    var counters: Set<String>
+
+    var isEmpty: Bool { sets.isEmpty && chains.isEmpty && counters.isEmpty }
+}
+
 extension Rule {
     var setNames: [String] {
         var names = matches.compactMap { match -> String? in
@@ -15,8 +23,9 @@ extension Rule {
         return nil
     }
 
-    func refers(toSets sets: Set<String>, orChains chains: Set<String>) -> Bool {
-        chainName.map(chains.contains) ?? false || setNames.contains(where: sets.contains)
+    func refers(to deleted: DeletedNames) -> Bool {
+        chainName.map(deleted.chains.contains) ?? false || namedCounter.map(deleted.counters.contains) ?? false
+            || setNames.contains(where: deleted.sets.contains)
     }
 }
 

@@ -158,7 +158,7 @@ struct PeerTests {
         let chain = try dbChain(ruleset)
         #expect(chain.rules.count == 1)
         #expect(chain.endsInDeny)
-        #expect(chain.rules.first?.counter == true)
+        #expect(chain.rules.first?.namedCounter == "deny_\(chain.name)")
         #expect(ruleset.dispatchChain("egress", for: ip(Self.db)) == nil)
         for client in Self.clients { #expect(!ruleset.allows(client.ip, Self.db)) }
     }

@@ -34,6 +34,7 @@ import Testing
         let table = TableIdentity(name: ruleset.table.name)
         let pods = try #require(ruleset.table.sets.first { $0.name.hasPrefix("pods_") && $0.keyType == [.ipv4Address] })
         let cidr = try #require(ruleset.table.sets.first { $0.name.hasPrefix("cidr_") && $0.keyType == [.ipv4Address] })
+        let counter = try #require(ruleset.table.counters.first).name
         let cases: [(RulesetOperation, String)] = [
             // A key of the wrong length.
             (.addElements(NamedSet(name: pods.name, keyType: [.ipv6Address], elements: [SetElement(key: [.address(IPAddress("fd00::1")!)])])),
@@ -46,6 +47,8 @@ import Testing
             (.addSet(NamedSet(name: pods.name, keyType: [.ipv6Address])), "set \(pods.name): File exists"),
             // A set still in use.
             (.deleteSet(pods.name), "set \(pods.name): Device or resource busy"),
+            // A counter still in use.
+            (.deleteCounter(counter), "counter \(counter): Device or resource busy"),
         ]
         try ScratchNamespace.with { namespaces in
             let connection = try NftConnection(netns: namespaces[0].name)
@@ -96,6 +99,20 @@ import Testing
             let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespaces[0].name)
             try programmer.apply(ruleset)
             try namespaces[0].nft(["add", "rule", "inet", ruleset.table.name, "forward_hook", "ip", "saddr", "192.0.2.1", "accept"])
+            #expect(throws: NftError.self) { try programmer.readBack() }
+            let repair = try programmer.apply(ruleset)
+            #expect(repair.kind == .full)
+            try expectSame(ruleset, programmedBy: programmer, in: namespaces[0], freshIn: namespaces[1])
+        }
+    }
+
+    /// An object of a type this agent never creates (a quota) makes the table unrecognizable too.
+    @Test func foreignObjectIsRemoved() throws {
+        let ruleset = try ExampleCluster.ruleset()
+        try ScratchNamespace.with(2) { namespaces in
+            let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespaces[0].name)
+            try programmer.apply(ruleset)
+            try namespaces[0].nft(["add", "quota", "inet", ruleset.table.name, "foreign", "{", "1000", "bytes", "}"])
             #expect(throws: NftError.self) { try programmer.readBack() }
             let repair = try programmer.apply(ruleset)
             #expect(repair.kind == .full)

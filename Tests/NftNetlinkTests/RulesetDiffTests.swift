@@ -14,14 +14,15 @@ import Testing
         Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept)),
         Rule(action: .verdictMap(fields: [.destinationAddress(.v4)], map: "ingress_v4")),
     ])
+    private static let allowed = NamedCounter(name: "allow_web", comment: "allowed by web")
     private static let allow = Chain(name: "allow", comment: "allow", rules: [
-        Rule(matches: [.inSet(fields: [.sourceAddress(.v4)], set: "pods_v4")], action: .verdict(.return)),
+        Rule(matches: [.inSet(fields: [.sourceAddress(.v4)], set: "pods_v4")], namedCounter: "allow_web", action: .verdict(.return)),
         Rule(matches: [.inSet(fields: [.sourceAddress(.v4)], set: "cidr_v4"), .l4Protocol(.tcp), .destinationPort(80...80)],
-             action: .verdict(.return)),
-        Rule(counter: true, action: .verdict(.drop)),
+             namedCounter: "allow_web", action: .verdict(.return)),
+        Rule(counter: true, namedCounter: "deny_allow", action: .verdict(.drop)),
     ])
     private static let ruleset = Ruleset(table: Table(family: .inet, name: "t", comment: "c", sets: [pods, cidr, ingress],
-                                                      chains: [base, allow]))
+                                                      counters: [allowed, NamedCounter(name: "deny_allow")], chains: [base, allow]))
 
     private static func element(_ address: String, _ verdict: Verdict? = nil) -> SetElement {
         SetElement(key: [.address(IPAddress(address)!)], verdict: verdict)
@@ -37,8 +38,9 @@ import Testing
         let operations = RulesetDiff.replacement(Self.ruleset)
         #expect(Array(operations.prefix(3)) == [.addTable(comment: nil), .deleteTable, .addTable(comment: "c")])
         let kinds = operations.dropFirst(3).map(Kind.init)
-        // Chains, then each set with its elements, then rules.
-        #expect(kinds == [.chain, .chain, .set, .elements, .set, .elements, .set, .elements] + Array(repeating: .rule, count: 5))
+        // Chains, then each set with its elements, then counters, then rules.
+        #expect(kinds == [.chain, .chain, .set, .elements, .set, .elements, .set, .elements, .counter, .counter]
+            + Array(repeating: .rule, count: 5))
         #expect(operations.contains(.addChain(Chain(name: "allow", comment: "allow"))))
     }
 
@@ -139,6 +141,48 @@ import Testing
         #expect(!operations.contains(.flushChain("forward")))
     }
 
+    /// Counters keep their values only while they exist: rewriting the rules that use them, and pod
+    /// churn, must leave them alone.
+    @Test func unchangedCountersAreLeftAlone() {
+        let new = changed { table in
+            table.chains[1].rules.removeFirst()
+            table.sets[0].elements.insert(Self.element("10.0.0.3"))
+        }
+        let operations = RulesetDiff.operations(from: Self.ruleset, to: new)
+        #expect(operations.contains(.flushChain("allow")))
+        #expect(!operations.contains { [.counter, .deleteCounter].contains(Kind($0)) })
+    }
+
+    @Test func newCounterComesBeforeItsRules() {
+        let new = changed { table in
+            table.counters.append(NamedCounter(name: "allow_dns"))
+            table.chains[1].rules.insert(Rule(matches: [.l4Protocol(.udp)], namedCounter: "allow_dns", action: .verdict(.return)), at: 0)
+        }
+        let operations = RulesetDiff.operations(from: Self.ruleset, to: new)
+        let firstRule = operations.firstIndex { Kind($0) == .rule }!
+        #expect(operations.firstIndex(of: .addCounter(NamedCounter(name: "allow_dns")))! < firstRule)
+        #expect(operations.filter { [.counter, .deleteCounter].contains(Kind($0)) } == [.addCounter(NamedCounter(name: "allow_dns"))])
+    }
+
+    /// A counter still in use cannot be deleted (EBUSY): the rules using it go first.
+    @Test func removedCounterGoesAfterItsRules() {
+        let new = changed { table in
+            table.counters.removeFirst()
+            table.chains[1].rules = table.chains[1].rules.map { $0.counting(into: $0.namedCounter == "allow_web" ? nil : $0.namedCounter) }
+        }
+        let operations = RulesetDiff.operations(from: Self.ruleset, to: new)
+        #expect(operations.firstIndex(of: .flushChain("allow"))! < operations.firstIndex(of: .deleteCounter("allow_web"))!)
+        #expect(!operations.contains { Kind($0) == .counter })
+    }
+
+    /// A counter declared differently is deleted and created again; rules using it follow it.
+    @Test func redefinedCounterIsRecreatedWithItsRules() {
+        let new = changed { $0.counters[0].comment = "allowed by web and api" }
+        let operations = RulesetDiff.operations(from: Self.ruleset, to: new)
+        #expect(operations == [.flushChain("allow"), .deleteCounter("allow_web"), .addCounter(new.table.counters[0])]
+            + new.table.chains[1].rules.map { .addRule(chain: "allow", $0) })
+    }
+
     @Test func changedTableCommentReplacesTheTable() {
         let new = changed { $0.comment = "other" }
         #expect(RulesetDiff.operations(from: Self.ruleset, to: new) == RulesetDiff.replacement(new))
@@ -162,7 +206,7 @@ import Testing
 
 /// Operation kinds, to compare shapes of operation lists.
 private enum Kind: Equatable {
-    case table, chain, flush, rule, set, elements, deleteElements, other
+    case table, chain, flush, rule, set, elements, deleteElements, counter, deleteCounter, other
 
     init(_ operation: RulesetOperation) {
         switch operation {
@@ -173,6 +217,8 @@ private enum Kind: Equatable {
         case .addSet: self = .set
         case .addElements: self = .elements
         case .deleteElements: self = .deleteElements
+        case .addCounter: self = .counter
+        case .deleteCounter: self = .deleteCounter
         case .deleteChain, .deleteSet, .flushSet: self = .other
         }
     }

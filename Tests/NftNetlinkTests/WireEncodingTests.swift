@@ -124,6 +124,20 @@ import Testing
         ])
     }
 
+    /// `counter counter name "k" drop`: the rule's own counter, then the counter object (an objref), then
+    /// the verdict, as nft emits them.
+    @Test func counterStatements() throws {
+        let linearizer = RuleLinearizer { _ in false }
+        let rule = Rule(counter: true, namedCounter: "k", action: .verdict(.drop))
+        #expect(linearizer.expressions(rule) == [.counter, .counterReference("k"), .verdict(.drop)])
+        let delinearizer = RuleDelinearizer(linearizer: linearizer)
+        #expect(try delinearizer.rule(linearizer.expressions(rule), comment: nil) == rule)
+        // One counter object per rule: a second reference is not something this agent writes.
+        #expect(throws: WireDecodingError.self) {
+            try delinearizer.rule([.counterReference("a"), .counterReference("b"), .verdict(.drop)], comment: nil)
+        }
+    }
+
     /// Decoding gives back every rule of random rulesets, and refuses expressions it would not write.
     @Test(arguments: 0..<8)
     func rulesRoundTrip(seed: UInt64) throws {

@@ -53,6 +53,11 @@ extension Expression {
             return lookup
         case .counter:
             return NftnlAttributes.expression("counter")
+        case .counterReference(let name):
+            let objref = NftnlAttributes.expression("objref")
+            objref.set(NFTNL_EXPR_OBJREF_IMM_TYPE, u32: UInt32(NFT_OBJECT_COUNTER))
+            objref.set(NFTNL_EXPR_OBJREF_IMM_NAME, string: name)
+            return objref
         case .rejectAdminProhibited:
             let reject = NftnlAttributes.expression("reject")
             reject.set(NFTNL_EXPR_REJECT_TYPE, u32: UInt32(NFT_REJECT_ICMPX_UNREACH.rawValue))
@@ -110,6 +115,11 @@ extension Expression {
             self = .lookup(set: set, sreg: try u32(NFTNL_EXPR_LOOKUP_SREG), isVerdictMap: dreg != nil)
         case "counter":
             self = .counter
+        case "objref":
+            // Objects picked by a set lookup (objref maps) are not ours.
+            guard try u32(NFTNL_EXPR_OBJREF_IMM_TYPE) == UInt32(NFT_OBJECT_COUNTER),
+                  let name = expression.string(NFTNL_EXPR_OBJREF_IMM_NAME) else { throw unexpected }
+            self = .counterReference(name)
         case "reject":
             guard try u32(NFTNL_EXPR_REJECT_TYPE) == NFT_REJECT_ICMPX_UNREACH.rawValue,
                   expression.u8(NFTNL_EXPR_REJECT_CODE) == UInt8(NFT_REJECT_ICMPX_ADMIN_PROHIBITED.rawValue)

@@ -1,7 +1,8 @@
 import CNftables
 
 /// One kind of libnftnl object: how to allocate, free and reach its attributes. Every kind has the same
-/// accessor shapes, so one set of helpers serves tables, chains, sets, elements, rules and expressions.
+/// accessor shapes, so one set of helpers serves tables, chains, sets, elements, rules, stateful objects
+/// (counters) and expressions.
 struct NftnlKind: Sendable {
     let allocate: @Sendable () -> OpaquePointer?
     let free: @Sendable (OpaquePointer) -> Void
@@ -24,6 +25,9 @@ struct NftnlKind: Sendable {
     static let rule = NftnlKind(
         allocate: nftnl_rule_alloc, free: nftnl_rule_free,
         setData: { _ = nftnl_rule_set_data($0, $1, $2, $3) }, getData: nftnl_rule_get_data, isSet: nftnl_rule_is_set)
+    static let object = NftnlKind(
+        allocate: nftnl_obj_alloc, free: nftnl_obj_free,
+        setData: { nftnl_obj_set_data($0, $1, $2, $3) }, getData: nftnl_obj_get_data, isSet: nftnl_obj_is_set)
     static let gen = NftnlKind(
         allocate: nftnl_gen_alloc, free: nftnl_gen_free,
         setData: { _ = nftnl_gen_set_data($0, $1, $2, $3) }, getData: nftnl_gen_get_data, isSet: nftnl_gen_is_set)
@@ -70,6 +74,10 @@ struct NftnlAttributes {
 
     func set(_ attribute: some NftnlAttribute, i32 value: Int32) { set(attribute, u32: UInt32(bitPattern: value)) }
 
+    func set(_ attribute: some NftnlAttribute, u64 value: UInt64) {
+        withUnsafeBytes(of: value) { kind.setData(pointer, attribute.attributeID, $0.baseAddress!, 8) }
+    }
+
     func set(_ attribute: some NftnlAttribute, u8 value: UInt8) { set(attribute, [value]) }
 
     func set(_ attribute: some NftnlAttribute, string: String) { set(attribute, Array(string.utf8) + [0]) }
@@ -87,6 +95,11 @@ struct NftnlAttributes {
     }
 
     func i32(_ attribute: some NftnlAttribute) -> Int32? { u32(attribute).map { Int32(bitPattern: $0) } }
+
+    func u64(_ attribute: some NftnlAttribute) -> UInt64? {
+        guard let bytes = bytes(attribute), bytes.count == 8 else { return nil }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+    }
 
     func u8(_ attribute: some NftnlAttribute) -> UInt8? { bytes(attribute).flatMap { $0.count == 1 ? $0[0] : nil } }
 

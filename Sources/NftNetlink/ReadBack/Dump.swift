@@ -1,9 +1,26 @@
 import CNftables
+import Glibc
 
 /// A dump cut by a commit, or answered from another generation: read everything again.
 struct DumpInterrupted: Error {}
 
 extension NftConnection {
+    /// Runs `read` against the current generation, and again whenever the ruleset changed under it.
+    func consistentRead<T>(_ what: String, _ read: (_ generation: UInt32) throws -> T) throws -> (T, generation: UInt32) {
+        for _ in 0..<10 {
+            let generation = try self.generation()
+            do {
+                return (try read(generation), generation)
+            } catch is DumpInterrupted {
+                continue
+            } catch NftError.system(let call, let code) {
+                // A dump refused (ENOENT) because the table went away meanwhile: read again.
+                guard try self.generation() != generation else { throw NftError.system(call, errno: code) }
+            }
+        }
+        throw NftError.system("\(what): the ruleset kept changing", errno: EAGAIN)
+    }
+
     /// One NLM_F_DUMP request of `type`; `body` sees each object message. Each message must come from
     /// `generation` (nfgenmsg.res_id holds its low 16 bits), or the read is restarted, as nft does.
     func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32,

@@ -13,25 +13,18 @@ extension NftConnection {
 
     /// The table and the generation it was read at.
     func readTableWithGeneration(_ table: TableIdentity) throws -> (ruleset: Ruleset?, generation: UInt32) {
-        for _ in 0..<10 {
-            let generation = try self.generation()
-            do {
-                return (try TableDump(connection: self, table: table, generation: generation).read(), generation)
-            } catch is DumpInterrupted {
-                continue
-            } catch let error as WireDecodingError {
-                throw NftError.unrecognized("table \(table): \(error)")
-            } catch NftError.system(let call, let code) {
-                // A dump refused (ENOENT) because the table went away meanwhile: read again.
-                guard try self.generation() != generation else { throw NftError.system(call, errno: code) }
+        do {
+            return try consistentRead("read table \(table)") { generation in
+                try TableDump(connection: self, table: table, generation: generation).read()
             }
+        } catch let error as WireDecodingError {
+            throw NftError.unrecognized("table \(table): \(error)")
         }
-        throw NftError.system("read table \(table): the ruleset kept changing", errno: EAGAIN)
     }
 }
 
-/// One consistent read of a table: table, chains, sets, each set's elements, rules.
-private struct TableDump {
+/// One consistent read of a table: table, chains, sets, each set's elements, counters, rules.
+struct TableDump {
     let connection: NftConnection
     let table: TableIdentity
     let generation: UInt32
@@ -43,7 +36,19 @@ private struct TableDump {
             concatenatedIntervals.contains($0)
         }
         let chains = try rules(into: try self.chains(), delinearizer: RuleDelinearizer(linearizer: linearizer))
-        return Ruleset(table: Table(family: table.family, name: table.name, comment: comment, sets: sets, chains: chains))
+        return Ruleset(table: Table(family: table.family, name: table.name, comment: comment, sets: sets, counters: try counters(),
+                                    chains: chains))
+    }
+
+    /// The current values of the table's counters, by name.
+    func counterValues() throws -> [String: CounterValues] {
+        var values: [String: CounterValues] = [:]
+        try objects { object in
+            guard CounterObject.isCounter(object) else { return }
+            let (name, reading) = CounterObject.values(object)
+            values[name] = reading
+        }
+        return values
     }
 
     /// nil if the table does not exist; `.some(nil)` if it has no comment.
@@ -85,6 +90,22 @@ private struct TableDump {
             sets[index].elements = TreeSet(try ElementEncoding.decode(try SetObject.elements(holder), of: sets[index]))
         }
         return sets
+    }
+
+    private func counters() throws -> [NamedCounter] {
+        var counters: [NamedCounter] = []
+        try objects { counters.append(try CounterObject.declaration($0)) }
+        return counters
+    }
+
+    /// Every stateful object of the table, whatever its type.
+    private func objects(_ body: (NftnlAttributes) throws -> Void) throws {
+        let filter = CounterObject.reference(nil, in: table)
+        try dump(NFT_MSG_GETOBJ, kind: .object, filter: { nftnl_obj_nlmsg_build_payload($0, filter.pointer) },
+                 parse: nftnl_obj_nlmsg_parse) { object in
+            guard CounterObject.table(object) == table.name else { return }
+            try body(object)
+        }
     }
 
     private func rules(into chains: [Chain], delinearizer: RuleDelinearizer) throws -> [Chain] {

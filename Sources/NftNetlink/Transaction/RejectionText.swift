@@ -12,6 +12,8 @@ enum RejectionText {
         case .addRule(let chain, let rule): return "chain \(chain): rule \"\(NftTextRenderer.render(rule))\""
         case .addSet(let set): return "\(set.isVerdictMap ? "map" : "set") \(set.name)"
         case .deleteSet(let name), .flushSet(let name): return "set \(name)"
+        case .addCounter(let counter): return "counter \(counter.name)"
+        case .deleteCounter(let name): return "counter \(name)"
         case .addElements(let set), .deleteElements(let set):
             let kind = set.isVerdictMap ? "map" : "set"
             guard let range = message.elements, let elements else { return "\(kind) \(set.name)" }

@@ -55,6 +55,12 @@ struct TransactionEncoder {
                 // A DELSETELEM without an element list deletes them all.
                 let object = SetObject.reference(name, in: table)
                 message(NFT_MSG_DELSETELEM) { nftnl_set_elems_nlmsg_build_payload($0, object.pointer) }
+            case .addCounter(let counter):
+                let object = CounterObject.make(counter, in: table)
+                message(NFT_MSG_NEWOBJ, flags: create) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
+            case .deleteCounter(let name):
+                let object = CounterObject.reference(name, in: table)
+                message(NFT_MSG_DELOBJ) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
             case .addElements(let set):
                 elements[index] = ElementEncoding.encode(set, adding: true)
                 appendElements(elements[index]!, of: set.name, type: NFT_MSG_NEWSETELEM, flags: create, operation: index, to: batch)

@@ -14,6 +14,8 @@ enum Expression: Hashable {
     /// Set lookup; a verdict map lookup writes the verdict register.
     case lookup(set: String, sreg: UInt32, isVerdictMap: Bool)
     case counter
+    /// `counter name "X"`: adds to the table's counter object X.
+    case counterReference(String)
     /// `reject with icmpx admin-prohibited`.
     case rejectAdminProhibited
     /// `immediate reg 0 <verdict>`.

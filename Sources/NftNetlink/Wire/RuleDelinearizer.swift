@@ -7,7 +7,7 @@ struct RuleDelinearizer {
     let linearizer: RuleLinearizer
 
     func rule(_ expressions: [Expression], comment: String?) throws(WireDecodingError) -> Rule {
-        var matches: [Match] = [], counter = false, action: Action?
+        var matches: [Match] = [], counter = false, namedCounter: String?, action: Action?
         var loaded: [Field] = []
         var rest = expressions[...]
         while let expression = rest.popFirst() {
@@ -27,6 +27,8 @@ struct RuleDelinearizer {
                 loaded = []
             case .counter:
                 counter = true
+            case .counterReference(let name):
+                namedCounter = name
             case .rejectAdminProhibited:
                 action = .reject
             case .verdict(let verdict):
@@ -43,7 +45,7 @@ struct RuleDelinearizer {
             }
         }
         guard let action else { throw .unexpected("rule without an action") }
-        let rule = Rule(matches: matches, counter: counter, action: action, comment: comment)
+        let rule = Rule(matches: matches, counter: counter, namedCounter: namedCounter, action: action, comment: comment)
         guard linearizer.expressions(rule) == expressions else {
             throw .unexpected("expressions that do not encode a rule of this agent: \(expressions)")
         }

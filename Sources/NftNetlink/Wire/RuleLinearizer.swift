@@ -34,6 +34,7 @@ struct RuleLinearizer {
             }
         }
         if rule.counter { emitter.append(.counter) }
+        if let name = rule.namedCounter { emitter.append(.counterReference(name)) }
         switch rule.action {
         case .verdict(let verdict): emitter.append(.verdict(verdict))
         case .reject: emitter.append(.rejectAdminProhibited)

@@ -47,7 +47,7 @@ struct UserData: Hashable {
 
 /// Record types nft and libnftnl use (libnftnl/udata.h).
 enum UserDataType {
-    /// Table, chain and rule comments.
+    /// Table, chain, rule and object (counter) comments.
     static let comment: UInt8 = 0
     static let setKeyByteOrder: UInt8 = 0
     static let setDataByteOrder: UInt8 = 1

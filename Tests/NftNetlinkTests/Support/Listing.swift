@@ -1,14 +1,15 @@
 import Foundation
 
-/// Makes two `nft` outputs comparable. Stripped: counter values and handles. Sorted: the elements of
-/// each set (hash sets list in hash order) and the sets and chains of the table (a delta creates new
-/// ones after the old ones, a fresh load in declaration order). Rules keep their order.
+/// Makes two `nft` outputs comparable. Stripped: counter values (of rules and of counter objects) and
+/// handles. Sorted: the elements of each set (hash sets list in hash order) and the sets, counters and
+/// chains of the table (a delta creates new ones after the old ones, a fresh load in declaration order).
+/// Rules keep their order.
 enum Listing {
     /// `nft list table`.
     static func normalize(_ text: String) -> String {
         var head: [String] = [], blocks: [[String]] = [], current: [String]?
         for line in stripCounters(text).split(separator: "\n").map(String.init) where !line.isEmpty {
-            if current == nil, line.range(of: #"^\t(set|map|chain) "#, options: .regularExpression) != nil {
+            if current == nil, line.range(of: #"^\t(set|map|counter|chain) "#, options: .regularExpression) != nil {
                 current = [line]
             } else if current != nil {
                 current!.append(line)
@@ -47,6 +48,7 @@ enum Listing {
     private static func stripCounters(_ text: String) -> String {
         text.replacingOccurrences(of: #"counter packets \d+ bytes \d+"#, with: "counter", options: .regularExpression)
             .replacingOccurrences(of: #"counter pkts \d+ bytes \d+"#, with: "counter", options: .regularExpression)
+            .replacingOccurrences(of: #"\n\t\tpackets \d+ bytes \d+"#, with: "", options: .regularExpression)
             .replacingOccurrences(of: #" # handle \d+"#, with: "", options: .regularExpression)
     }
 

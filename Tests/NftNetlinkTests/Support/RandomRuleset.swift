@@ -4,8 +4,8 @@ import IPAddressing
 import Ruleset
 
 /// Reproducible random rulesets covering every construct of the model: plain, interval, concatenated
-/// and concatenated-interval sets, verdict maps of each shape, base and regular chains, and rules with
-/// every match and action. Chains come in three tiers (base → middle → leaf) and maps jump only to
+/// and concatenated-interval sets, verdict maps of each shape, named counters, base and regular chains,
+/// and rules with every match, counter statement and action. Chains come in three tiers (base → middle → leaf) and maps jump only to
 /// leaves, so the kernel's loop check always passes.
 struct RandomRuleset {
     private var random: SplitMix64
@@ -24,20 +24,29 @@ struct RandomRuleset {
         for (index, shape) in SetShape.all.enumerated() where random.int(0...4) > 0 {
             table.sets.append(newSet(named: "s\(index)_\(shape.label)", shape: shape, leaves: leaves.map(\.name)))
         }
+        table.counters = (0..<random.int(0...3)).map { NamedCounter(name: "k\($0)", comment: maybeComment()) }
         for index in table.chains.indices {
             table.chains[index].rules = rules(for: table.chains[index].name, in: table)
         }
         return Ruleset(table: table)
     }
 
-    /// Changes of every kind a delta must handle: elements, redefined sets and chains, rewritten and
-    /// removed chains, removed and added sets.
+    /// Changes of every kind a delta must handle: elements, redefined sets, chains and counters,
+    /// rewritten and removed chains, removed and added sets and counters.
     mutating func mutate(_ ruleset: Ruleset) -> Ruleset {
         var table = ruleset.table
         if let victim = table.sets.indices.randomElement(using: &random) {
             let name = table.sets.remove(at: victim).name
             for index in table.chains.indices { table.chains[index].rules.removeAll { $0.uses(set: name) } }
         }
+        if random.bool(), let victim = table.counters.indices.randomElement(using: &random) {
+            let name = table.counters.remove(at: victim).name
+            for index in table.chains.indices {
+                table.chains[index].rules = table.chains[index].rules.map { $0.namedCounter == name ? $0.counting(into: nil) : $0 }
+            }
+        }
+        for index in table.counters.indices where random.int(0...4) == 0 { table.counters[index].comment = comment() }
+        table.counters.append(NamedCounter(name: "kn\(random.int(0...Int(UInt32.max)))", comment: maybeComment()))
         let leaves = table.chains.filter { $0.name.hasPrefix("leaf_") }
         if leaves.count > 1, let victim = leaves.randomElement(using: &random) {
             table.chains.removeAll { $0.name == victim.name }
@@ -180,7 +189,8 @@ struct RandomRuleset {
         case 4: .verdict(.drop)
         default: .verdict(.accept)
         }
-        return Rule(matches: matches, counter: random.bool(), action: action, comment: maybeComment())
+        let namedCounter = random.bool() ? table.counters.randomElement(using: &random)?.name : nil
+        return Rule(matches: matches, counter: random.bool(), namedCounter: namedCounter, action: action, comment: maybeComment())
     }
 
     private mutating func fields(for types: [DataType]) -> [Field] {
@@ -284,6 +294,12 @@ extension Rule {
         var copy = self
         if case .verdict(.jump(chain)) = action { copy.action = .verdict(replacement) }
         if case .verdict(.goto(chain)) = action { copy.action = .verdict(replacement) }
+        return copy
+    }
+
+    func counting(into counter: String?) -> Rule {
+        var copy = self
+        copy.namedCounter = counter
         return copy
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NftNetlink
 
 /// A network namespace created for one test and deleted after it, whatever happens. Everything that
 /// touches nftables in these tests happens in such namespaces, never in the root namespace.
@@ -35,6 +36,25 @@ final class ScratchNamespace {
     /// The table's bytecode as the kernel holds it, normalized (see `Listing`).
     func bytecode(_ table: String) throws -> String {
         Listing.normalizeBytecode(try nft(["--debug=netlink", "list", "table", "inet", table]))
+    }
+
+    /// The values `nft list counters` shows for the table's counter objects, by name.
+    func counterValues(_ table: String) throws -> [String: CounterValues] {
+        var values: [String: CounterValues] = [:], name: String?
+        for line in try nft(["list", "counters", "table", "inet", table]).split(separator: "\n") {
+            let words = line.split(separator: " ").map { $0.trimmingCharacters(in: .whitespaces) }
+            if words.first == "counter", words.count == 3 { name = words[1] }
+            if words.first == "packets", words.count == 4, let name, let packets = UInt64(words[1]), let bytes = UInt64(words[3]) {
+                values[name] = CounterValues(packets: packets, bytes: bytes)
+            }
+        }
+        return values
+    }
+
+    /// Sends `count` UDP datagrams to port `port` of the namespace's own loopback, which goes up first.
+    func sendLoopbackUDP(count: Int, port: UInt16) throws {
+        try run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"])
+        try run(["ip", "netns", "exec", name, "bash", "-c", "for i in $(seq \(count)); do echo x > /dev/udp/127.0.0.1/\(port); done"])
     }
 
     /// Kernel tests must fail, loudly, when they cannot run: never pass or skip silently.
