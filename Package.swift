@@ -80,8 +80,10 @@ let package = Package(
         .target(name: "NetnsLab", path: "Tests/NetnsLab"),
         .testTarget(name: "NetnsLabTests", dependencies: ["NetnsLab"]),
         .testTarget(name: "TestAPIServerTests", dependencies: []),
-        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests"]),
-        .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset"]),
+        // Test support: a seedable random generator shared by the randomized tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport"]),
+        .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "TestSupport"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", "NftNetlink",
@@ -94,7 +96,7 @@ let package = Package(
         .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         .testTarget(
             name: "NftNetlinkTests",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab",
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab", "TestSupport",
                            .product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .executableTarget(

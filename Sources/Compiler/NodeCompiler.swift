@@ -184,14 +184,3 @@ public struct NodeCompiler: Sendable {
     }
 }
 
-extension Rule {
-    /// Sets and maps this rule looks up.
-    var setNames: [String] {
-        var names = matches.compactMap { match -> String? in
-            if case .inSet(_, let set) = match { return set }
-            return nil
-        }
-        if case .verdictMap(_, let map) = action { names.append(map) }
-        return names
-    }
-}

@@ -94,7 +94,7 @@ public enum NftTextRenderer {
         }
     }
 
-    static func render(_ element: SetElement) -> String {
+    public static func render(_ element: SetElement) -> String {
         let key = element.key.map(render).joined(separator: " . ")
         guard let verdict = element.verdict else { return key }
         return "\(key) : \(render(verdict))"

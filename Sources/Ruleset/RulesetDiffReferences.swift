@@ -9,7 +9,8 @@ struct DeletedNames {
 }
 
 extension Rule {
-    var setNames: [String] {
+    /// Sets and maps this rule looks up.
+    public var setNames: [String] {
         var names = matches.compactMap { match -> String? in
             if case .inSet(_, let set) = match { return set }
             return nil

@@ -3,6 +3,7 @@ import Compiler
 import IPAddressing
 import Ruleset
 import Testing
+import TestSupport
 
 /// NodeCompiler follows changes element by element; whatever the sequence of changes, its result
 /// must equal compiling the final cluster from scratch.
@@ -53,21 +54,6 @@ private func firstDifference(_ a: Ruleset, _ b: Ruleset) -> String {
         return "line \(index + 1): incremental \(x)\n        full        \(y)"
     }
     return "lengths \(left.count) vs \(right.count)"
-}
-
-/// A small, deterministic PRNG (SplitMix64), so a failing seed can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
 }
 
 /// A cluster that changes at random, mirrored into a NodeCompiler. Small pools of names, labels

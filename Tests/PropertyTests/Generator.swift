@@ -2,21 +2,7 @@ import ClusterModel
 import Compiler
 import Foundation
 import IPAddressing
-
-/// SplitMix64: small, fast, and the same sequence for the same seed on every platform.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 // MARK: - What the generator produces: the wire objects as plain values, which the oracle reads too
 
@@ -198,7 +184,7 @@ struct GenCluster {
 // MARK: - Random clusters
 
 struct ClusterGenerator {
-    var random: SeededGenerator
+    var random: SeededRandom
 
     static let podKeys = ["app", "tier", "role"]
     static let namespaceKeys = ["team", "env"]
@@ -207,7 +193,7 @@ struct ClusterGenerator {
     static let protocols = ["TCP", "UDP", "SCTP"]
     static let commonPorts = [53, 80, 443, 8080, 9000, 9100]
 
-    init(seed: UInt64) { random = SeededGenerator(seed: seed) }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &random) < probability }
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }

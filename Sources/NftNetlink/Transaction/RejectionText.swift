@@ -28,29 +28,7 @@ enum RejectionText {
     private static func describe(_ wire: WireElement, of set: NamedSet) -> String {
         guard let origin = wire.origin else { return "(interval boundary at 0)" }
         // Origins count elements in the set's own iteration order, as ElementEncoding numbered them.
-        let element = Array(set.elements)[origin]
-        let key = element.key.map(describe).joined(separator: " . ")
-        return element.verdict.map { "\(key) : \(describe($0))" } ?? key
-    }
-
-    private static func describe(_ part: KeyPart) -> String {
-        switch part {
-        case .address(let range):
-            if range.lower == range.upper { return "\(range.lower)" }
-            return range.prefixLength.map { "\(range.lower)/\($0)" } ?? "\(range.lower)-\(range.upper)"
-        case .l4Protocol(let proto): return proto.rawValue
-        case .ports(let range): return range.count == 1 ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
-        }
-    }
-
-    private static func describe(_ verdict: Verdict) -> String {
-        switch verdict {
-        case .accept: return "accept"
-        case .drop: return "drop"
-        case .return: return "return"
-        case .jump(let chain): return "jump \(chain)"
-        case .goto(let chain): return "goto \(chain)"
-        }
+        return NftTextRenderer.render(Array(set.elements)[origin])
     }
 
     /// Which element nest of NFTA_SET_ELEM_LIST_ELEMENTS holds byte `offset` of the message.

@@ -2,15 +2,16 @@ import HashTreeCollections
 import IPAddressing
 @testable import NftNetlink
 import Ruleset
+import TestSupport
 
 /// Reproducible random rulesets covering every construct of the model: plain, interval, concatenated
 /// and concatenated-interval sets, verdict maps of each shape, named counters, base and regular chains,
 /// and rules with every match, counter statement and action. Chains come in three tiers (base → middle → leaf) and maps jump only to
 /// leaves, so the kernel's loop check always passes.
 struct RandomRuleset {
-    private var random: SplitMix64
+    private var random: SeededRandom
 
-    init(seed: UInt64) { random = SplitMix64(seed: seed) }
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
 
     mutating func ruleset() -> Ruleset {
         let leaves = (0..<random.int(2...4)).map { Chain(name: "leaf_\($0)", comment: maybeComment()) }
@@ -259,25 +260,6 @@ struct SetShape {
         SetShape(keyType: [.ipv4Address, .inetService], isInterval: false, isMap: true),
         SetShape(keyType: [.inetProtocol, .inetService], isInterval: true, isMap: true),
     ]
-}
-
-/// A small seedable generator (SplitMix64), so a failing seed can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed &+ 0x9e37_79b9_7f4a_7c15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func bool() -> Bool { Bool.random(using: &self) }
-    mutating func pick<T>(_ items: [T]) -> T { items.randomElement(using: &self)! }
 }
 
 extension Set {

@@ -1,0 +1,19 @@
+/// SplitMix64: small, fast, and the same sequence for the same seed everywhere, so a failing random
+/// test can be replayed from its seed.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    public mutating func bool() -> Bool { Bool.random(using: &self) }
+    public mutating func pick<T>(_ items: [T]) -> T { items.randomElement(using: &self)! }
+}
