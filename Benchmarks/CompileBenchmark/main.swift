@@ -9,7 +9,7 @@ import Ruleset
 // Medians of several runs, since this machine is noisy. Usage: CompileBenchmark [runs]
 
 let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
-let shapes = [(1_000, 100), (10_000, 1_000), (100_000, 10_000), (100_000, 100), (1_000, 10_000)]
+let shapes = [1_000, 10_000, 100_000].flatMap { pods in [100, 1_000, 10_000].map { (pods, $0) } }
 
 print("cluster shape: 100 pods per namespace and per node (pods of a node spread over namespaces), 10 apps per")
 print("namespace; each policy selects one app and allows it from pods, other namespaces, CIDRs and named ports.")

@@ -25,6 +25,9 @@ public struct NodeCompiler: Sendable {
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
     /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
     private var compiledRules: [PolicyDirection: [Rule]] = [:]
+    /// The sets the current chains look up: the only ones the table holds. The registry keeps some
+    /// unused ones too, so a pod arriving for a recently unused selector does not rebuild its set.
+    private var usedSets: Set<String> = []
     private var chains: [Chain] = []
     private var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
@@ -88,7 +91,7 @@ public struct NodeCompiler: Sendable {
         if targetsChanged { rebuildTargets() }
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
-                          sets: dispatchMaps + sets.sets.values.sorted { $0.name < $1.name },
+                          sets: dispatchMaps + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
                           counters: counters.declarations,
                           chains: [forwardHook()] + chains)
         return Ruleset(table: table)
@@ -145,8 +148,13 @@ public struct NodeCompiler: Sendable {
                                 elements: (mapElements[name] ?? []).sorted())
             }
         }
-        sets.retain(only: Set(chains.flatMap { $0.rules.flatMap(\.setNames) }))
-        compiledRules = compiledRules.filter { inUse.contains($0.key) }
+        usedSets = Set(chains.flatMap { $0.rules.flatMap(\.setNames) })
+        // Spares are bounded: each set costs a selector check per pod change.
+        let forgotten = sets.forgetUnused(keeping: usedSets, spares: max(64, usedSets.count))
+        // Compiled rules stay for policies still here, unless they name a set just forgotten.
+        compiledRules = compiledRules.filter { key, rules in
+            inUse.contains(key) || policies[key.policy] != nil && !rules.contains { $0.setNames.contains(where: forgotten.contains) }
+        }
         targetsChanged = false
     }
 

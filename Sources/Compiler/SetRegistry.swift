@@ -124,12 +124,17 @@ struct SetRegistry {
         }
     }
 
-    /// Forgets sets no rule refers to any more, so their members stop being maintained.
-    mutating func retain(only names: Set<String>) {
-        for name in sets.keys where !names.contains(name) {
+    /// Forgets the sets no rule refers to, beyond the `spares` largest of them (the costliest to build
+    /// again); returns the names forgotten.
+    mutating func forgetUnused(keeping used: Set<String>, spares: Int) -> Set<String> {
+        let unused = sets.values.filter { !used.contains($0.name) }
+            .sorted { ($0.elements.count, $0.name) > ($1.elements.count, $1.name) }
+        let forgotten = Set(unused.dropFirst(spares).map(\.name))
+        for name in forgotten {
             sets[name] = nil
             podSets[name] = nil
         }
+        return forgotten
     }
 }
 

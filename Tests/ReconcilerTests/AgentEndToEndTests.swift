@@ -81,7 +81,15 @@ struct AgentEndToEndTests {
         try cluster.policy("y", "deny-all", selector: [:], from: [])
         try api.send(["op": "compact"])
         try cluster.expectEventually([(fromXB, true), (toYB, false)], "relist after 410")
-        let relists = try api.requestCounts()
+        // Every kind relists once its watch meets the 410, some after a backoff: wait for all three,
+        // so that no late relist is counted below.
+        var relists = try api.requestCounts()
+        let relistedBy = ContinuousClock.now + .seconds(15)
+        while ["namespaces", "pods", "networkpolicies"].contains(where: { (relists["list:\($0)"] ?? 0) == 0 }),
+              ContinuousClock.now < relistedBy {
+            Thread.sleep(forTimeInterval: 0.2)
+            relists = try api.requestCounts()
+        }
         #expect((relists["list:networkpolicies"] ?? 0) >= 1, "\(relists)")
 
         // A watch dropped mid-stream resumes with a WATCH, not a LIST.

@@ -76,6 +76,19 @@ struct AgentOperationsTests {
         #expect(again.status == 0 && again.stdout.contains("not present"))
     }
 
+    /// Without CAP_NET_ADMIN the agent says what it lacks and exits non-zero, for --once and cleanup alike.
+    @Test func missingCapabilityIsExplained() throws {
+        let lab = try Lab(pods: [LabPodSpec(name: "x/a", node: 1)])
+        defer { lab.destroy() }
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/cluster").path
+        let unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", AgentProcess.binary]
+        for arguments in [["--once", "--manifests", examples, "--node", "node-1"], ["cleanup"]] {
+            let result = try lab.run(inNode: 1, unprivileged + arguments)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("programming nftables needs CAP_NET_ADMIN"), "\(arguments): \(result.stderr)")
+        }
+    }
+
     /// GET over the node's loopback, where the agent listens.
     private func http(_ cluster: LabCluster, _ path: String) throws -> String {
         let result = try cluster.lab.run(inNode: 1, ["curl", "-s", "--max-time", "5", "http://\(Self.metricsAddress)\(path)"])
