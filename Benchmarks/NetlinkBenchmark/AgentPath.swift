@@ -23,7 +23,11 @@ func agentPath(pods: Int, policies: Int, runs: Int = 40) throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("netlink-bench-\(getpid())-cluster.nft").path
     try NftTextRenderer.render(ruleset).write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    let full = try (0..<3).map { _ in try milliseconds { try KernelProgrammer(tableName: ruleset.table.name, netns: namespace.name).apply(ruleset) } }
+    let full = try (0..<3).map { _ in
+        let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespace.name)
+        _ = try programmer.removeTable()  // else it would take over the previous run's table and send nothing
+        return try milliseconds { try programmer.apply(ruleset) }
+    }
     let nft = try (0..<3).map { _ in try namespace.loadWithNft(path) }
     print(String(format: "  full apply: netlink %.0f ms, nft -f %.0f ms (medians of 3)", median(full), median(nft.map(\.milliseconds))))
 

@@ -40,6 +40,8 @@ func fullApply(_ shape: SyntheticRuleset, label: String, runs: Int = 5) throws {
     for _ in 0..<runs {
         diff.append(milliseconds { _ = RulesetDiff.replacement(ruleset) })
         let programmer = try KernelProgrammer(tableName: "bench", netns: namespace.name)
+        // A programmer takes over a table an earlier run left; remove it so every run is a full apply.
+        _ = try programmer.removeTable()
         let before = cpuTime()
         netlink.append(try milliseconds {
             let commit = try programmer.apply(ruleset).commit
