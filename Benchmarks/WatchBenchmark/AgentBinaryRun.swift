@@ -19,6 +19,9 @@ struct AgentBinaryRun {
     }()
 
     func measure(run: Int) throws -> Figures {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw BenchmarkError("no agent binary at \(Self.binary): build it first (swift build -c release --product agent)")
+        }
         let table = "netpol-rss-\(run)"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
