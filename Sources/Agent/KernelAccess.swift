@@ -12,13 +12,18 @@ enum KernelAccess {
     }
 
     private static func explain(_ error: NftError) -> String {
-        let text = "\(error)"
-        if text.contains("Operation not permitted") || text.contains("EPERM") {
-            return "programming nftables needs CAP_NET_ADMIN (run as root, or grant the capability): \(text)"
+        let codes: [Int32]
+        switch error {
+        case .system(_, let code): codes = [code]
+        case .rejected(let rejections): codes = rejections.map(\.errno)
+        default: codes = []
         }
-        if text.contains("Protocol not supported") || text.contains("Address family not supported") {
-            return "this kernel has no nftables (nf_tables): \(text)"
+        if codes.contains(EPERM) {
+            return "programming nftables needs CAP_NET_ADMIN (run as root, or grant the capability): \(error)"
         }
-        return text
+        if codes.contains(where: [EPROTONOSUPPORT, EAFNOSUPPORT].contains) {
+            return "this kernel has no nftables (nf_tables): \(error)"
+        }
+        return "\(error)"
     }
 }

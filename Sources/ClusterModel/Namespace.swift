@@ -9,10 +9,7 @@ public struct Namespace: Hashable, Sendable {
     }
 
     public init(validating object: NamespaceObject) throws(ValidationError) {
-        guard let name = object.metadata.name, !name.isEmpty else {
-            throw ValidationError(object: ObjectReference(kind: "Namespace", namespace: nil, name: "(unnamed)"),
-                                  field: "metadata.name", message: "must be set")
-        }
+        let name = try object.metadata.reference(kind: "Namespace", namespaced: false).name
         var labels = object.metadata.labels ?? [:]
         // The API server sets this label on every namespace; manifests often leave it out.
         labels["kubernetes.io/metadata.name"] = name

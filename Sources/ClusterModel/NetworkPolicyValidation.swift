@@ -3,12 +3,9 @@ import IPAddressing
 extension NetworkPolicy {
     /// Checks every field the API server would, and applies its defaults (policyTypes, protocol TCP).
     public init(validating object: NetworkPolicyObject) throws(ValidationError) {
-        let namespace = object.metadata.namespace ?? "default"
-        guard let name = object.metadata.name, !name.isEmpty else {
-            throw ValidationError(object: ObjectReference(kind: "NetworkPolicy", namespace: namespace, name: "(unnamed)"),
-                                  field: "metadata.name", message: "must be set")
-        }
-        let checker = FieldChecker(object: ObjectReference(kind: "NetworkPolicy", namespace: namespace, name: name))
+        let reference = try object.metadata.reference(kind: "NetworkPolicy", namespaced: true)
+        let (namespace, name) = (reference.namespace!, reference.name)
+        let checker = FieldChecker(object: reference)
         guard let spec = object.spec else { throw checker.error("spec", "must be set") }
 
         // An absent podSelector decodes as Go's zero LabelSelector, which selects every pod.

@@ -42,3 +42,16 @@ struct FieldChecker {
         ValidationError(object: object, field: field, message: message)
     }
 }
+
+extension ObjectMeta {
+    /// Who the object is, for messages; an object without a name is rejected as "(unnamed)".
+    /// Namespaced objects without a namespace are in "default", as kubectl puts them.
+    func reference(kind: String, namespaced: Bool) throws(ValidationError) -> ObjectReference {
+        let namespace = namespaced ? self.namespace ?? "default" : nil
+        guard let name, !name.isEmpty else {
+            throw ValidationError(object: ObjectReference(kind: kind, namespace: namespace, name: "(unnamed)"),
+                                  field: "metadata.name", message: "must be set")
+        }
+        return ObjectReference(kind: kind, namespace: namespace, name: name)
+    }
+}

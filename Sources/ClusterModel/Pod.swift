@@ -63,12 +63,9 @@ public struct NamedPort: Hashable, Sendable, Comparable {
 
 extension Pod {
     public init(validating object: PodObject) throws(ValidationError) {
-        let namespace = object.metadata.namespace ?? "default"
-        guard let name = object.metadata.name, !name.isEmpty else {
-            throw ValidationError(object: ObjectReference(kind: "Pod", namespace: namespace, name: "(unnamed)"),
-                                  field: "metadata.name", message: "must be set")
-        }
-        let checker = FieldChecker(object: ObjectReference(kind: "Pod", namespace: namespace, name: name))
+        let reference = try object.metadata.reference(kind: "Pod", namespaced: true)
+        let (namespace, name) = (reference.namespace!, reference.name)
+        let checker = FieldChecker(object: reference)
         let status = object.status
         var phase = Phase.pending
         if let text = status?.phase {
