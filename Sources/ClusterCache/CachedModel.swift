@@ -8,6 +8,16 @@ protocol CachedModel: Hashable, Sendable {
     var key: ObjectKey { get }
     /// The key of a wire object from its metadata alone; nil without a name.
     static func key(of metadata: ObjectMeta) -> ObjectKey?
+    /// What is enforced in place of an object that cannot be read and has no valid version in force;
+    /// nil: nothing (the object is skipped). `object` is nil when it did not even decode.
+    static func failingClosed(_ object: Resource.Object?, metadata: ObjectMeta, reason: String) -> Self?
+    /// This is such a stand-in: a later unreadable version replaces it rather than being ignored.
+    var isStandIn: Bool { get }
+}
+
+extension CachedModel {
+    static func failingClosed(_ object: Resource.Object?, metadata: ObjectMeta, reason: String) -> Self? { nil }
+    var isStandIn: Bool { false }
 }
 
 extension Namespace: CachedModel {
@@ -33,6 +43,11 @@ extension NetworkPolicy: CachedModel {
     }
     var key: ObjectKey { ObjectKey(namespace: namespace, name: name) }
     static func key(of metadata: ObjectMeta) -> ObjectKey? { namespacedKey(metadata) }
+    /// A policy skipped would leave open the pods it meant to close: its pods are isolated instead.
+    static func failingClosed(_ object: NetworkPolicyObject?, metadata: ObjectMeta, reason: String) -> NetworkPolicy? {
+        NetworkPolicy(failingClosed: object, metadata: metadata, reason: reason)
+    }
+    var isStandIn: Bool { unreadable != nil }
 }
 
 /// Namespaced objects default to "default", as the validated models do.

@@ -6,26 +6,25 @@ import Synchronization
 /// The cluster as enforcement needs it: validated, slim namespaces, pods and policies, fed by one
 /// reflector per kind (through `namespaceSink`, `podSink`, `policySink`).
 ///
-/// - An object that fails to decode or validate is logged by name and field and skipped; if an
-///   earlier version was valid, that version stays in force (never weaken enforcement on bad input).
+/// - An object that fails to decode or validate is logged by name and field. If an earlier version
+///   was valid, that version stays in force (never weaken enforcement on bad input); else a kind may
+///   enforce a fail-closed stand-in (a policy isolates its pods), or the object is skipped.
 /// - A relist drops whatever it did not list.
-/// - `drainChanges` hands the reconciler what changed, but only once every kind has been listed and
-///   while none is being relisted, so the kernel never sees a half-known cluster.
+/// - `drainChanges` hands the reconciler what changed, but only once every kind has been listed, so
+///   the kernel never sees a half-known cluster. A kind being relisted holds its own changes back
+///   until its relist completes; the other kinds' changes still flow, on top of the relisting kind's
+///   last complete state (a pods relist that keeps failing must not freeze policy changes).
 public final class ClusterCache: Sendable {
     struct Stores {
         var namespaces = ObjectStore<Namespace>()
         var pods = ObjectStore<Pod>()
         var policies = ObjectStore<NetworkPolicy>()
-        /// When the oldest change not yet drained arrived: where event-to-kernel latency starts.
-        var pendingSince: ContinuousClock.Instant?
 
-        mutating func noteChange() {
-            if pendingSince == nil { pendingSince = .now }
-        }
+        /// Every kind has been listed once.
+        var hasSynced: Bool { namespaces.hasSynced && pods.hasSynced && policies.hasSynced }
 
         var isSettled: Bool {
-            namespaces.hasSynced && pods.hasSynced && policies.hasSynced
-                && !namespaces.isRelisting && !pods.isRelisting && !policies.isRelisting
+            hasSynced && !namespaces.isRelisting && !pods.isRelisting && !policies.isRelisting
         }
     }
 
@@ -48,17 +47,15 @@ public final class ClusterCache: Sendable {
     /// Every kind listed once, and no relist under way.
     public var isSettled: Bool { stores.withLock { $0.isSettled } }
 
-    /// Objects changed since the last call, with their current versions; nil (and nothing drained)
-    /// until the cache is settled.
+    /// Objects changed since the last call, with their current versions, except those of a kind
+    /// being relisted; nil (and nothing drained) until every kind has been listed once.
     public func drainChanges() -> CacheChanges? {
         stores.withLock { stores in
-            guard stores.isSettled else { return nil }
+            guard stores.hasSynced else { return nil }
             var changes = CacheChanges()
-            changes.namespaces = stores.namespaces.drain().map(CacheChanges.Change.init)
-            changes.pods = stores.pods.drain().map(CacheChanges.Change.init)
-            changes.policies = stores.policies.drain().map(CacheChanges.Change.init)
-            changes.since = stores.pendingSince
-            stores.pendingSince = nil
+            changes.namespaces = stores.namespaces.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
+            changes.pods = stores.pods.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
+            changes.policies = stores.policies.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             return changes
         }
     }

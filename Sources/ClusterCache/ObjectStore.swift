@@ -6,6 +6,8 @@ struct ObjectStore<Model: CachedModel> {
     private var positions: [ObjectKey: Int] = [:]
     /// Keys changed since the last `drain`.
     private var dirty: Set<ObjectKey> = []
+    /// When the oldest change not yet drained arrived: where event-to-kernel latency starts.
+    private var dirtySince: ContinuousClock.Instant?
     /// Keys listed so far while a relist is under way; nil otherwise.
     private var listed: Set<ObjectKey>?
     private(set) var hasSynced = false
@@ -26,7 +28,7 @@ struct ObjectStore<Model: CachedModel> {
             positions[key] = items.count
             items.append(model)
         }
-        dirty.insert(key)
+        markDirty(key)
         return true
     }
 
@@ -40,7 +42,7 @@ struct ObjectStore<Model: CachedModel> {
             items[position] = last
             positions[last.key] = position
         }
-        dirty.insert(key)
+        markDirty(key)
         return true
     }
 
@@ -56,10 +58,19 @@ struct ObjectStore<Model: CachedModel> {
         return vanished
     }
 
-    /// The changed keys with their current objects (nil: deleted), and forgets them.
-    mutating func drain() -> [(key: ObjectKey, model: Model?)] {
-        defer { dirty = [] }
+    /// The changed keys with their current objects (nil: deleted), and forgets them; nothing while a
+    /// relist is under way (what it has listed so far is not a complete state). `since` becomes the
+    /// earlier of itself and the oldest change drained.
+    mutating func drainUnlessRelisting(since: inout ContinuousClock.Instant?) -> [(key: ObjectKey, model: Model?)] {
+        guard !isRelisting, !dirty.isEmpty else { return [] }
+        if let dirtySince { since = min(since ?? dirtySince, dirtySince) }
+        defer { dirty = []; dirtySince = nil }
         return dirty.map { ($0, self[$0]) }
+    }
+
+    private mutating func markDirty(_ key: ObjectKey) {
+        dirty.insert(key)
+        if dirtySince == nil { dirtySince = .now }
     }
 
     var all: [Model] { items }

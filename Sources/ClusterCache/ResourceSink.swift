@@ -19,11 +19,7 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
     }
 
     func endRelist() {
-        let vanished = cache.stores.withLock { stores in
-            let vanished = stores[keyPath: store].endRelist()
-            if !vanished.isEmpty { stores.noteChange() }
-            return vanished
-        }
+        let vanished = cache.stores.withLock { $0[keyPath: store].endRelist() }
         if !vanished.isEmpty {
             cache.logger.info("relist dropped \(vanished.count) \(Model.Resource.name) deleted while unwatched")
         }
@@ -40,20 +36,17 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
         change { $0.remove(key) }
     }
 
-    /// Changes this kind's store under the lock; a change is timestamped and wakes the reconciler.
+    /// Changes this kind's store under the lock; a change wakes the reconciler.
     private func change(_ body: (inout ObjectStore<Model>) -> Bool) {
-        let changed = cache.stores.withLock { stores in
-            let changed = body(&stores[keyPath: store])
-            if changed { stores.noteChange() }
-            return changed
-        }
+        let changed = cache.stores.withLock { body(&$0[keyPath: store]) }
         if changed { cache.signal.notify() }
     }
 
     private enum Verdict {
         case valid(Model)
-        /// Rejected; the key, when known, still counts as listed.
-        case rejected(ObjectKey?, message: String)
+        /// Rejected; the key, when known, still counts as listed. `standIn` is what is enforced
+        /// instead when no valid version is in force.
+        case rejected(ObjectKey?, message: String, standIn: Model?)
     }
 
     private func validate(_ object: DecodedObject<Object>) -> Verdict {
@@ -62,11 +55,13 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
             do throws(ValidationError) {
                 return .valid(try Model.validated(wire))
             } catch {
-                return .rejected(Model.key(of: wire.metadata), message: error.description)
+                return .rejected(Model.key(of: wire.metadata), message: error.description,
+                                 standIn: Model.failingClosed(wire, metadata: wire.metadata, reason: "\(error.field): \(error.message)"))
             }
         case .invalid(let metadata, let reason):
             let key = Model.key(of: metadata)
-            return .rejected(key, message: "\(Model.Resource.kind) \(key?.description ?? "(unnamed)"): \(reason)")
+            return .rejected(key, message: "\(Model.Resource.kind) \(key?.description ?? "(unnamed)"): \(reason)",
+                             standIn: Model.failingClosed(nil, metadata: metadata, reason: reason))
         }
     }
 
@@ -74,11 +69,20 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
         switch verdict {
         case .valid(let model):
             return objects.upsert(model)
-        case .rejected(let key, let message):
-            let kept = key.map { objects[$0] != nil } ?? false
-            if let key { objects.keep(key) }
-            cache.logger.error("rejected \(message); \(kept ? "its last valid version stays in force" : "skipped")")
+        case .rejected(let key, let message, let standIn):
             cache.onRejected(Model.Resource.kind)
+            let stored = key.flatMap { objects[$0] }
+            if let stored, !stored.isStandIn {
+                objects.keep(stored.key)
+                cache.logger.error("rejected \(message); its last valid version stays in force")
+                return false
+            }
+            if let standIn {
+                cache.logger.error("rejected \(message); until a valid version arrives, the pods it selects are isolated and it allows nothing")
+                return objects.upsert(standIn)
+            }
+            if let key { objects.keep(key) }
+            cache.logger.error("rejected \(message); skipped")
             return false
         }
     }

@@ -11,9 +11,12 @@ public struct NetworkPolicy: Hashable, Sendable {
     public var isolatesEgress: Bool
     public var ingress: [PolicyRule]
     public var egress: [PolicyRule]
+    /// Set on the stand-in for a policy the agent cannot read: why ("field: problem"). The stand-in
+    /// isolates and allows nothing (see `init(failingClosed:metadata:reason:)`).
+    public var unreadable: String?
 
     public init(namespace: String, name: String, podSelector: LabelSelector = .everything, isolatesIngress: Bool,
-                isolatesEgress: Bool, ingress: [PolicyRule] = [], egress: [PolicyRule] = []) {
+                isolatesEgress: Bool, ingress: [PolicyRule] = [], egress: [PolicyRule] = [], unreadable: String? = nil) {
         self.namespace = namespace
         self.name = name
         self.podSelector = podSelector
@@ -21,6 +24,7 @@ public struct NetworkPolicy: Hashable, Sendable {
         self.isolatesEgress = isolatesEgress
         self.ingress = ingress
         self.egress = egress
+        self.unreadable = unreadable
     }
 
     public var reference: ObjectReference { ObjectReference(kind: "NetworkPolicy", namespace: namespace, name: name) }

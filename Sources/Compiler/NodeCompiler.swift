@@ -127,9 +127,8 @@ public struct NodeCompiler: Sendable {
                         rules += allowing
                         inUse.insert(PolicyDirection(policy: reference, direction: direction))
                     }
-                    let names = isolating.map(\.namespacedName).joined(separator: ", ")
                     let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
-                    chainsByName[chainName] = Chain(name: chainName, comment: nftComment("\(direction.rawValue) of pods selected by \(names)"),
+                    chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
                                                     rules: rules + [denyRule(direction, counter: denied)])
                 }
                 for address in pod.addresses {
@@ -169,6 +168,14 @@ public struct NodeCompiler: Sendable {
         }
         compiledRules[key] = rules
         return rules
+    }
+
+    /// Names the chain's policies; an unreadable one's stand-in says why it allows nothing.
+    private func chainComment(_ isolating: [ObjectReference], _ direction: Direction) -> String {
+        let names = isolating.map { reference in
+            reference.namespacedName + (policies[reference]!.unreadable.map { " (unreadable, allows nothing: \($0))" } ?? "")
+        }
+        return nftComment("\(direction.rawValue) of pods selected by \(names.joined(separator: ", "))")
     }
 
     private func denyRule(_ direction: Direction, counter: String) -> Rule {

@@ -89,11 +89,8 @@ struct AgentOperationsTests {
         }
     }
 
-    /// GET over the node's loopback, where the agent listens.
     private func http(_ cluster: LabCluster, _ path: String) throws -> String {
-        let result = try cluster.lab.run(inNode: 1, ["curl", "-s", "--max-time", "5", "http://\(Self.metricsAddress)\(path)"])
-        guard result.status == 0 else { throw AgentProcessError("curl \(path): exit \(result.status) \(result.stderr)") }
-        return result.stdout
+        try cluster.httpGet(node: 1, Self.metricsAddress, path)
     }
 
     /// `netpol_agent_policy_packets_total` of one policy of namespace x, ingress, for a verdict.

@@ -162,6 +162,13 @@ final class LabCluster {
         return zip(all, results).filter { $0.0.1 != $0.1 }.map { "\($0.0.0) \($0.1 ? "allowed" : "denied")" }
     }
 
+    /// GET over a node's loopback (where its agent's endpoints listen); the body whatever the status.
+    func httpGet(node: Int, _ address: String, _ path: String) throws -> String {
+        let result = try lab.run(inNode: node, ["curl", "-s", "--max-time", "5", "http://\(address)\(path)"])
+        guard result.status == 0 else { throw AgentProcessError("curl \(path): exit \(result.status) \(result.stderr)") }
+        return result.stdout
+    }
+
     /// Whether node `node` has the agent's table (it survives the agent).
     func hasTable(_ node: Int) throws -> Bool {
         try lab.run(inNode: node, ["nft", "list", "table", "inet", "netpol-agent"]).status == 0

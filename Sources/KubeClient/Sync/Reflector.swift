@@ -83,6 +83,9 @@ public final class Reflector<Resource: APIResource>: Sendable {
             summary = try loop.client.watch(Resource.self, from: loop.resourceVersion ?? "", timeout: timeout,
                                             stalled: tuning.stalled, stop: stop) { event in
                 delivered += 1
+                // Said at once, not when the watch ends (up to 10 minutes later): a health check must
+                // not keep reporting an earlier failure for a watch that works again.
+                if delivered == 1 { hooks.requestSucceeded(Resource.name) }
                 switch event {
                 case .added(let object), .modified(let object): sink.upsert(object)
                 case .deleted(let object): sink.delete(object)
@@ -97,7 +100,6 @@ public final class Reflector<Resource: APIResource>: Sendable {
             if delivered > 0 || ContinuousClock.now - started >= tuning.healthyWatch { loop.backoff.reset() }
             return failed(error, during: "watch", loop: &loop, stop: stop)
         }
-        if delivered > 0 { hooks.requestSucceeded(Resource.name) }
         if let endStatus {
             // The version is gone (410) or the server gave up on the watch: only a LIST recovers.
             hooks.watchRestarted(Resource.name)
