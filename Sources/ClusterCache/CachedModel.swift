@@ -13,11 +13,14 @@ protocol CachedModel: Hashable, Sendable {
     static func failingClosed(_ object: Resource.Object?, metadata: ObjectMeta, reason: String) -> Self?
     /// This is such a stand-in: a later unreadable version replaces it rather than being ignored.
     var isStandIn: Bool { get }
+    /// What a stand-in enforces, for the log.
+    static var standInMeaning: String { get }
 }
 
 extension CachedModel {
     static func failingClosed(_ object: Resource.Object?, metadata: ObjectMeta, reason: String) -> Self? { nil }
     var isStandIn: Bool { false }
+    static var standInMeaning: String { "" }
 }
 
 extension Namespace: CachedModel {
@@ -34,6 +37,12 @@ extension Pod: CachedModel {
     static func validated(_ wire: PodObject) throws(ValidationError) -> Pod { try Pod(validating: wire) }
     var key: ObjectKey { ObjectKey(namespace: namespace, name: name) }
     static func key(of metadata: ObjectMeta) -> ObjectKey? { namespacedKey(metadata) }
+    /// A pod skipped would be unisolated: what can be read of it is enforced instead.
+    static func failingClosed(_ object: PodObject?, metadata: ObjectMeta, reason: String) -> Pod? {
+        object.flatMap { Pod(failingClosed: $0, metadata: metadata) }
+    }
+    var isStandIn: Bool { isPartial }
+    static var standInMeaning: String { "its addresses and labels, without named ports" }
 }
 
 extension NetworkPolicy: CachedModel {
@@ -48,6 +57,7 @@ extension NetworkPolicy: CachedModel {
         NetworkPolicy(failingClosed: object, metadata: metadata, reason: reason)
     }
     var isStandIn: Bool { unreadable != nil }
+    static var standInMeaning: String { "the pods it selects are isolated, and it allows nothing" }
 }
 
 /// Namespaced objects default to "default", as the validated models do.

@@ -78,7 +78,7 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
                 return false
             }
             if let standIn {
-                cache.logger.error("rejected \(message); until a valid version arrives, the pods it selects are isolated and it allows nothing")
+                cache.logger.error("rejected \(message); until a valid version arrives, a fail-closed stand-in is enforced (\(Model.standInMeaning))")
                 return objects.upsert(standIn)
             }
             if let key { objects.keep(key) }

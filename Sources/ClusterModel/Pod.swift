@@ -14,6 +14,8 @@ public struct Pod: Hashable, Sendable {
     public var namedPorts: [NamedPort]
     /// RFC 3339 text; compares in time order. Decides which pod owns a reused IP.
     public var creationTimestamp: String
+    /// Only part of the API object could be read: this is the stand-in of `init(failingClosed:)`.
+    public var isPartial = false
 
     public enum Phase: String, Hashable, Sendable {
         case pending = "Pending", running = "Running", succeeded = "Succeeded", failed = "Failed", unknown = "Unknown"
@@ -79,7 +81,7 @@ extension Pod {
                   creationTimestamp: object.metadata.creationTimestamp ?? "")
     }
 
-    private static func addresses(of status: PodObject.Status?, checker: FieldChecker) throws(ValidationError) -> [IPAddress] {
+    static func addresses(of status: PodObject.Status?, checker: FieldChecker) throws(ValidationError) -> [IPAddress] {
         var texts: [(field: String, text: String)] = []
         if let podIPs = status?.podIPs, !podIPs.isEmpty {
             for (index, entry) in podIPs.enumerated() {

@@ -114,3 +114,28 @@ struct FailClosedCacheTests {
         #expect(cache.drainChanges() == nil)
     }
 }
+
+extension FailClosedCacheTests {
+    static func pod(_ json: String) -> DecodedObject<PodObject> {
+        try! JSONDecoder().decode(DecodedObject<PodObject>.self, from: Data(json.utf8))
+    }
+
+    /// Failure mode closed: a pod that failed validation was skipped, so no policy isolated it.
+    @Test func unreadablePodIsEnforcedFromItsAddressesAndLabelsWithoutNamedPorts() throws {
+        syncedEmpty()
+        cache.podSink.upsert(Self.pod(#"""
+        {"metadata":{"name":"a","namespace":"x","labels":{"app":"web"}},
+         "spec":{"nodeName":"node-1","containers":[{"ports":[{"name":"http","containerPort":80,"protocol":"QUIC"}]}]},
+         "status":{"phase":"Running","podIP":"10.0.0.7"}}
+        """#))
+        let changes = try #require(cache.drainChanges())
+        guard case .upsert(let pod) = try #require(changes.pods.first) else { Issue.record("expected the pod"); return }
+        #expect(pod.isPartial && pod.isEnforceable)
+        #expect(pod.addresses.map(\.description) == ["10.0.0.7"] && pod.labels == ["app": "web"])
+        #expect(pod.namedPorts.isEmpty, "no named port of a pod that could not be read")
+
+        // A pod whose address cannot be read has nothing to enforce on: skipped, as before.
+        cache.podSink.upsert(Self.pod(#"{"metadata":{"name":"b","namespace":"x"},"status":{"podIP":"10.0.0.300"}}"#))
+        #expect(try #require(cache.drainChanges()).pods.isEmpty)
+    }
+}
