@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import SystemdNotify
 import Testing
 
@@ -76,11 +77,22 @@ final class NotifySocket {
         #expect(systemd.receive() == "WATCHDOG=1")
     }
 
+    /// Could pass on a watchdog that never ran: it now proves the health check was consulted several
+    /// times with no ping sent, and that pings resume once healthy.
     @Test func theWatchdogIsSilentWhileUnhealthy() throws {
         let systemd = try NotifySocket(path: socketPath())
-        let watchdog = SystemdWatchdog(notifier: SystemdNotifier(socketPath: systemd.path), interval: .milliseconds(100)) { false }
+        let healthy = Atomic(false), checks = Atomic(0)
+        let watchdog = SystemdWatchdog(notifier: SystemdNotifier(socketPath: systemd.path), interval: .milliseconds(40)) {
+            checks.add(1, ordering: .relaxed)
+            return healthy.load(ordering: .relaxed)
+        }
         defer { watchdog.stop() }
-        #expect(systemd.receive(timeout: .milliseconds(400)) == nil)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while checks.load(ordering: .relaxed) < 5 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(checks.load(ordering: .relaxed) >= 5, "the watchdog consults health every interval / 2")
+        #expect(systemd.receive(timeout: .milliseconds(1)) == nil, "no ping while unhealthy")
+        healthy.store(true, ordering: .relaxed)
+        #expect(systemd.receive() == "WATCHDOG=1", "pings resume once healthy")
     }
 
     @Test func theIntervalComesFromWatchdogUSec() {
