@@ -1,4 +1,6 @@
 import ClusterModel
+import Compiler
+import Ruleset
 import Testing
 
 /// Every rejected object names its kind, namespace and name, and the field path of the problem.
@@ -90,6 +92,10 @@ struct ValidationTests {
         "ingress: [{ports: [{protocol: SCTP}, {protocol: UDP, port: 53}]}]",
         "policyTypes: [Ingress, Egress]",
         "policyTypes: []",
+        // IsValidCIDRForLegacyField (pkg/apis/core/validation) with StrictIPCIDRValidation off, or for
+        // values the old object already had: leading zeros, IPv4-mapped IPv6 and host bits are allowed.
+        "ingress: [{from: [{ipBlock: {cidr: 010.0.0.0/0008, except: [010.1.0.0/16, '::ffff:10.2.0.0/112']}}]}]",
+        "egress: [{to: [{ipBlock: {cidr: '::ffff:10.0.0.0/104', except: ['::ffff:10.1.0.0/112', 10.2.0.0/16]}}]}]",
     ])
     func validEdges(spec: String) throws {
         #expect(try validationError(Manifest.policy("ok", spec: "podSelector: {}\n" + spec)) == nil)
@@ -124,6 +130,55 @@ struct ValidationTests {
         #expect(zero.field == "spec.containers[0].ports[0].containerPort")
         let proto = try #require(try validationError(Manifest.pod("a", ips: ["10.0.0.1"], ports: [("dns", 53, "udp")])))
         #expect(proto.field == "spec.containers[0].ports[0].protocol")
+    }
+
+    /// The pod the policies below isolate, and the client addresses they are checked with.
+    static let target = "10.0.0.2"
+
+    func ruleset(policy spec: String, pods: [String] = []) throws -> Ruleset {
+        compile(try cluster([Manifest.pod("web", ips: [Self.target])] + pods + [Manifest.policy("p", spec: spec)]))
+    }
+
+    /// Failure closed: a policy whose ipBlock has leading zeros was skipped. ParseCIDRSloppy reads
+    /// "010.000.000.000/0008" as 10.0.0.0/8, never as octal 8.0.0.0/8, and the ruleset must say so.
+    @Test("an ipBlock with leading zeros compiles to the decimal network")
+    func ipBlockLeadingZerosCompile() throws {
+        let rules = try ruleset(policy: "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 010.000.000.000/0008, except: [010.001.000.000/16]}}]}]")
+        #expect(rules.allows("10.2.0.1", Self.target))
+        #expect(!rules.allows("10.1.0.1", Self.target))
+        #expect(!rules.allows("8.0.0.1", Self.target))
+        #expect(rules.text.contains(#"comment "10.0.0.0/8 except 10.1.0.0/16""#), "\(rules.text)")
+    }
+
+    /// Failure open: "::ffff:10.0.0.0/104" was an IPv6 block, so an `except` written that way
+    /// removed nothing from an IPv4 cidr, and such a cidr admitted no IPv4 client at all.
+    @Test("an IPv4-mapped ipBlock compiles to the IPv4 network")
+    func ipBlockIPv4MappedCompiles() throws {
+        let except = try ruleset(policy: "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: ['::ffff:10.1.0.0/112']}}]}]")
+        #expect(except.allows("10.2.0.1", Self.target))
+        #expect(!except.allows("10.1.0.1", Self.target), "the mapped except must cut 10.1.0.0/16 out")
+        let cidr = try ruleset(policy: "podSelector: {}\ningress: [{from: [{ipBlock: {cidr: '::ffff:10.0.0.0/104'}}]}]")
+        #expect(cidr.allows("10.2.0.1", Self.target))
+        #expect(!cidr.allows("11.0.0.1", Self.target))
+    }
+
+    /// Failure closed or open: a pod whose status.podIPs had leading zeros was rejected (so never
+    /// isolated), and one with an IPv4-mapped IP was isolated only on an IPv6 address it never uses.
+    /// validatePodIPs (pkg/apis/core/validation) checks them with IsValidIPForLegacyField.
+    @Test("pod IPs with leading zeros or IPv4-mapped are the pod's IPv4 address", arguments: [
+        ("010.000.000.007", "10.0.0.7"), ("::ffff:10.0.0.7", "10.0.0.7"), ("::ffff:010.0.0.7", "10.0.0.7"),
+    ])
+    func podIPsAsTheAPIServerReadsThem(text: String, address: String) throws {
+        let rules = try ruleset(policy: "podSelector: {matchLabels: {app: db}}\ningress: []",
+                                pods: [Manifest.pod("db", labels: ["app": "db"], ips: [text])])
+        #expect(rules.dispatchChain("ingress", for: ip(address)) != nil, "\(text) is not isolated as \(address)")
+        #expect(!rules.allows(Self.target, address))
+    }
+
+    @Test("an IPv4-mapped pod IP counts as IPv4 when checking one IP per family")
+    func podIPv4MappedIsOfFamilyV4() throws {
+        let error = try #require(try validationError(Manifest.pod("db", ns: "shop", ips: ["10.0.0.1", "::ffff:10.0.0.2"])))
+        #expect(error.field == "status.podIPs[1].ip")
     }
 
     @Test("a namespace without a name is rejected")
