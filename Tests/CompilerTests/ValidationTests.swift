@@ -181,6 +181,30 @@ struct ValidationTests {
         #expect(error.field == "status.podIPs[1].ip")
     }
 
+    /// Failure closed: the API server does not validate status.phase (ValidatePodStatusUpdate checks
+    /// no phase), so a pod with a phase this agent does not know was rejected and left unisolated.
+    /// Only Succeeded and Failed are terminal (IsPodTerminal, pkg/api/v1/pod/util.go); any other
+    /// phase is enforced like Unknown.
+    @Test("a pod with an unknown phase is still isolated")
+    func podWithUnknownPhase() throws {
+        let rules = try ruleset(policy: "podSelector: {matchLabels: {app: db}}\ningress: []",
+                                pods: [Manifest.pod("db", labels: ["app": "db"], ips: ["10.0.0.7"], phase: "Paused")])
+        #expect(rules.dispatchChain("ingress", for: ip("10.0.0.7")) != nil)
+    }
+
+    /// Failure closed: a container port with `protocol: ""` was rejected. SetDefaults_ContainerPort
+    /// (pkg/apis/core/v1/defaults.go) turns "" into TCP, unlike NetworkPolicyPort, whose default
+    /// applies only when the field is absent.
+    @Test("a container port with an empty protocol is TCP")
+    func containerPortEmptyProtocol() throws {
+        let rules = try ruleset(policy: "podSelector: {matchLabels: {app: db}}\ningress: [{ports: [{port: pg}]}]",
+                                pods: [Manifest.pod("db", labels: ["app": "db"], ips: ["10.0.0.7"], ports: [("pg", 5432, "")])])
+        #expect(rules.allows(Self.target, "10.0.0.7", .tcp, 5432))
+        #expect(!rules.allows(Self.target, "10.0.0.7", .udp, 5432))
+        #expect(try validationError(Manifest.policy("p", spec: "podSelector: {}\ningress: [{ports: [{protocol: '', port: 80}]}]"))?
+            .field == "spec.ingress[0].ports[0].protocol")
+    }
+
     @Test("a namespace without a name is rejected")
     func unnamedNamespace() throws {
         let error = try #require(try validationError(#"{"apiVersion": "v1", "kind": "Namespace", "metadata": {}}"#))
