@@ -65,6 +65,16 @@ struct ValidationTests {
              field: "spec.podSelector.matchExpressions[0].key"),
         Case(what: "invalid label key", spec: "podSelector: {matchLabels: {'a b': c}}", field: "spec.podSelector.matchLabels"),
         Case(what: "invalid label value", spec: "podSelector: {matchLabels: {app: 'a b'}}", field: "spec.podSelector.matchLabels[app]"),
+        // IsQualifiedName (apimachinery/pkg/util/validation/validation.go) wants a DNS-1123 subdomain
+        // as the prefix; accepting any prefix let `DoesNotExist` on a key no pod can carry select all.
+        Case(what: "label key with an invalid prefix",
+             spec: "ingress: [{from: [{podSelector: {matchExpressions: [{key: 'Team_A/app', operator: DoesNotExist}]}}]}]",
+             field: "spec.ingress[0].from[0].podSelector.matchExpressions[0].key"),
+        // ValidateLabelSelectorRequirement allows invalid values only in updates of policies whose old
+        // podSelector was already invalid, and labels.NewRequirement (LabelSelectorAsSelector) refuses
+        // to evaluate them: upstream gives them no meaning, so the agent keeps rejecting them.
+        Case(what: "invalid value in matchExpressions", spec: "podSelector: {matchExpressions: [{key: app, operator: NotIn, values: ['a b']}]}",
+             field: "spec.podSelector.matchExpressions[0].values[0]"),
         Case(what: "ipBlock with a podSelector", spec: "ingress: [{from: [{podSelector: {}, ipBlock: {cidr: 10.0.0.0/8}}]}]",
              field: "spec.ingress[0].from[0]"),
         Case(what: "ipBlock with a namespaceSelector",
@@ -92,6 +102,7 @@ struct ValidationTests {
         "ingress: [{ports: [{protocol: SCTP}, {protocol: UDP, port: 53}]}]",
         "policyTypes: [Ingress, Egress]",
         "policyTypes: []",
+        "podSelector: {matchLabels: {example.com/app: a, a-1.b/x: y, app.kubernetes.io/name: Z_z.9}}",
         // IsValidCIDRForLegacyField (pkg/apis/core/validation) with StrictIPCIDRValidation off, or for
         // values the old object already had: leading zeros, IPv4-mapped IPv6 and host bits are allowed.
         "ingress: [{from: [{ipBlock: {cidr: 010.0.0.0/0008, except: [010.1.0.0/16, '::ffff:10.2.0.0/112']}}]}]",
