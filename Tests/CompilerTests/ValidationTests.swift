@@ -173,6 +173,19 @@ struct ValidationTests {
         #expect(!cidr.allows("11.0.0.1", Self.target))
     }
 
+    /// Failure closed in the wrong place: a policy without `spec` was rejected. NetworkPolicy.Spec is
+    /// an optional non-pointer struct (k8s.io/api/networking/v1/types.go), so the API server reads an
+    /// absent spec as the empty one: podSelector {} and, by SetDefaults_NetworkPolicy, policyTypes
+    /// [Ingress], which denies all ingress to every pod of the namespace and leaves egress open.
+    @Test("a policy without spec denies ingress to every pod of its namespace", arguments: ["", "spec: null"])
+    func policyWithoutSpec(spec: String) throws {
+        let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: default}\n" + spec
+        let rules = compile(try cluster([Manifest.pod("web", ips: [Self.target]), Manifest.pod("db", ips: ["10.0.0.7"]), policy]))
+        #expect(rules.dispatchChain("ingress", for: ip(Self.target)) != nil)
+        #expect(!rules.allows("10.0.0.7", Self.target))
+        #expect(rules.dispatchChain("egress", for: ip(Self.target)) == nil)
+    }
+
     /// Failure closed or open: a pod whose status.podIPs had leading zeros was rejected (so never
     /// isolated), and one with an IPv4-mapped IP was isolated only on an IPv6 address it never uses.
     /// validatePodIPs (pkg/apis/core/validation) checks them with IsValidIPForLegacyField.
