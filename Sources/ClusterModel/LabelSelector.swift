@@ -127,12 +127,14 @@ extension LabelSelector {
     }
 }
 
-/// Kubernetes label key and value syntax (qualified names, at most 63 characters per name part).
+/// Kubernetes label key and value syntax (apimachinery/pkg/util/validation/validation.go): a key is
+/// a qualified name (IsQualifiedName), a name of at most 63 characters with an optional DNS-1123
+/// subdomain prefix; a value is empty or such a name (IsValidLabelValue).
 enum LabelSyntax {
     static func checkKey(_ key: String, field: String, checker: FieldChecker) throws(ValidationError) {
         let parts = key.split(separator: "/", omittingEmptySubsequences: false)
         let name = parts.last ?? ""
-        guard parts.count <= 2, isName(name), parts.count == 1 || (parts[0].count <= 253 && !parts[0].isEmpty) else {
+        guard parts.count <= 2, isName(name), parts.count == 1 || isSubdomain(parts[0]) else {
             throw checker.error(field, "invalid label key \"\(key)\"")
         }
     }
@@ -148,8 +150,20 @@ enum LabelSyntax {
               first.isLetterOrDigit, last.isLetterOrDigit else { return false }
         return text.allSatisfy { $0.isLetterOrDigit || $0 == "-" || $0 == "_" || $0 == "." }
     }
+
+    /// IsDNS1123Subdomain: at most 253 characters; dot-separated labels of lowercase letters, digits
+    /// and '-', each starting and ending with a letter or digit.
+    private static func isSubdomain(_ text: Substring) -> Bool {
+        guard (1...253).contains(text.count) else { return false }
+        return text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            guard let first = label.first, let last = label.last, first.isLowercaseLetterOrDigit,
+                  last.isLowercaseLetterOrDigit else { return false }
+            return label.allSatisfy { $0.isLowercaseLetterOrDigit || $0 == "-" }
+        }
+    }
 }
 
 extension Character {
     var isLetterOrDigit: Bool { isASCII && (isLetter || isNumber) }
+    var isLowercaseLetterOrDigit: Bool { isASCII && (isLowercase || isNumber) }
 }

@@ -6,7 +6,8 @@ extension NetworkPolicy {
         let reference = try object.metadata.reference(kind: "NetworkPolicy", namespaced: true)
         let (namespace, name) = (reference.namespace!, reference.name)
         let checker = FieldChecker(object: reference)
-        guard let spec = object.spec else { throw checker.error("spec", "must be set") }
+        // Spec is an optional non-pointer struct upstream (k8s.io/api/networking/v1/types.go): absent is empty.
+        let spec = object.spec ?? NetworkPolicyObject.Spec()
 
         // An absent podSelector decodes as Go's zero LabelSelector, which selects every pod.
         let podSelector = try spec.podSelector.map { selector throws(ValidationError) in

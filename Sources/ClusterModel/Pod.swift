@@ -69,11 +69,10 @@ extension Pod {
         let (namespace, name) = (reference.namespace!, reference.name)
         let checker = FieldChecker(object: reference)
         let status = object.status
-        var phase = Phase.pending
-        if let text = status?.phase {
-            guard let known = Phase(rawValue: text) else { throw checker.error("status.phase", "unknown phase \"\(text)\"") }
-            phase = known
-        }
+        // The API server does not validate status.phase (ValidatePodStatusUpdate,
+        // pkg/apis/core/validation/validation.go), and only Succeeded and Failed are terminal
+        // (IsPodPhaseTerminal, pkg/api/v1/pod/util.go): a phase this agent does not know is enforced as Unknown.
+        let phase = status?.phase.map { Phase(rawValue: $0) ?? .unknown } ?? .pending
         self.init(namespace: namespace, name: name, uid: object.metadata.uid ?? "", labels: object.metadata.labels ?? [:],
                   nodeName: object.spec?.nodeName, hostNetwork: object.spec?.hostNetwork ?? false, phase: phase,
                   addresses: try Pod.addresses(of: status, checker: checker),
@@ -113,7 +112,8 @@ extension Pod {
                     guard let number = port.containerPort, (1...65535).contains(number) else {
                         throw checker.error("\(field).containerPort", "must be between 1 and 65535")
                     }
-                    let proto = port.protocol ?? "TCP"
+                    // SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go) turns "" into TCP too.
+                    let proto = port.protocol.flatMap { $0.isEmpty ? nil : $0 } ?? "TCP"
                     guard let l4 = L4Protocol(kubernetesName: proto) else {
                         throw checker.error("\(field).protocol", "unknown protocol \"\(proto)\"; expected TCP, UDP or SCTP")
                     }

@@ -1,15 +1,23 @@
-/// A prefix such as 10.0.0.0/8. Host bits in the text are cleared, as Go's net.ParseCIDR does.
+/// A prefix such as 10.0.0.0/8, read as the API server's legacy fields read it (ParseCIDRSloppy,
+/// k8s.io/utils/net/parse.go): the address as `IPAddress` parses it, the length with leading zeros
+/// allowed (Go's dtoi), and host bits cleared, as Go's net.ParseCIDR does.
 public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     public let network: IPAddress
     public let prefixLength: Int
 
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let address = IPAddress(parts[0]),
-              !parts[1].isEmpty, parts[1].allSatisfy(\.isASCIIDigit), parts[1].count <= 3,
-              let length = Int(parts[1]), length <= address.family.bitWidth
+        guard parts.count == 2, let written = IPAddress(written: Substring(parts[0])),
+              let length = IPAddress.decimal(Substring(parts[1]), max: written.family.bitWidth)
         else { return nil }
-        self.init(address: address, prefixLength: length)
+        // Go's net.IPNet reads an IPv4-mapped network of /96 or longer as IPv4 with 96 bits fewer
+        // (networkNumberAndMask in net/ip.go); a shorter prefix masks the ::ffff away and stays IPv6.
+        let mappedBits = IPFamily.v6.bitWidth - IPFamily.v4.bitWidth
+        if length >= mappedBits, case .v4 = written.unmapped {
+            self.init(address: written.unmapped, prefixLength: length - mappedBits)
+        } else {
+            self.init(address: written, prefixLength: length)
+        }
     }
 
     public init(address: IPAddress, prefixLength: Int) {

@@ -10,15 +10,30 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` compression and an embedded IPv4 tail).
+    /// Parses IP text as the API server's legacy fields do (ParseIPSloppy, k8s.io/utils/net/parse.go):
+    /// dotted-quad IPv4 whose octets may carry leading zeros, read as decimal, or RFC 4291 IPv6 (with
+    /// `::` compression and an embedded IPv4 tail). An IPv4-mapped IPv6 address is the IPv4 address,
+    /// as Go's net.IP.To4 and the API server's GetWarningsForIP (apimachinery/pkg/util/validation/ip.go) read it.
     public init?(_ text: some StringProtocol) {
+        guard let written = IPAddress(written: Substring(text)) else { return nil }
+        self = written.unmapped
+    }
+
+    /// The address in the family its text is written in: "::ffff:10.0.0.1" stays IPv6 here.
+    init?(written text: Substring) {
         if text.contains(":") {
-            guard let value = IPAddress.parseV6(Substring(text)) else { return nil }
+            guard let value = IPAddress.parseV6(text) else { return nil }
             self = .v6(value)
         } else {
-            guard let value = IPAddress.parseV4(Substring(text)) else { return nil }
+            guard let value = IPAddress.parseV4(text) else { return nil }
             self = .v4(value)
         }
+    }
+
+    /// An address in ::ffff:0:0/96 as the IPv4 address it carries; any other address unchanged.
+    var unmapped: IPAddress {
+        guard case .v6(let value) = self, value >> 32 == 0xffff else { return self }
+        return .v4(UInt32(truncatingIfNeeded: value))
     }
 
     public var description: String {
@@ -50,11 +65,9 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
-            // Leading zeros are rejected, as Go's net.ParseIP does, because they are ambiguous (octal).
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCIIDigit),
-                  part == "0" || part.first != "0", let octet = UInt32(part), octet <= 255
-            else { return nil }
-            value = value << 8 | octet
+            // ParseIPSloppy strips leading zeros (matchZeros) before net.ParseIP: "010" is ten, never octal.
+            guard let octet = decimal(part, max: 255) else { return nil }
+            value = value << 8 | UInt32(octet)
         }
         return value
     }
@@ -89,6 +102,19 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         guard all.count == 8 else { return nil }
         return all.reduce(UInt128(0)) { $0 << 16 | UInt128($1) }
+    }
+
+    /// Decimal digits only, any number of leading zeros, at most `max`: Go's dtoi, which net.ParseCIDR
+    /// uses for the prefix length, and the octets ParseIPSloppy accepts.
+    static func decimal(_ text: Substring, max: Int) -> Int? {
+        guard !text.isEmpty else { return nil }
+        var value = 0
+        for character in text {
+            guard let digit = character.isASCIIDigit ? character.wholeNumberValue : nil else { return nil }
+            value = value * 10 + digit
+            guard value <= max else { return nil }
+        }
+        return value
     }
 
     /// Splits at every "::"; more than one piece beyond two means the text is invalid.

@@ -12,12 +12,23 @@ struct IPAddressingTests {
         #expect(IPAddress(text)?.family == .v4)
     }
 
-    @Test("IPv4 rejects malformed text, leading zeros included", arguments: [
-        "010.1.2.3", "10.01.2.3", "1.2.3.00", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.", ".1.2.3",
+    @Test("IPv4 rejects malformed text", arguments: [
+        "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.", ".1.2.3", "1.2.3.0256",
         "1.2.3.-1", "1.2.3.+1", "", " 1.2.3.4", "1.2.3.4 ", "a.b.c.d", "1.2.3.1000",
     ])
     func ipv4Rejects(text: String) {
         #expect(IPAddress(text) == nil)
+    }
+
+    /// Failure closed: pods and ipBlocks written with leading zeros were rejected, although the API
+    /// server stores them. Its legacy parser (ParseIPSloppy, k8s.io/utils/net/parse.go) strips any
+    /// number of leading zeros from each octet (matchZeros) and reads the rest as DECIMAL, never octal.
+    @Test("IPv4 octets with leading zeros are decimal, as ParseIPSloppy reads them", arguments: [
+        ("010.0.0.1", UInt32(0x0a00_0001)), ("10.01.2.3", 0x0a01_0203), ("1.2.3.00", 0x0102_0300),
+        ("0000000255.000.0.0009", 0xff00_0009), ("192.168.000.010", 0xc0a8_000a),
+    ])
+    func ipv4LeadingZerosAreDecimal(text: String, value: UInt32) {
+        #expect(IPAddress(text) == .v4(value), "\(text) parsed as \(String(describing: IPAddress(text)))")
     }
 
     @Test("IPv6 formats in RFC 5952 canonical form", arguments: [
@@ -48,18 +59,37 @@ struct IPAddressingTests {
 
     @Test("IPv6 accepts an embedded IPv4 tail")
     func ipv6EmbeddedIPv4() {
-        #expect(IPAddress("::ffff:192.0.2.1") == .v6(0xffff_c000_0201))
+        #expect(IPAddress("::192.0.2.1") == .v6(0xc000_0201))
         #expect(IPAddress("64:ff9b::192.0.2.33") == .v6(UInt128(0x64ff_9b) << 96 | 0xc000_0221))
         #expect(IPAddress("1:2:3:4:5:6:1.2.3.4") == .v6(0x0001_0002_0003_0004_0005_0006_0102_0304))
         // Whatever the notation chosen, formatting gives text that parses back to the same address.
-        let mapped = IPAddress("::ffff:10.0.0.1")!
-        #expect(IPAddress(mapped.description) == mapped)
+        let compatible = IPAddress("::10.0.0.1")!
+        #expect(IPAddress(compatible.description) == compatible)
+    }
+
+    /// Failure open: "::ffff:10.0.0.7" as a pod IP became an IPv6 address, so the pod's IPv4 traffic
+    /// from 10.0.0.7 matched none of its rules. The API server reads it as IPv4: GetWarningsForIP
+    /// (apimachinery/pkg/util/validation/ip.go) tells the user to write ip.String(), "10.0.0.7", and
+    /// validatePodIPs counts it as IPv4 (k8s.io/utils/net IsDualStackIPStrings, net.IP.To4).
+    @Test("an IPv4-mapped IPv6 address is the IPv4 address", arguments: [
+        "::ffff:10.0.0.7", "::FFFF:10.0.0.7", "0:0:0:0:0:ffff:10.0.0.7", "::ffff:a00:7", "::ffff:010.0.0.007",
+    ])
+    func ipv4MappedIsIPv4(text: String) {
+        #expect(IPAddress(text) == .v4(0x0a00_0007), "\(text) parsed as \(String(describing: IPAddress(text)))")
+    }
+
+    /// matchZeros (ParseIPSloppy) also strips the zeros of an IPv4 tail after a colon; IPv6 groups
+    /// keep net.ParseIP's limit of four hex digits, so "00001::" stays invalid.
+    @Test("an embedded IPv4 tail may carry leading zeros")
+    func ipv6EmbeddedIPv4LeadingZeros() {
+        #expect(IPAddress("::1.2.3.04") == .v6(0x0102_0304))
+        #expect(IPAddress("64:ff9b::010.0.0.1") == .v6(UInt128(0x64ff_9b) << 96 | 0x0a00_0001))
     }
 
     @Test("IPv6 rejects malformed text", arguments: [
         ":::", "::::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
         "12345::", "g::", "1:2:3:4:5:6:7", ":1::", "1::2:", ":", "1:2:3:4:5:6:7:8:",
-        "::1.2.3", "::1.2.3.04", "::256.1.1.1", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.4:5",
+        "00001::", "::0000ffff:1", "::1.2.3", "::256.1.1.1", "1:2:3:4:5:6:7:1.2.3.4", "::1.2.3.4:5",
         "::-1", "fe80::1%eth0", "[::1]",
     ])
     func ipv6Rejects(text: String) {
@@ -96,9 +126,31 @@ struct IPAddressingTests {
         #expect(CIDR("::1/128")?.range == AddressRange(IPAddress("::1")!))
     }
 
+    /// ParseCIDRSloppy (k8s.io/utils/net/parse.go) reads the address as ParseIPSloppy does, and Go's
+    /// net.ParseCIDR reads the prefix length with dtoi, leading zeros and all (also after IPv6).
+    @Test("CIDR text with leading zeros means what ParseCIDRSloppy reads", arguments: [
+        ("010.001.0.0/16", "10.1.0.0/16"), ("10.0.0.0/0008", "10.0.0.0/8"), ("10.0.0.0/000000000000000000024", "10.0.0.0/24"),
+        ("fd00::/0064", "fd00::/64"), ("00fd::/16", "fd::/16"),
+    ])
+    func cidrLeadingZeros(text: String, canonical: String) {
+        #expect(CIDR(text)?.description == canonical, "\(text) parsed as \(String(describing: CIDR(text)))")
+    }
+
+    /// Failure open or closed by family: "::ffff:10.0.0.0/104" was an IPv6 prefix that no IPv4 packet
+    /// matches. Go's net.IPNet (used by ValidateIPBlock and by GetWarningsForCIDR, whose suggested
+    /// replacement is ipnet.String()) treats an IPv4-mapped network of prefix >= 96 as IPv4 with
+    /// prefix - 96; a shorter prefix masks the ffff away and stays IPv6.
+    @Test("an IPv4-mapped CIDR is the IPv4 CIDR", arguments: [
+        ("::ffff:10.0.0.0/104", "10.0.0.0/8"), ("::ffff:10.1.2.3/120", "10.1.2.0/24"), ("::ffff:0:0/96", "0.0.0.0/0"),
+        ("::ffff:10.0.0.1/128", "10.0.0.1/32"), ("::ffff:10.0.0.0/95", "::fffe:0:0/95"), ("::ffff:10.0.0.0/64", "::/64"),
+    ])
+    func ipv4MappedCIDR(text: String, canonical: String) {
+        #expect(CIDR(text)?.description == canonical, "\(text) parsed as \(String(describing: CIDR(text)))")
+    }
+
     @Test("CIDR rejects malformed text", arguments: [
         "10.0.0.0/33", "::/129", "10.0.0.0", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "/8", "10.0.0.0/8/8",
-        "10.0.0.0/ 8", "010.0.0.0/8", "10.0.0.0/1000", "::1/", "1::2::3/64",
+        "10.0.0.0/ 8", "10.0.0.0/1000", "10.0.0.0/0033", "::1/", "1::2::3/64", "::ffff:10.0.0.0/129",
     ])
     func cidrRejects(text: String) {
         #expect(CIDR(text) == nil)
