@@ -2,34 +2,78 @@ import FakeAPIServerSupport
 import Foundation
 import Testing
 
-/// `agent --dry-run --kubeconfig …`: one sync with the API server, the ruleset on stdout, exit 0.
+/// `agent --dry-run --kubeconfig …`: one sync with the API server, the ruleset on stdout, exit 0;
+/// or, when no sync completes within --timeout, exit non-zero with the last error.
 /// Programs nothing, so it needs no privileges.
 struct DryRunTests {
-    @Test func printsTheRulesetOfOneSync() throws {
+    /// A scratch directory with a fake API server serving TLS (its CA in `directory`/ca.crt).
+    final class Fixture {
         let directory = NSTemporaryDirectory() + "agent-dry-run-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--tls-dir", directory, "--token", "t",
-                                                   "--kubeconfig-out", "\(directory)/kubeconfig"], log: "\(directory)/apiserver.log")
-        defer { server.stop() }
+        let server: FakeAPIServer
+
+        init() throws {
+            let tls = "\(directory)/server"
+            try FileManager.default.createDirectory(atPath: tls, withIntermediateDirectories: true)
+            server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--tls-dir", tls, "--token", "t",
+                                                   "--kubeconfig-out", "\(tls)/kubeconfig"], log: "\(tls)/apiserver.log")
+        }
+
+        deinit {
+            server.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        var kubeconfig: String { "\(directory)/server/kubeconfig" }
+        var ca: String { "\(directory)/server/ca.crt" }
+
+        static func agent(_ kubeconfig: String, _ extra: [String] = []) -> [String] {
+            [AgentProcess.binary, "--dry-run", "--kubeconfig", kubeconfig, "--node", "node-1"] + extra
+        }
+    }
+
+    @Test func printsTheRulesetOfOneSync() throws {
+        let fixture = try Fixture()
+        let server = fixture.server
         try server.apply(["kind": "Pod", "apiVersion": "v1", "metadata": ["name": "web", "namespace": "default", "labels": ["app": "web"]],
                           "spec": ["nodeName": "node-1"], "status": ["phase": "Running", "podIP": "10.9.8.7"]])
         try server.apply(["kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": ["name": "deny", "namespace": "default"],
                           "spec": ["podSelector": ["matchLabels": ["app": "web"]], "policyTypes": ["Ingress"]]])
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: AgentProcess.binary)
-        process.arguments = ["--dry-run", "--kubeconfig", "\(directory)/kubeconfig", "--node", "node-1"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(text.contains("table inet netpol-agent {"))
-        #expect(text.contains("10.9.8.7 : jump ingress_"), "the pod is isolated by the policy:\n\(text)")
+        let run = try OneShotRun(Fixture.agent(fixture.kubeconfig), deadline: .seconds(60))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("table inet netpol-agent {"))
+        #expect(run.stdout.contains("10.9.8.7 : jump ingress_"), "the pod is isolated by the policy:\n\(run.stdout)")
         let counts = try server.requestCounts()
         #expect(counts["list:pods"] == 1 && counts["list:networkpolicies"] == 1 && counts["list:namespaces"] == 1, "\(counts)")
+    }
+
+    /// Failure mode closed: a refused certificate made --dry-run retry for 60 s and then fail
+    /// without the cause. It gives up after --timeout, naming the server and the TLS failure.
+    @Test func givesUpAfterTheTimeoutWithTheCertificateFailure() throws {
+        let fixture = try Fixture(), other = try Fixture()
+        let wrongCA = "\(fixture.directory)/wrong-ca.kubeconfig"
+        try writeKubeconfig(wrongCA, server: fixture.server.ready.url, caFile: other.ca, token: "t")
+
+        let run = try OneShotRun(Fixture.agent(wrongCA, ["--timeout", "2s"]), deadline: .seconds(20))
+        #expect(run.status != nil, "still running after 20 s:\n\(run.stderr)")
+        #expect(run.status != 0 && run.stdout.isEmpty)
+        #expect(run.elapsed < .seconds(10), "gave up after \(run.elapsed)")
+        let error = run.stderr.split(separator: "\n").last { $0.hasPrefix("Error:") }.map(String.init) ?? ""
+        #expect(error.contains(fixture.server.ready.url) && error.contains("certificate"), "\(run.stderr)")
+    }
+
+    /// Failure mode closed: nothing listening made --dry-run retry for 60 s; it gives up after
+    /// --timeout with the connection failure.
+    @Test func givesUpAfterTheTimeoutWhenNothingListens() throws {
+        let fixture = try Fixture()
+        let url = fixture.server.ready.url
+        fixture.server.stop()
+
+        let run = try OneShotRun(Fixture.agent(fixture.kubeconfig, ["--timeout", "1500ms"]), deadline: .seconds(20))
+        #expect(run.status != nil, "still running after 20 s:\n\(run.stderr)")
+        #expect(run.status != 0 && run.stdout.isEmpty)
+        #expect(run.elapsed < .seconds(10), "gave up after \(run.elapsed)")
+        let error = run.stderr.split(separator: "\n").last { $0.hasPrefix("Error:") }.map(String.init) ?? ""
+        #expect(error.contains(url) && error.contains("curl error 7"), "\(run.stderr)")
     }
 }
