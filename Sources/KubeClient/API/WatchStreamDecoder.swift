@@ -1,9 +1,9 @@
 import Foundation
 
 /// Turns the bytes of a watch response into events, each decoded as soon as its line is complete.
-/// Holds at most one line (up to `limits.line` bytes, plus the chunk being fed).
+/// Holds at most one unfinished line, of at most `limits.line` bytes.
 public struct WatchStreamDecoder<Object: KubernetesWireObject> {
-    private var splitter = LineSplitter()
+    private var splitter: LineSplitter
     private let decoder = JSONDecoder()
     private let limits: ResponseLimits
     /// When the first byte of the unfinished line arrived; nil between lines.
@@ -11,6 +11,7 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
 
     public init(limits: ResponseLimits = ResponseLimits()) {
         self.limits = limits
+        splitter = LineSplitter(maximumLength: limits.line)
     }
 
     /// Calls `event` for every event `chunk` completes; `now` is when the chunk arrived. Throws at a
@@ -21,10 +22,9 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, at now: ContinuousClock.Instant = .now,
                               event: (WatchEvent<Object>) -> Void) throws(APIError) {
         var endedLine = false
-        let (limits, decoder) = (limits, decoder)
-        try splitter.feed(chunk) { (line) throws(APIError) in
+        let decoder = decoder  // apart from self, which the splitter's feed holds exclusively
+        let fits = try splitter.feed(chunk) { (line) throws(APIError) in
             endedLine = true
-            try Self.check(length: line.count, limits)
             do {
                 event(try decoder.decode(WatchEvent<Object>.self, from: Data(line)))
             } catch {
@@ -32,8 +32,8 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
                 throw .malformed("not a watch event: \(excerpt) (\(DecodingFailure.summary(error)))")
             }
         }
+        guard fits else { throw .overLimit("a watch line exceeds the limit of \(limits.line) bytes") }
         let unfinished = splitter.unterminated
-        try Self.check(length: unfinished, limits)
         if unfinished == 0 {
             lineStarted = nil
         } else if endedLine || lineStarted == nil {
@@ -46,8 +46,4 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
 
     /// The stream stopped in the middle of an event (its event is lost; resuming re-delivers it).
     public var isMidEvent: Bool { splitter.unterminated > 0 }
-
-    private static func check(length: Int, _ limits: ResponseLimits) throws(APIError) {
-        guard length <= limits.line else { throw .overLimit("a watch line exceeds the limit of \(limits.line) bytes") }
-    }
 }
