@@ -173,10 +173,12 @@ struct FakeServerClientTests {
         let error = #expect(throws: APIError.self) { try APIClient(connection: wrongCA).list(PodsResource.self, limit: 10, continue: nil) }
         guard case .transport(let transport) = error else { Issue.record("expected a TLS failure, got \(String(describing: error))"); return }
         #expect(transport.isCertificateFailure, "\(transport)")
-        // The system trust store does not know the test CA either.
-        var systemCA = connection
-        systemCA.tls.certificateAuthority = nil
-        #expect(throws: APIError.self) { try APIClient(connection: systemCA).list(PodsResource.self, limit: 10, continue: nil) }
+        // No CA named trusts nothing: a certificate failure, not some other error.
+        var noCA = connection
+        noCA.tls.certificateAuthority = nil
+        let untrusted = #expect(throws: APIError.self) { try APIClient(connection: noCA).list(PodsResource.self, limit: 10, continue: nil) }
+        guard case .transport(let refusal) = untrusted else { Issue.record("expected a TLS failure, got \(String(describing: untrusted))"); return }
+        #expect(refusal.isCertificateFailure, "\(refusal)")
         // Only an explicit insecure-skip-tls-verify accepts it.
         wrongCA.tls.verifyServer = false
         #expect(throws: Never.self) { try APIClient(connection: wrongCA).list(PodsResource.self, limit: 10, continue: nil) }
