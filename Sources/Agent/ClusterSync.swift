@@ -13,18 +13,16 @@ import SystemdNotify
 /// nothing it uses is host-wide (no lock, pid or socket file), so one agent per namespace can run
 /// on the same host.
 enum ClusterSync {
-    /// How long `--dry-run` waits for the first complete list of every kind.
-    static let dryRunTimeout: Duration = .seconds(60)
-
-    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Bool,
+    /// `dryRun`: print the ruleset of one sync, giving up after this long.
+    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Duration?,
                     observability: ObservabilityOptions) throws {
         var logger = Logger(label: "netpol-agent")
         logger[metadataKey: "node"] = "\(node)"
         let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
         logger.info("API server \(connection.server) from \(connection.origin)")
         let sync = NodeSync(connection: connection, node: node, options: options, logger: logger)
-        if dryRun {
-            let ruleset = try firstRuleset(sync)
+        if let timeout = dryRun {
+            let ruleset = try firstRuleset(sync, timeout: timeout)
             print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(node) from \(connection.server); load with: nft -f FILE"]),
                   terminator: "")
         } else {
@@ -65,29 +63,39 @@ enum ClusterSync {
         server.shutdown()
     }
 
-    /// Lists everything once and returns the ruleset that the first apply would write.
-    private static func firstRuleset(_ sync: NodeSync) throws -> Ruleset {
+    /// Lists everything once and returns the ruleset that the first apply would write; gives up
+    /// after `timeout` with the last error (an unreachable server, a refused certificate).
+    private static func firstRuleset(_ sync: NodeSync, timeout: Duration) throws -> Ruleset {
         let stop = StopToken()
         let capture = FirstRuleset(stop: stop)
+        var sync = sync
+        sync.hooks.reflectors.requestFailed = { resource, error in capture.failed("\(resource): \(error)") }
         let threads = sync.start(applier: capture, stop: stop)
-        stop.sleep(for: dryRunTimeout)
+        stop.sleep(for: timeout)
         stop.stop()
         threads.forEach { $0.join() }
         guard let ruleset = capture.ruleset else {
-            throw AgentError("no complete list of namespaces, pods and networkpolicies from \(sync.connection.server) within \(dryRunTimeout.loggable)")
+            let cause = capture.lastFailure.map { "; last error: \($0)" } ?? ""
+            throw AgentError("no complete list of namespaces, pods and networkpolicies from \(sync.connection.server) "
+                             + "within \(timeout.loggable)\(cause)")
         }
         return ruleset
     }
 }
 
-/// Takes the first ruleset instead of programming the kernel, and ends the run (for --dry-run).
+/// Takes the first ruleset instead of programming the kernel, and ends the run (for --dry-run);
+/// keeps the last request failure, to say why there is none.
 private final class FirstRuleset: RulesetApplier {
     private let stop: StopToken
     private let captured = Mutex<Ruleset?>(nil)
+    private let failure = Mutex<String?>(nil)
 
     init(stop: StopToken) { self.stop = stop }
 
     var ruleset: Ruleset? { captured.withLock { $0 } }
+    var lastFailure: String? { failure.withLock { $0 } }
+
+    func failed(_ error: String) { failure.withLock { $0 = error } }
 
     func apply(_ ruleset: Ruleset) throws -> AppliedChange {
         captured.withLock { $0 = $0 ?? ruleset }

@@ -42,6 +42,11 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The nftables table (family inet) the agent owns.")
     var table = CompilerOptions().tableName
 
+    @Option(help: ArgumentHelp("How long a one-shot command (--dry-run with the API server) waits for a complete sync "
+                               + "before it gives up with the last error: 500ms, 30s, 5m. (default: 30s)", valueName: "duration"),
+            transform: ObservabilityOptions.parseDuration)
+    var timeout: Duration = .seconds(30)
+
     @OptionGroup(title: "Operations")
     var observability: ObservabilityOptions
 
@@ -60,8 +65,8 @@ struct RunCommand: ParsableCommand {
         let nodeName = node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
         let options = CompilerOptions(tableName: table, denyAction: denyAction)
         guard !manifests.isEmpty else {
-            return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, dryRun: dryRun,
-                                       observability: observability)
+            return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options,
+                                       dryRun: dryRun ? timeout : nil, observability: observability)
         }
         let ruleset = try Self.compile(manifests: manifests, node: nodeName, options: options)
         if once {

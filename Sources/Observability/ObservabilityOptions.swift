@@ -43,7 +43,7 @@ public struct ObservabilityOptions: ParsableArguments, Sendable {
     }
 
     /// Accepts a number with a unit (ms, s, m, h) or a bare number of seconds.
-    static func parseDuration(_ text: String) throws -> Duration {
+    public static func parseDuration(_ text: String) throws -> Duration {
         let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         let unit = units.first { text.hasSuffix($0.suffix) } ?? ("", 1)
         guard let value = Double(text.dropLast(unit.suffix.count)), value >= 0, value.isFinite else {

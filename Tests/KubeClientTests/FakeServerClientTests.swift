@@ -26,9 +26,9 @@ struct FakeServerClientTests {
 
     /// Runs a pod reflector on its own thread until the returned closure is called.
     static func reflect(_ connection: ClusterConnection, into sink: RecordingSink<PodObject>,
-                        tuning: ReflectorTuning = ReflectorTuning()) -> () -> Void {
+                        tuning: ReflectorTuning = ReflectorTuning(), hooks: ReflectorHooks = ReflectorHooks()) -> () -> Void {
         let stop = StopToken()
-        let reflector = Reflector(PodsResource.self, connection: connection, sink: sink, tuning: tuning,
+        let reflector = Reflector(PodsResource.self, connection: connection, sink: sink, tuning: tuning, hooks: hooks,
                                   logger: Logger(label: "test"))
         let thread = WorkerThread { reflector.run(stop: stop) }
         return {
@@ -126,10 +126,12 @@ struct FakeServerClientTests {
         let (probe, connection) = try Self.start(directory)
         let address = String(probe.ready.url.dropFirst("https://".count))
         probe.stop()
-        let sink = RecordingSink<PodObject>()
-        let stop = Self.reflect(connection, into: sink)
+        let sink = RecordingSink<PodObject>(), failures = FailureLog()
+        let stop = Self.reflect(connection, into: sink, hooks: failures.hooks)
         defer { stop() }
-        Thread.sleep(forTimeInterval: 3)
+        // Attempts fail and are retried while nothing listens (counted, not slept through).
+        #expect(failures.wait { $0.count >= 3 }, "\(failures.all)")
+        #expect(failures.all.allSatisfy { $0.hasPrefix("pods: ") && $0.contains("curl error 7") }, "\(failures.all)")
         #expect(sink.relists == 0)
         let (server, _) = try Self.start(directory, listen: address)
         defer { server.stop() }
@@ -171,10 +173,12 @@ struct FakeServerClientTests {
         let error = #expect(throws: APIError.self) { try APIClient(connection: wrongCA).list(PodsResource.self, limit: 10, continue: nil) }
         guard case .transport(let transport) = error else { Issue.record("expected a TLS failure, got \(String(describing: error))"); return }
         #expect(transport.isCertificateFailure, "\(transport)")
-        // The system trust store does not know the test CA either.
-        var systemCA = connection
-        systemCA.tls.certificateAuthority = nil
-        #expect(throws: APIError.self) { try APIClient(connection: systemCA).list(PodsResource.self, limit: 10, continue: nil) }
+        // No CA named trusts nothing: a certificate failure, not some other error.
+        var noCA = connection
+        noCA.tls.certificateAuthority = nil
+        let untrusted = #expect(throws: APIError.self) { try APIClient(connection: noCA).list(PodsResource.self, limit: 10, continue: nil) }
+        guard case .transport(let refusal) = untrusted else { Issue.record("expected a TLS failure, got \(String(describing: untrusted))"); return }
+        #expect(refusal.isCertificateFailure, "\(refusal)")
         // Only an explicit insecure-skip-tls-verify accepts it.
         wrongCA.tls.verifyServer = false
         #expect(throws: Never.self) { try APIClient(connection: wrongCA).list(PodsResource.self, limit: 10, continue: nil) }
@@ -202,7 +206,8 @@ struct FakeServerClientTests {
         let stop = Self.reflect(connection, into: sink, tuning: tuning)
         defer { stop() }
         #expect(sink.wait { $0.relists == 1 })
-        Thread.sleep(forTimeInterval: 3.5)
+        // Two watches ended at the server's 1 s timeout and were renewed (awaited, not slept through).
+        #expect(sink.wait { _ in ((try? server.requestCounts())?["watch:pods"] ?? 0) >= 3 })
         try server.apply(Self.pod("late"))
         #expect(sink.wait { $0.names.contains("late") })
         let counts = try server.requestCounts()

@@ -38,8 +38,8 @@ struct InClusterTests {
         let shortLived = TokenSource(.file(path: file, fallback: nil), maximumAge: .milliseconds(50))
         #expect(try shortLived.token() == "new")
         try directory.write("token", "newer")
-        Thread.sleep(forTimeInterval: 0.1)
-        #expect(try shortLived.token() == "newer")
+        // Re-read once the copy is older than 50 ms (awaited, not slept through).
+        #expect(eventually(timeout: .seconds(2)) { (try? shortLived.token()) == "newer" })
         // Mid-rotation the file may be missing: the last good token is kept.
         try FileManager.default.removeItem(atPath: file)
         shortLived.invalidate()

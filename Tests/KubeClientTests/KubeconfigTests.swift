@@ -4,6 +4,8 @@ import Testing
 
 struct KubeconfigTests {
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
+    /// A cluster entry's trust root: an https server must name one.
+    static let ca = "certificate-authority-data: \(base64("CA PEM"))"
 
     @Test func inlineDataAndTokenOfTheCurrentContext() throws {
         let directory = try TemporaryDirectory()
@@ -65,7 +67,7 @@ struct KubeconfigTests {
         for (value, verify) in [("true", false), ("false", true)] {
             let file = try directory.write("config-\(value)", """
                 current-context: c
-                clusters: [{name: k, cluster: {server: "https://h:1", insecure-skip-tls-verify: \(value)}}]
+                clusters: [{name: k, cluster: {server: "https://h:1", \(Self.ca), insecure-skip-tls-verify: \(value)}}]
                 contexts: [{name: c, context: {cluster: k}}]
                 """)
             let connection = try KubeconfigLoader.load(paths: [file])
@@ -79,7 +81,7 @@ struct KubeconfigTests {
         let directory = try TemporaryDirectory()
         let first = try directory.write("a", """
             current-context: ctx
-            clusters: [{name: k, cluster: {server: "https://first:1"}}]
+            clusters: [{name: k, cluster: {server: "https://first:1", \(Self.ca)}}]
             contexts: [{name: ctx, context: {cluster: k, user: u}}]
             """)
         let second = try directory.write("b", """
@@ -97,7 +99,7 @@ struct KubeconfigTests {
         func config(_ host: String) throws -> String {
             try directory.write(host, """
                 current-context: c
-                clusters: [{name: k, cluster: {server: "https://\(host):1"}}]
+                clusters: [{name: k, cluster: {server: "https://\(host):1", \(Self.ca)}}]
                 contexts: [{name: c, context: {cluster: k}}]
                 """)
         }
@@ -128,12 +130,37 @@ struct KubeconfigTests {
         for (index, item) in cases.enumerated() {
             let file = try directory.write("c\(index)", """
                 current-context: c
-                clusters: [{name: k, cluster: {server: "https://h:1"\(item.cluster)}}]
+                clusters: [{name: k, cluster: {server: "https://h:1", \(Self.ca)\(item.cluster)}}]
                 users: [{name: u, user: \(item.user)}]
                 contexts: [{name: c, context: {cluster: k, user: u}}]
                 """)
             let error = #expect(throws: ConfigError.self) { try KubeconfigLoader.load(paths: [file]) }
             #expect(error?.message.contains(item.expected) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    /// Failure mode closed: with no CA named, libcurl trusted its whole system store. A verified
+    /// https server now needs a named CA; the system bundle is one an operator may name.
+    @Test func verifiedServerWithoutACAIsAConfigurationError() throws {
+        let directory = try TemporaryDirectory()
+        func config(_ name: String, _ cluster: String) throws -> String {
+            try directory.write(name, """
+                current-context: c
+                clusters: [{name: k, cluster: {\(cluster)}}]
+                contexts: [{name: c, context: {cluster: k}}]
+                """)
+        }
+        let unnamed = try config("unnamed", #"server: "https://h:1""#)
+        let error = #expect(throws: ConfigError.self) { try KubeconfigLoader.load(paths: [unnamed]) }
+        for part in [unnamed, "cluster \"k\"", "certificate-authority", "/etc/ssl/certs/ca-certificates.crt"] {
+            #expect(error?.message.contains(part) == true, "\(part) in: \(error?.message ?? "no error")")
+        }
+        let system = try config("system", #"server: "https://h:1", certificate-authority: /etc/ssl/certs/ca-certificates.crt"#)
+        #expect(try KubeconfigLoader.load(paths: [system]).tls.certificateAuthority == .file("/etc/ssl/certs/ca-certificates.crt"))
+        // Nothing to verify: plain http, or verification explicitly off.
+        #expect(throws: Never.self) { try KubeconfigLoader.load(paths: [config("http", #"server: "http://h:1""#)]) }
+        #expect(throws: Never.self) {
+            try KubeconfigLoader.load(paths: [config("insecure", #"server: "https://h:1", insecure-skip-tls-verify: true"#)])
         }
     }
 

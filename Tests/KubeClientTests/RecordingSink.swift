@@ -44,11 +44,6 @@ final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
 
     /// Polls until `condition` holds; returns whether it did within `timeout`.
     func wait(timeout: Duration = .seconds(10), until condition: (RecordingSink) -> Bool) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition(self) { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return condition(self)
+        eventually(timeout: timeout) { condition(self) }
     }
 }

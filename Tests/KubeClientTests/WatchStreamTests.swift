@@ -70,6 +70,47 @@ struct WatchStreamTests {
         #expect(throws: APIError.self) { try Self.decode([#"{"type":"RENAMED","object":{}}"# + "\n"]) }
     }
 
+    /// Failure mode closed: a line without a newline was buffered without bound. It is cut once
+    /// it passes the limit, having held no more than the limit and one chunk.
+    @Test func lineOverTheLimitEndsTheStream() {
+        var decoder = WatchStreamDecoder<PodObject>(limits: ResponseLimits(line: 64 << 10))
+        let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 16 << 10)
+        var fed = 0
+        let error = #expect(throws: APIError.self) {
+            while fed < 1 << 20 {
+                fed += chunk.count
+                try chunk.withUnsafeBytes { try decoder.feed($0) { _ in Issue.record("no event expected") } }
+            }
+        }
+        #expect(fed <= (64 << 10) + chunk.count, "cut after \(fed) bytes")
+        #expect(error?.description.contains("65536 bytes") == true, "\(String(describing: error))")
+    }
+
+    /// Failure mode closed: a line trickled one byte a second kept the watch busy forever. The line
+    /// time runs from a line's first byte, so a quiet stream between lines does not count.
+    @Test func lineTakingLongerThanTheLineTimeEndsTheStream() throws {
+        let start = ContinuousClock.now
+        let line = Array((Self.added + "\n").utf8)
+        var slow = WatchStreamDecoder<PodObject>(limits: ResponseLimits(lineTime: .seconds(30)))
+        var fedSeconds = 0
+        let error = #expect(throws: APIError.self) {
+            for (second, byte) in line.enumerated() {
+                fedSeconds = second
+                try [byte].withUnsafeBytes { try slow.feed($0, at: start + .seconds(second)) { _ in } }
+            }
+        }
+        #expect(fedSeconds == 31, "cut at the first byte past 30 s, not \(fedSeconds)")
+        #expect(error?.description.contains("longer than 30.0 s") == true, "\(String(describing: error))")
+
+        var quiet = WatchStreamDecoder<PodObject>(limits: ResponseLimits(lineTime: .seconds(30)))
+        var events = 0
+        let next = Array((Self.deleted + "\n").utf8)
+        try line.withUnsafeBytes { try quiet.feed($0, at: start) { _ in events += 1 } }
+        try next.prefix(10).withUnsafeBytes { try quiet.feed($0, at: start + .seconds(100)) { _ in events += 1 } }
+        try next.dropFirst(10).withUnsafeBytes { try quiet.feed($0, at: start + .seconds(101)) { _ in events += 1 } }
+        #expect(events == 2)
+    }
+
     /// A well-formed event whose object has a wrong type is not a broken stream: it names the object.
     @Test func malformedObjectIsNamedNotFatal() throws {
         let line = #"{"type":"MODIFIED","object":{"metadata":{"name":"bad","namespace":"x","resourceVersion":"7"},"spec":{"hostNetwork":"yes"}}}"#

@@ -23,7 +23,7 @@ from control import Control  # noqa: E402
 from http_api import APIServer, log, pick_timeout  # noqa: E402
 from resources import POLICY_API, Registry, with_policy_api  # noqa: E402
 from store import Store  # noqa: E402
-from switches import Auth, Faults, Stats  # noqa: E402
+from switches import Auth, Faults, Stats, WatchBodies  # noqa: E402
 
 
 class Context:
@@ -33,6 +33,7 @@ class Context:
         self.registry = Registry(with_policy_api(args.policy_api))
         self.store = Store(self.registry, args.history, args.state)
         self.faults = Faults()
+        self.watch_bodies = WatchBodies()
         self.stats = Stats()
         self.auth = Auth(args.token, args.token_file)
         self.verbose = args.verbose

@@ -22,6 +22,7 @@ class Control:
             "half-line": lambda cmd: self._signal("half"),
             "compact": self.compact,
             "fail": self.fail,
+            "watch-body": self.watch_body,
             "clear-faults": self.clear_faults,
             "stats": self.stats,
             "requests": self.requests,
@@ -106,8 +107,15 @@ class Control:
                             retry_after=cmd.get("retryAfter"), reason=cmd.get("reason"), message=cmd.get("message"))
         return {"pending": self.ctx.faults.pending()}
 
+    def watch_body(self, cmd):
+        self.ctx.watch_bodies.set(cmd["mode"], cmd.get("resource"))
+        with self.ctx.store.cond:
+            self.ctx.store.cond.notify_all()  # open watches switch at once
+        return {}
+
     def clear_faults(self, cmd):
         self.ctx.faults.clear()
+        self.ctx.watch_bodies.clear()
         return {}
 
     def set_token(self, cmd):
@@ -128,6 +136,7 @@ class Control:
         ctx.store.reset()
         ctx.seed()
         ctx.faults.clear()
+        ctx.watch_bodies.clear()
         ctx.stats.reset()
         ctx.auth.token = ctx.initial_token
         ctx.watchlist = ctx.initial_watchlist

@@ -27,6 +27,8 @@ from store import ADDED, DELETED, MODIFIED
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 WATCH_POLL = 0.2  # how often an idle watch checks for a closed client / due bookmark
+GARBAGE_LINE = b"<html><body>502 Bad Gateway</body></html>\n"  # what a broken proxy might send
+ENDLESS_PIECE, ENDLESS_PAUSE = b"a" * 65536, 0.005  # about 12 MiB/s
 TOO_LARGE_RV_WAIT = 0.5  # apiserver waits ~3 s for a future RV before 504; shorter keeps tests fast
 
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -276,6 +278,7 @@ class Watch:
         self.last_rv = 0
         self.action = None  # set by the control channel: "drop", "rst", "half", "close"
         self.stalled = False
+        self.garbage_sent = False
 
     def matches(self, obj):
         meta = obj.get("metadata") or {}
@@ -867,6 +870,12 @@ class Handler(BaseHTTPRequestHandler):
                 if self._client_gone():
                     self.close_connection = True
                     return
+                hostile = ctx.watch_bodies.mode(res.name)
+                if hostile in ("endless-line", "trickle-line"):
+                    return self._hostile_line(w, hostile)
+                if hostile == "garbage-line" and not w.garbage_sent:
+                    w.garbage_sent = True
+                    self._write_chunk(GARBAGE_LINE)
                 if w.stalled:
                     continue  # hold the connection open, silent, until dropped or the client leaves
                 if expired is not None:
@@ -887,6 +896,26 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")  # a clean end: the client may re-watch from its last RV
         except (ConnectionError, ssl.SSLError, TimeoutError, OSError):
             self.close_connection = True
+
+
+    def _hostile_line(self, w, mode):
+        """A line that never ends (endless-line), or valid lines sent one byte a second
+        (trickle-line), until the client leaves, the mode is cleared or the watch is signalled;
+        then the connection is cut."""
+        bodies = self.server.ctx.watch_bodies
+        if mode == "endless-line":
+            self._write_chunk(b'{"type":"ADDED","object":{"metadata":{"name":"')
+        line = self._bookmark(w.resource, w.last_rv, "json")
+        sent = 0
+        while bodies.mode(w.resource.name) == mode and w.action is None and not self._client_gone():
+            if mode == "endless-line":
+                self._write_chunk(ENDLESS_PIECE)
+                time.sleep(ENDLESS_PAUSE)
+            else:
+                self._write_chunk(line[sent % len(line):][:1])
+                sent += 1
+                time.sleep(1)
+        self._abort(rst=False)
 
 
 def pick_timeout(spec):

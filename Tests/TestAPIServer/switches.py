@@ -49,6 +49,36 @@ class Faults:
         return None
 
 
+class WatchBodies:
+    """Hostile watch bodies: while a mode is set, every watch of a matching resource (open or new)
+    streams it instead of (endless, trickle) or before (garbage) its events, until cleared.
+
+    - endless-line: the start of an event, then bytes without a newline, forever (paced at about
+      12 MiB/s, so a client without a limit grows by that much a second and no faster);
+    - trickle-line: a valid event line sent one byte a second, again and again;
+    - garbage-line: one line that is not a watch event, then the normal stream."""
+
+    MODES = ("endless-line", "trickle-line", "garbage-line")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.modes = {}  # resource (None: any) -> mode
+
+    def set(self, mode, resource=None):
+        if mode not in self.MODES:
+            raise ValueError(f"unknown watch-body mode {mode!r}; known: {list(self.MODES)}")
+        with self.lock:
+            self.modes[resource] = mode
+
+    def clear(self):
+        with self.lock:
+            self.modes.clear()
+
+    def mode(self, resource):
+        with self.lock:
+            return self.modes.get(resource) or self.modes.get(None)
+
+
 class Stats:
     """Request counts by "verb:resource" (e.g. "list:pods", "watch:pods", "discovery")
     and a bounded log, so tests can assert what a client sent, e.g. WATCH not LIST."""

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from harness import pod
+from harness import ControlError, pod
 from test_crud import assert_status
 
 PODS = "/api/v1/namespaces/default/pods"
@@ -125,3 +125,51 @@ def test_stats_by_kind(server):
                                  "get:pods": 1, "watch:namespaces": 1}
     assert stats["openWatches"] == {"namespaces": 1}
     assert stats["objects"]["pods"] == 1
+
+
+def test_watch_body_endless_line(server):
+    w = server.watch(f"{PODS}?watch=1")
+    wait_open_watches(server, 1)
+    server.control("watch-body", mode="endless-line", resource="pods")
+    received, deadline = 0, time.monotonic() + 5
+    while received < 4 << 20:  # megabytes and still no newline
+        assert time.monotonic() < deadline, received
+        chunk = w._next_chunk(deadline)
+        assert b"\n" not in chunk
+        received += len(chunk)
+    w.close()
+    server.control("clear-faults")
+    wait_open_watches(server, 0)
+
+
+def test_watch_body_trickle_line_one_byte_a_second(server):
+    server.control("watch-body", mode="trickle-line")  # any resource, new watches too
+    with server.watch(f"{PODS}?watch=1") as w:
+        started = time.monotonic()
+        first, second, third = (w._next_chunk(started + 5) for _ in range(3))
+        assert (first, second, third) == (b'{', b'"', b't')  # the start of a valid event line
+        assert 1.5 < time.monotonic() - started < 4
+    server.control("clear-faults")
+    wait_open_watches(server, 0)
+
+
+def test_watch_body_garbage_line_then_events(server):
+    server.control("watch-body", mode="garbage-line", resource="pods")
+    with server.watch(f"{PODS}?watch=1") as w:
+        wait_open_watches(server, 1)
+        deadline = time.monotonic() + 5
+        while b"\n" not in w.lines:
+            w.lines += w._next_chunk(deadline)
+        assert w.lines == b"<html><body>502 Bad Gateway</body></html>\n"
+        w.lines = b""
+        server.control("apply", object=pod("after-garbage"))
+        assert w.events(1)[0]["object"]["metadata"]["name"] == "after-garbage"
+    # Other resources stream normally.
+    with server.watch("/api/v1/namespaces?watch=1") as ns:
+        assert ns.events(1)[0]["type"] == "ADDED"
+    server.control("clear-faults")
+
+
+def test_watch_body_rejects_unknown_modes(server):
+    with pytest.raises(ControlError, match="unknown watch-body mode"):
+        server.control("watch-body", mode="silly")

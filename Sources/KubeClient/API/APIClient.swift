@@ -6,6 +6,8 @@ public final class APIClient {
     public let connection: ClusterConnection
     private let session: HTTPSession
     private let decoder = JSONDecoder()
+    /// An error response carries a small Status; more than this of it is not kept.
+    private static let statusBodyLimit = 64 << 10
 
     public init(connection: ClusterConnection) throws(TransportError) {
         self.connection = connection
@@ -13,15 +15,17 @@ public final class APIClient {
     }
 
     /// One page of a consistent LIST. Follow-up pages send only `continue`: the server rejects a
-    /// resource version beside it.
+    /// resource version beside it. A page over `limits.page` bytes ends the request (`overLimit`).
     public func list<Resource: APIResource>(_ resource: Resource.Type, limit: Int, continue token: String?,
-                                            stop: StopToken? = nil) throws(APIError) -> ObjectList<Resource.Object> {
+                                            limits: ResponseLimits = ResponseLimits(), stop: StopToken? = nil) throws(APIError) -> ObjectList<Resource.Object> {
         var query = [("limit", String(limit))]
         if let token { query.append(("continue", token)) }
         var body = Data()
-        let status = try get(Resource.path, query: query, timeouts: TransferTimeouts(total: .seconds(60)), stop: stop) { bytes in
+        let status = try get(Resource.path, query: query, timeouts: TransferTimeouts(total: .seconds(60)), stop: stop) { (bytes) throws(APIError) in
+            guard body.count + bytes.count <= limits.page else {
+                throw .overLimit("\(Resource.name) list: a page exceeds the limit of \(limits.page) bytes")
+            }
             body.append(contentsOf: bytes)
-            return true
         }
         guard status == 200 else { throw failure(status, body: body) }
         do {
@@ -33,58 +37,62 @@ public final class APIClient {
 
     /// Streams changes after `resourceVersion`, calling `event` for each line as soon as it is
     /// complete, until the server ends the watch (at `timeout`, or after an ERROR event).
-    /// Throws for an error status, a broken connection, or a line that is not a watch event.
+    /// Throws for an error status, a broken connection, a line that is not a watch event, or one
+    /// over `limits`.
     public func watch<Resource: APIResource>(_ resource: Resource.Type, from resourceVersion: String, timeout: Duration,
-                                             stalled: Duration, stop: StopToken? = nil,
+                                             stalled: Duration, limits: ResponseLimits = ResponseLimits(), stop: StopToken? = nil,
                                              event: (WatchEvent<Resource.Object>) -> Void) throws(APIError) -> WatchSummary {
         let query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
                      ("timeoutSeconds", String(timeout.components.seconds))]
         // The server closes at `timeout`; the overall limit is only a backstop.
         let timeouts = TransferTimeouts(total: timeout + .seconds(30), stalled: stalled)
-        var stream = WatchStreamDecoder<Resource.Object>()
+        var stream = WatchStreamDecoder<Resource.Object>(limits: limits)
         var errorBody = Data()
         var summary = WatchSummary()
-        var garbled: APIError?
-        let status: Int
-        do {
-            status = try get(Resource.path, query: query, timeouts: timeouts, stop: stop) { bytes in
-                guard session.responseCode == 200 else {
-                    errorBody.append(contentsOf: bytes)
-                    return true
-                }
-                do throws(APIError) {
-                    try stream.feed(bytes) { decoded in
-                        summary.events += 1
-                        event(decoded)
-                    }
-                    return true
-                } catch {
-                    garbled = error
-                    return false
-                }
+        let status = try get(Resource.path, query: query, timeouts: timeouts, stop: stop) { (bytes) throws(APIError) in
+            guard session.responseCode == 200 else {
+                errorBody.append(contentsOf: bytes.prefix(max(0, Self.statusBodyLimit - errorBody.count)))
+                return
             }
-        } catch {
-            throw garbled ?? error
+            do throws(APIError) {
+                try stream.feed(bytes) { decoded in
+                    summary.events += 1
+                    event(decoded)
+                }
+            } catch {
+                throw error.naming("\(Resource.name) watch")
+            }
         }
         guard status == 200 else { throw failure(status, body: errorBody) }
         summary.truncated = stream.isMidEvent
         return summary
     }
 
+    /// Performs one GET, handing `receive` the body as it arrives. An error `receive` throws ends
+    /// the transfer and is what this throws (rather than libcurl's write error).
     private func get(_ path: String, query: [(String, String)], timeouts: TransferTimeouts, stop: StopToken?,
-                     receive: (UnsafeRawBufferPointer) -> Bool) throws(APIError) -> Int {
+                     receive: (UnsafeRawBufferPointer) throws(APIError) -> Void) throws(APIError) -> Int {
         var headers = ["Accept: application/json", "User-Agent: netpol-agent"]
+        var refusal: APIError?
         do {
             if let token = try connection.token?.token() { headers.append("Authorization: Bearer \(token)") }
             let request = HTTPRequest(url: connection.server + path + "?" + QueryString.encode(query), headers: headers,
                                       tls: try connection.tls.material(), timeouts: timeouts)
-            let status = try session.get(request, stop: stop, receive: receive)
+            let status = try session.get(request, stop: stop) { bytes in
+                do throws(APIError) {
+                    try receive(bytes)
+                    return true
+                } catch {
+                    refusal = error
+                    return false
+                }
+            }
             if status == 401 { connection.token?.invalidate() }
             return status
         } catch let error as ConfigError {
             throw .configuration(error)
         } catch let error as TransportError {
-            throw .transport(error)
+            throw refusal ?? .transport(error)
         } catch {
             throw .malformed("\(error)")
         }

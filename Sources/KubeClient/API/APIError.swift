@@ -6,6 +6,8 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     case status(Int, APIStatus?)
     /// The response was not what the protocol promises (a garbled watch line, an unreadable list).
     case malformed(String)
+    /// The response broke a bound of `ResponseLimits`: a line or page too large, a line too slow.
+    case overLimit(String)
     /// The credentials could not be read.
     case configuration(ConfigError)
 
@@ -14,6 +16,7 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         case .transport(let error): return error.description
         case .status(let code, let status): return "HTTP \(code)\(status.map { ": \($0)" } ?? "")"
         case .malformed(let detail): return "malformed response: \(detail)"
+        case .overLimit(let detail): return "response over its limit: \(detail)"
         case .configuration(let error): return error.description
         }
     }
@@ -22,5 +25,14 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
     public var isExpired: Bool {
         if case .status(let code, let status) = self { return code == 410 || status?.isExpired == true }
         return false
+    }
+
+    /// The same error naming the request it broke ("pods watch: …"), where the detail lacks it.
+    func naming(_ request: String) -> APIError {
+        switch self {
+        case .malformed(let detail): return .malformed("\(request): \(detail)")
+        case .overLimit(let detail): return .overLimit("\(request): \(detail)")
+        default: return self
+        }
     }
 }

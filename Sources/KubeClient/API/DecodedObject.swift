@@ -11,7 +11,7 @@ public enum DecodedObject<Object: KubernetesWireObject>: Decodable, Sendable {
             self = .valid(try Object(from: decoder))
         } catch {
             let metadata = (try? MetadataOnly(from: decoder))?.metadata ?? ObjectMeta()
-            self = .invalid(metadata, reason: Self.describe(error, below: decoder.codingPath.count))
+            self = .invalid(metadata, reason: DecodingFailure.summary(error, below: decoder.codingPath.count))
         }
     }
 
@@ -20,22 +20,6 @@ public enum DecodedObject<Object: KubernetesWireObject>: Decodable, Sendable {
         case .valid(let object): return object.metadata
         case .invalid(let metadata, _): return metadata
         }
-    }
-
-    /// "spec.hostNetwork: expected Bool" rather than Swift's full DecodingError dump.
-    /// `depth`: coding-path entries above the object (a list's "items[3]"), left out of the field.
-    private static func describe(_ error: any Error, below depth: Int) -> String {
-        guard let error = error as? DecodingError else { return "\(error)" }
-        let (path, detail): ([any CodingKey], String)
-        switch error {
-        case .typeMismatch(let type, let context): (path, detail) = (context.codingPath, "expected \(type)")
-        case .valueNotFound(let type, let context): (path, detail) = (context.codingPath, "expected \(type), found null")
-        case .keyNotFound(let key, let context): (path, detail) = (context.codingPath + [key], "must be set")
-        case .dataCorrupted(let context): (path, detail) = (context.codingPath, context.debugDescription)
-        @unknown default: return "\(error)"
-        }
-        let field = path.dropFirst(depth).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        return "\(field.hasPrefix(".") ? String(field.dropFirst()) : field): \(detail)"
     }
 }
 

@@ -1,22 +1,46 @@
 import Foundation
 
 /// Turns the bytes of a watch response into events, each decoded as soon as its line is complete.
+/// Holds at most one unfinished line, of at most `limits.line` bytes.
 public struct WatchStreamDecoder<Object: KubernetesWireObject> {
-    private var splitter = LineSplitter()
+    private var splitter: LineSplitter
     private let decoder = JSONDecoder()
+    private let limits: ResponseLimits
+    /// When the first byte of the unfinished line arrived; nil between lines.
+    private var lineStarted: ContinuousClock.Instant?
 
-    public init() {}
+    public init(limits: ResponseLimits = ResponseLimits()) {
+        self.limits = limits
+        splitter = LineSplitter(maximumLength: limits.line)
+    }
 
-    /// Calls `event` for every event `chunk` completes. Throws at a line that is not a watch event:
-    /// the stream cannot be trusted past it. (A malformed *object* inside a well-formed event is not
-    /// an error here; it arrives as `DecodedObject.invalid`.)
-    public mutating func feed(_ chunk: UnsafeRawBufferPointer, event: (WatchEvent<Object>) -> Void) throws(APIError) {
-        try splitter.feed(chunk) { (line) throws(APIError) in
+    /// Calls `event` for every event `chunk` completes; `now` is when the chunk arrived. Throws at a
+    /// line that is not a watch event (`malformed`: the stream cannot be trusted past it), and at a
+    /// line over `limits.line` bytes or taking longer than `limits.lineTime` (`overLimit`).
+    /// (A malformed *object* inside a well-formed event is not an error here; it arrives as
+    /// `DecodedObject.invalid`.)
+    public mutating func feed(_ chunk: UnsafeRawBufferPointer, at now: ContinuousClock.Instant = .now,
+                              event: (WatchEvent<Object>) -> Void) throws(APIError) {
+        var endedLine = false
+        let decoder = decoder  // apart from self, which the splitter's feed holds exclusively
+        let fits = try splitter.feed(chunk) { (line) throws(APIError) in
+            endedLine = true
             do {
                 event(try decoder.decode(WatchEvent<Object>.self, from: Data(line)))
             } catch {
-                throw .malformed("undecodable watch line \(String(decoding: line.prefix(120), as: UTF8.self).debugDescription): \(error)")
+                let excerpt = String(decoding: line.prefix(80), as: UTF8.self).debugDescription
+                throw .malformed("not a watch event: \(excerpt) (\(DecodingFailure.summary(error)))")
             }
+        }
+        guard fits else { throw .overLimit("a watch line exceeds the limit of \(limits.line) bytes") }
+        let unfinished = splitter.unterminated
+        if unfinished == 0 {
+            lineStarted = nil
+        } else if endedLine || lineStarted == nil {
+            lineStarted = now
+        }
+        if let lineStarted, now - lineStarted > limits.lineTime {
+            throw .overLimit("a watch line took longer than \(limits.lineTime.loggable) (\(unfinished) bytes so far)")
         }
     }
 

@@ -68,6 +68,11 @@ public enum KubeconfigLoader {
                 token = TokenSource(.fixed(fixed))
             }
         }
+        if server.hasPrefix("https://"), tls.verifyServer, tls.certificateAuthority == nil {
+            // Only the named CA is trusted (never libcurl's default store), so a verified server needs one.
+            throw ConfigError("\(where_): names no certificate-authority to verify \(server) with; name the CA that signed it "
+                              + "(for the system's trust store, its bundle: certificate-authority: /etc/ssl/certs/ca-certificates.crt)")
+        }
         return ClusterConnection(server: server, tls: tls, token: token, origin: origin)
     }
 

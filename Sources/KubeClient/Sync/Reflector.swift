@@ -7,6 +7,9 @@ import Logging
 ///   LIST) after a backoff; a clean end at the server's timeout is renewed at once.
 /// - 410 Expired (in-stream ERROR event or HTTP status) means that version is gone: a fresh LIST
 ///   replaces the sink's contents, dropping what vanished meanwhile.
+/// - A watch line over its size or time limit ends the watch and, after a backoff, the reflector
+///   lists again; so does the third line that is not an event since the last LIST (resuming
+///   would only fetch it again). A LIST page over its limit halves the page size, down to one.
 /// - Nothing is fatal: the loop retries until stopped.
 public final class Reflector<Resource: APIResource>: Sendable {
     private let connection: ClusterConnection
@@ -35,7 +38,7 @@ public final class Reflector<Resource: APIResource>: Sendable {
             logger.critical("cannot start a libcurl session: \(error)")
             return
         }
-        var loop = Loop(client: client, backoff: tuning.backoff)
+        var loop = Loop(client: client, backoff: tuning.backoff, pageSize: tuning.pageSize)
         while !stop.isStopped {
             let pause = loop.resourceVersion == nil ? relist(&loop, stop: stop) : watch(&loop, stop: stop)
             if let pause { stop.sleep(for: pause) }
@@ -48,6 +51,10 @@ public final class Reflector<Resource: APIResource>: Sendable {
         var backoff: Backoff
         /// nil: the next request is a LIST.
         var resourceVersion: String?
+        /// Objects asked for per LIST page; halved when a page goes over the page limit.
+        var pageSize: Int
+        /// Watch lines that were not events, since the last complete LIST.
+        var undecodableLines = 0
     }
 
     /// Returns how long to wait before the next request, if at all.
@@ -57,7 +64,8 @@ public final class Reflector<Resource: APIResource>: Sendable {
         var count = 0
         do throws(APIError) {
             repeat {
-                let page = try loop.client.list(Resource.self, limit: tuning.pageSize, continue: token, stop: stop)
+                let page = try loop.client.list(Resource.self, limit: loop.pageSize, continue: token, limits: tuning.limits,
+                                                stop: stop)
                 sink.relisted(page.items)
                 count += page.items.count
                 token = page.continueToken
@@ -69,6 +77,7 @@ public final class Reflector<Resource: APIResource>: Sendable {
         sink.endRelist()
         hooks.requestSucceeded(Resource.name)
         loop.backoff.reset()
+        loop.undecodableLines = 0
         logger.info("listed \(count) \(Resource.name) at resourceVersion \(loop.resourceVersion ?? "")")
         return nil
     }
@@ -81,7 +90,7 @@ public final class Reflector<Resource: APIResource>: Sendable {
         var delivered = 0
         do throws(APIError) {
             summary = try loop.client.watch(Resource.self, from: loop.resourceVersion ?? "", timeout: timeout,
-                                            stalled: tuning.stalled, stop: stop) { event in
+                                            stalled: tuning.stalled, limits: tuning.limits, stop: stop) { event in
                 delivered += 1
                 // Said at once, not when the watch ends (up to 10 minutes later): a health check must
                 // not keep reporting an earlier failure for a watch that works again.
@@ -130,9 +139,20 @@ public final class Reflector<Resource: APIResource>: Sendable {
         }
         hooks.requestFailed(Resource.name, "\(error)")
         let pause = loop.backoff.next()
-        if case .status(let code, _) = error, (400..<500).contains(code), code != 401, code != 429 {
+        switch error {
+        case .status(let code, _) where (400..<500).contains(code) && code != 401 && code != 429:
             // The request itself is wrong for this server: resuming cannot help.
             loop.resourceVersion = nil
+        case .overLimit where request == "list":
+            loop.pageSize = max(1, loop.pageSize / 2)
+        case .overLimit:
+            // Resuming would fetch the same line again; a LIST pages it in bounded pieces.
+            loop.resourceVersion = nil
+        case .malformed where request == "watch":
+            loop.undecodableLines += 1
+            if loop.undecodableLines >= tuning.undecodableLinesBeforeRelist { loop.resourceVersion = nil }
+        default:
+            break
         }
         let next = loop.resourceVersion == nil ? "list" : "watch from \(loop.resourceVersion!)"
         logger.warning("\(request) failed: \(error); \(next) again in \(pause.loggable)")

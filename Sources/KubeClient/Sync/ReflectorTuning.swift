@@ -11,6 +11,11 @@ public struct ReflectorTuning: Sendable {
     public var shortWatch: Duration = .seconds(1)
     /// A watch that breaks after running this long (or after delivering events) resets the backoff.
     public var healthyWatch: Duration = .seconds(30)
+    /// How much one watch line or LIST page may hold, and how long one line may take.
+    public var limits = ResponseLimits()
+    /// Watch lines that are not events, since the last LIST, before the reflector lists again
+    /// instead of resuming at the same resource version.
+    public var undecodableLinesBeforeRelist = 3
 
     public init() {}
 }

@@ -10,7 +10,7 @@ struct HTTPRequest {
 
 /// Trust roots and client identity as PEM bytes, read fresh for each request so rotated files apply.
 struct TLSMaterial: Sendable, Equatable {
-    /// nil: the system's trust store.
+    /// The only trusted roots; nil trusts nothing (the system's store is never consulted).
     var certificateAuthority: Data?
     var clientCertificate: Data?
     var clientKey: Data?

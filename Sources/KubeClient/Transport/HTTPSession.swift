@@ -62,8 +62,15 @@ final class HTTPSession {
     }
 
     private func configureTLS(_ tls: TLSMaterial) throws(TransportError) {
-        if let authority = tls.certificateAuthority { try handle.set(CURLOPT_CAINFO_BLOB, blob: authority) }
-        if !tls.verifyServer {
+        if tls.verifyServer {
+            // Trust exactly the configured CA. libcurl also loads its compiled-in CA file and CA
+            // directory (Debian: /etc/ssl/certs), and a CA blob only replaces the file
+            // (curl lib/vtls/openssl.c populate_x509_store; docs/libcurl/opts/CURLOPT_CAINFO_BLOB.md):
+            // without clearing both, any CA of the system store could vouch for the API server.
+            try handle.set(CURLOPT_CAINFO, pointer: nil)
+            try handle.set(CURLOPT_CAPATH, pointer: nil)
+            if let authority = tls.certificateAuthority { try handle.set(CURLOPT_CAINFO_BLOB, blob: authority) }
+        } else {
             try handle.set(CURLOPT_SSL_VERIFYPEER, 0)
             try handle.set(CURLOPT_SSL_VERIFYHOST, 0)
         }
