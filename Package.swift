@@ -37,10 +37,12 @@ let package = Package(
             dependencies: [
                 "ClusterModel", "Compiler", "Ruleset", "Manifests",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "KubeClient", "ClusterCache", "Reconciler", "NftNetlink", "Observability", "SystemdNotify",
+                "KubeClient", "ClusterCache", "Reconciler", "NftNetlink", "Observability", "SystemdNotify", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // glibc malloc controls: the agent's memory policy, the watch benchmark's heap figures.
+        .target(name: "CMalloc"),
         // libcurl (apt: libcurl4-openssl-dev) and typed wrappers for its variadic setopt/getinfo.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
@@ -61,13 +63,11 @@ let package = Package(
             dependencies: ["Reconciler", "ClusterCache", "KubeClient", "ClusterModel", "Compiler", "Ruleset", "NetnsLab", "IPAddressing",
                            "FakeAPIServerSupport"]
         ),
-        .target(name: "CHeapStats", path: "Benchmarks/WatchBenchmark/CHeapStats"),
         .executableTarget(
             name: "WatchBenchmark",
             dependencies: ["KubeClient", "ClusterCache", "Reconciler", "ClusterModel", "Compiler", "Ruleset", "FakeAPIServerSupport",
-                           "CHeapStats", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/WatchBenchmark",
-            exclude: ["CHeapStats"]
+                           "CMalloc", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/WatchBenchmark"
         ),
         // Benchmarks print figures; they are not tests.
         .target(name: "BenchmarkSupport", dependencies: ["ClusterModel", "Compiler", "IPAddressing"], path: "Benchmarks/BenchmarkSupport"),

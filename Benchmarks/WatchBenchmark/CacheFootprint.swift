@@ -1,4 +1,4 @@
-import CHeapStats
+import CMalloc
 import ClusterCache
 import ClusterModel
 import Foundation

@@ -1,3 +1,4 @@
+import CMalloc
 import Compiler
 import Foundation
 import Glibc
@@ -16,6 +17,10 @@ enum ClusterSync {
     /// `dryRun`: print the ruleset of one sync, giving up after this long.
     static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Duration?,
                     observability: ObservabilityOptions) throws {
+        // Watch lines and LIST pages grow buffers up to their limits (16 and 64 MiB). glibc raises its
+        // mmap threshold after such a buffer is freed, so the next ones come from the heap and stay
+        // resident; a fixed threshold maps every buffer over 1 MiB and unmaps it when freed.
+        _ = map_allocations_from(1 << 20)
         var logger = Logger(label: "netpol-agent")
         logger[metadataKey: "node"] = "\(node)"
         let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
