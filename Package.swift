@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(
             name: "ReconcilerTests",
             dependencies: ["Reconciler", "ClusterCache", "KubeClient", "ClusterModel", "Compiler", "Ruleset", "NetnsLab", "IPAddressing",
-                           "FakeAPIServerSupport"]
+                           "FakeAPIServerSupport", "NftNetlink", "Agent", "Observability", "TestSupport"]
         ),
         .target(name: "CHeapStats", path: "Benchmarks/WatchBenchmark/CHeapStats"),
         .executableTarget(

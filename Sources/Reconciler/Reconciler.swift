@@ -43,8 +43,8 @@ public final class Reconciler: Sendable {
         while !stop.isStopped {
             // Short waits keep a stop responsive without a second wake-up channel.
             _ = signal.wait(until: Date(timeIntervalSinceNow: 0.25))
-            guard !stop.isStopped, let changes = cache.drainChanges() else { continue }
-            reconcile(changes, &round)
+            if !stop.isStopped, let changes = cache.drainChanges() { reconcile(changes, &round) }
+            hooks.roundCompleted()
         }
     }
 

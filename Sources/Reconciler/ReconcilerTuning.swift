@@ -4,6 +4,8 @@ public struct ReconcilerTuning: Sendable {
     public var resyncInterval: Duration = .seconds(300)
     /// Pause before retrying a failed apply; the kernel keeps the previous table meanwhile.
     public var retryDelay: Duration = .seconds(1)
+    /// The longest pause between retries of an apply that keeps failing.
+    public var maximumRetryDelay: Duration = .seconds(30)
 
     public init() {}
 }

@@ -25,9 +25,13 @@ public enum AppliedChange: String, Sendable {
 public final class KernelApplier: RulesetApplier {
     private let programmer: Mutex<KernelProgrammer>
 
-    /// Programs the current network namespace.
-    public init(tableName: String) throws {
-        programmer = Mutex(try KernelProgrammer(tableName: tableName))
+    /// Programs the current network namespace, or the one named (under /var/run/netns).
+    public convenience init(tableName: String, netns: String? = nil) throws {
+        self.init(programmer: try KernelProgrammer(tableName: tableName, netns: netns))
+    }
+
+    init(programmer: sending KernelProgrammer) {
+        self.programmer = Mutex(programmer)
     }
 
     @discardableResult

@@ -19,8 +19,12 @@ public final class NftConnection {
     private var nextSequence = UInt32(truncatingIfNeeded: time(nil))
 
     /// `netns`: a name under /var/run/netns; nil for the current network namespace.
-    public init(netns: String? = nil) throws {
-        socket = try NetlinkSocket(namespace: netns)
+    public convenience init(netns: String? = nil) throws {
+        self.init(socket: try NetlinkSocket(namespace: netns))
+    }
+
+    init(socket: NetlinkSocket) {
+        self.socket = socket
     }
 
     func takeSequence() -> UInt32 {

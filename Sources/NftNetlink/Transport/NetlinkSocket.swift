@@ -1,40 +1,52 @@
 import CNftables
 import Glibc
 
-/// A NETLINK_NETFILTER socket (libmnl), in the network namespace it was created in.
+/// A NETLINK_NETFILTER socket, in the network namespace it was created in. It talks to the kernel
+/// through the socket's default destination (port 0), so any connected datagram socket can stand in
+/// for it (tests use a socketpair as a fake kernel).
 final class NetlinkSocket {
-    private let socket: OpaquePointer
+    private let descriptor: Int32
     private var receiveBuffer = [UInt8](repeating: 0, count: 128 * 1024)
     private var sendBufferSize = 0, receiveBufferSize = 0
+    /// How long to wait for each reply datagram.
+    let replyTimeout: Duration
+    static let defaultReplyTimeout: Duration = .seconds(10)
+    /// Socket options the kernel refused at setup, each with why: the socket works, with less.
+    private(set) var refusedOptions: [String] = []
 
     /// In the current namespace, or in the named one (see `NetworkNamespace`).
-    init(namespace: String?) throws {
+    convenience init(namespace: String?, replyTimeout: Duration = defaultReplyTimeout) throws {
         let descriptor = try namespace.map { name in try NetworkNamespace.run(in: name, Self.open) } ?? Self.open()
-        guard let socket = mnl_socket_fdopen(descriptor) else {
-            close(descriptor)
-            throw NftError.system("mnl_socket_fdopen", errno: errno)
+        var local = sockaddr_nl()
+        local.nl_family = sa_family_t(AF_NETLINK)  // nl_pid 0: the kernel picks a free port id
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
         }
-        self.socket = socket
-        guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
+        guard bound == 0 else {
             let code = errno
-            mnl_socket_close(socket)
+            close(descriptor)
             throw NftError.system("bind netlink socket", errno: code)
         }
+        self.init(descriptor: descriptor, replyTimeout: replyTimeout)
+    }
+
+    /// Takes ownership of `descriptor`, a connected datagram socket.
+    init(descriptor: Int32, replyTimeout: Duration = defaultReplyTimeout) {
+        self.descriptor = descriptor
+        self.replyTimeout = replyTimeout
         // Errors carry the offset of the faulty attribute, and do not echo the request (a failing 64 KiB
         // element message would otherwise cost 64 KiB of receive buffer).
         setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1)
         setOption(SOL_NETLINK, NETLINK_CAP_ACK, 1)
     }
 
-    deinit { mnl_socket_close(socket) }
+    deinit { close(descriptor) }
 
     private static func open() throws -> Int32 {
         let descriptor = Glibc.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_NETFILTER)
         guard descriptor >= 0 else { throw NftError.system("socket(AF_NETLINK, NETLINK_NETFILTER)", errno: errno) }
         return descriptor
     }
-
-    private var descriptor: Int32 { mnl_socket_get_fd(socket) }
 
     @discardableResult
     private func setOption(_ level: Int32, _ name: Int32, _ value: Int32) -> Bool {
@@ -59,24 +71,18 @@ final class NetlinkSocket {
 
     /// Sends one datagram gathered from `parts`, to the kernel.
     func send(_ parts: inout [iovec], length: Int) throws {
-        var kernel = sockaddr_nl()
-        kernel.nl_family = sa_family_t(AF_NETLINK)
-        let sent = withUnsafeMutablePointer(to: &kernel) { address in
-            parts.withUnsafeMutableBufferPointer { vectors in
-                var message = msghdr()
-                message.msg_name = UnsafeMutableRawPointer(address)
-                message.msg_namelen = socklen_t(MemoryLayout<sockaddr_nl>.size)
-                message.msg_iov = vectors.baseAddress
-                message.msg_iovlen = vectors.count
-                return sendmsg(descriptor, &message, 0)
-            }
+        let sent = parts.withUnsafeMutableBufferPointer { vectors in
+            var message = msghdr()
+            message.msg_iov = vectors.baseAddress
+            message.msg_iovlen = vectors.count
+            return sendmsg(descriptor, &message, 0)
         }
         guard sent == length else { throw NftError.system("sendmsg (\(length) bytes)", errno: sent < 0 ? errno : EMSGSIZE) }
     }
 
     func send(_ message: UnsafeRawBufferPointer) throws {
-        let sent = mnl_socket_sendto(socket, message.baseAddress, message.count)
-        guard sent == message.count else { throw NftError.system("sendto netlink", errno: errno) }
+        let sent = Glibc.send(descriptor, message.baseAddress, message.count, 0)
+        guard sent == message.count else { throw NftError.system("send netlink", errno: errno) }
     }
 
     /// Every reply already queued, without waiting: the kernel handles a batch inside sendmsg.
