@@ -106,11 +106,5 @@ struct AgentOperationsTests {
         return nil
     }
 
-    /// The value of one sample line of the Prometheus text format.
-    private func value(_ exposition: String, _ sample: String) -> Double? {
-        for line in exposition.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.dropFirst(sample.count + 1))
-        }
-        return nil
-    }
+    private func value(_ exposition: String, _ sample: String) -> Double? { Exposition.value(exposition, sample) }
 }
