@@ -47,6 +47,7 @@ enum ClusterSync {
             SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
         }
         let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
+        for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         sync.hooks = telemetry.hooks
         let stop = StopToken()

@@ -73,6 +73,9 @@ public final class KernelProgrammer {
         }
     }
 
+    /// Netlink socket options the kernel refused: the programmer works, with less (see `NetlinkSocket`).
+    public var socketWarnings: [String] { connection.socket.refusedOptions }
+
     /// The agent's table as the kernel holds it, read through netlink; nil if it does not exist.
     public func readBack() throws -> Ruleset? {
         try connection.readTable(table)

@@ -21,7 +21,8 @@ public enum AppliedChange: String, Sendable {
     case unchanged
 }
 
-/// The netlink programmer, used from whichever thread reconciles.
+/// The netlink programmer, used from whichever thread reconciles. Applies and counter reads take turns
+/// on one lock; every netlink reply has a deadline, so a stuck kernel holds it only until then.
 public final class KernelApplier: RulesetApplier {
     private let programmer: Mutex<KernelProgrammer>
 
@@ -44,6 +45,9 @@ public final class KernelApplier: RulesetApplier {
             }
         }
     }
+
+    /// Netlink socket options the kernel refused, for the log.
+    public var socketWarnings: [String] { programmer.withLock { $0.socketWarnings } }
 
     /// Packets and bytes of each named counter of the table, by name.
     public func readCounters() throws -> [String: CounterValues] {
