@@ -47,9 +47,12 @@ public final class FakeKernel: @unchecked Sendable {
         Thread { [self] in
             while !state.stopped.load(ordering: .relaxed) {
                 guard let request = request(within: .milliseconds(50)) else { continue }
-                // The delay is the fake kernel's behaviour, not a test waiting for something.
-                Thread.sleep(forTimeInterval: delay.seconds)
-                send(Self.error(EIO, answering: request))
+                // The delay is the fake kernel's behaviour; a test that ends meanwhile cuts it short.
+                let due = ContinuousClock.now + delay
+                while ContinuousClock.now < due, !state.stopped.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.01) }
+                // The agent's end may be closed by now: nobody is left to answer.
+                let answer = Self.error(EIO, answering: request)
+                _ = Glibc.send(kernelEnd, answer, answer.count, 0)
             }
             state.done.signal()
         }.start()
