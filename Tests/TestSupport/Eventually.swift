@@ -1,11 +1,12 @@
 import Foundation
 
-/// Waits until `condition` holds, checking every 10 ms; false if it still does not at the deadline.
-public func eventually(within timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+/// Waits until `condition` holds, checking it every `interval`; false if it still does not at the deadline.
+public func eventually(within timeout: Duration = .seconds(5), every interval: Duration = .milliseconds(10),
+                       _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while try !condition() {
         guard ContinuousClock.now < deadline else { return false }
-        Thread.sleep(forTimeInterval: 0.01)
+        Thread.sleep(forTimeInterval: interval.seconds)
     }
     return true
 }
