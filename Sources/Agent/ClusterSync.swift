@@ -51,10 +51,15 @@ enum ClusterSync {
         var sync = sync
         sync.hooks = telemetry.hooks
         let stop = StopToken()
+        let logger = sync.logger
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {
-                if let readings = try? applier.readCounters() { telemetry.publish(readings) }
+                do {
+                    telemetry.publish(try applier.readCounters())
+                } catch {
+                    logger.warning("reading the policy counters from the kernel failed: \(error)")
+                }
             }
         }]
         let received = signals.wait()
