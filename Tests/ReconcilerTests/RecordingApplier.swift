@@ -2,6 +2,7 @@ import Foundation
 import Reconciler
 import Ruleset
 import Synchronization
+import TestSupport
 
 /// Records what the reconciler applies and when it tried; can be told to refuse, and can hold an apply
 /// until released, so that changes pile up meanwhile.
@@ -48,10 +49,8 @@ final class RecordingApplier: RulesetApplier {
         while gate.withLock({ gate in gate.waiting = gate.closed; return gate.closed }) { Thread.sleep(forTimeInterval: 0.005) }
     }
 
-    /// Polls until `count` rulesets have been applied.
+    /// Waits until `count` rulesets have been applied.
     func wait(for count: Int, timeout: Duration = .seconds(5)) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while applied.count < count && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        return applied.count >= count
+        eventually(within: timeout) { applied.count >= count }
     }
 }
