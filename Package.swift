@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(
             name: "ReconcilerTests",
             dependencies: ["Reconciler", "ClusterCache", "KubeClient", "ClusterModel", "Compiler", "Ruleset", "NetnsLab", "IPAddressing",
-                           "FakeAPIServerSupport"]
+                           "FakeAPIServerSupport", "NftNetlink", "Agent", "Observability", "TestSupport"]
         ),
         .executableTarget(
             name: "WatchBenchmark",

@@ -50,13 +50,19 @@ enum ClusterSync {
             SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
         }
         let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
+        for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         sync.hooks = telemetry.hooks
         let stop = StopToken()
+        let logger = sync.logger
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {
-                if let readings = try? applier.readCounters() { telemetry.publish(readings) }
+                do {
+                    telemetry.publish(try applier.readCounters())
+                } catch {
+                    logger.warning("reading the policy counters from the kernel failed: \(error)")
+                }
             }
         }]
         let received = signals.wait()

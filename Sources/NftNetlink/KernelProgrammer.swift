@@ -34,9 +34,13 @@ public final class KernelProgrammer {
     let connection: NftConnection
 
     /// `netns`: a name under /var/run/netns to program; nil for the current network namespace.
-    public init(tableName: String, netns: String? = nil) throws {
+    public convenience init(tableName: String, netns: String? = nil) throws {
+        self.init(tableName: tableName, connection: try NftConnection(netns: netns))
+    }
+
+    init(tableName: String, connection: NftConnection) {
         table = TableIdentity(family: .inet, name: tableName)
-        connection = try NftConnection(netns: netns)
+        self.connection = connection
     }
 
     @discardableResult
@@ -68,6 +72,9 @@ public final class KernelProgrammer {
             }
         }
     }
+
+    /// Netlink socket options the kernel refused: the programmer works, with less (see `NetlinkSocket`).
+    public var socketWarnings: [String] { connection.socket.refusedOptions }
 
     /// The agent's table as the kernel holds it, read through netlink; nil if it does not exist.
     public func readBack() throws -> Ruleset? {

@@ -13,6 +13,8 @@ public enum NftError: Error, CustomStringConvertible, Sendable {
     case outcomeUnknown(String)
     /// The table holds something this agent would never write.
     case unrecognized(String)
+    /// The kernel did not answer the request named within the reply deadline; it was abandoned.
+    case noReply(String, after: Duration)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum NftError: Error, CustomStringConvertible, Sendable {
         case .generationChanged: return "nftables changed while the transaction was prepared; nothing was applied"
         case .outcomeUnknown(let why): return "unknown whether nftables applied the transaction: \(why)"
         case .unrecognized(let what): return "unrecognized nftables state: \(what)"
+        case .noReply(let what, let timeout): return "no reply from nftables within \(timeout), awaiting \(what)"
         }
     }
 

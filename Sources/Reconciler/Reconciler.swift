@@ -41,11 +41,19 @@ public final class Reconciler: Sendable {
         var round = Round(compiler: NodeCompiler(node: node, options: options),
                           nextResync: ContinuousClock.now + tuning.resyncInterval)
         while !stop.isStopped {
-            // Short waits keep a stop responsive without a second wake-up channel.
-            _ = signal.wait(until: Date(timeIntervalSinceNow: 0.25))
-            guard !stop.isStopped, let changes = cache.drainChanges() else { continue }
-            reconcile(changes, &round)
+            // Short waits keep a stop responsive without a second wake-up channel; a retry due sooner
+            // ends the wait then.
+            _ = signal.wait(until: Self.wakeUp(retryAt: round.retryAt))
+            if !stop.isStopped, let changes = cache.drainChanges() { reconcile(changes, &round) }
+            hooks.roundCompleted()
         }
+    }
+
+    private static func wakeUp(retryAt: ContinuousClock.Instant?) -> Date {
+        let tick = Date(timeIntervalSinceNow: 0.25)
+        guard let retryAt else { return tick }
+        let left = (retryAt - ContinuousClock.now).components
+        return min(tick, Date(timeIntervalSinceNow: max(0, Double(left.seconds) + Double(left.attoseconds) / 1e18)))
     }
 
     /// The loop's state, confined to its thread.
@@ -55,6 +63,8 @@ public final class Reconciler: Sendable {
         var applied: Ruleset?
         var nextResync: ContinuousClock.Instant
         var retryAt: ContinuousClock.Instant?
+        /// Failed applies since the last success.
+        var failures = 0
         /// The oldest change not yet in the kernel (kept across failed applies).
         var pendingSince: ContinuousClock.Instant?
     }
@@ -79,15 +89,18 @@ public final class Reconciler: Sendable {
                                       cached: cache.counts, counters: round.compiler.counterAttribution))
             round.applied = ruleset
             round.retryAt = nil
+            round.failures = 0
             round.pendingSince = nil
             if resync { round.nextResync = now + tuning.resyncInterval }
             logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.
             round.applied = nil
-            round.retryAt = now + tuning.retryDelay
+            round.failures += 1
+            let delay = RetryBackoff(first: tuning.retryDelay, maximum: tuning.maximumRetryDelay).delay(afterFailures: round.failures)
+            round.retryAt = ContinuousClock.now + delay
             hooks.applyFailed("\(error)")
-            logger.error("programming the table failed, retrying in \(tuning.retryDelay.loggable): \(error)")
+            logger.error("programming the table failed (\(round.failures) in a row), retrying in \(delay.loggable): \(error)")
         }
     }
 

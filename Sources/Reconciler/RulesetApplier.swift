@@ -21,13 +21,18 @@ public enum AppliedChange: String, Sendable {
     case unchanged
 }
 
-/// The netlink programmer, used from whichever thread reconciles.
+/// The netlink programmer, used from whichever thread reconciles. Applies and counter reads take turns
+/// on one lock; every netlink reply has a deadline, so a stuck kernel holds it only until then.
 public final class KernelApplier: RulesetApplier {
     private let programmer: Mutex<KernelProgrammer>
 
-    /// Programs the current network namespace.
-    public init(tableName: String) throws {
-        programmer = Mutex(try KernelProgrammer(tableName: tableName))
+    /// Programs the current network namespace, or the one named (under /var/run/netns).
+    public convenience init(tableName: String, netns: String? = nil) throws {
+        self.init(programmer: try KernelProgrammer(tableName: tableName, netns: netns))
+    }
+
+    init(programmer: sending KernelProgrammer) {
+        self.programmer = Mutex(programmer)
     }
 
     @discardableResult
@@ -40,6 +45,9 @@ public final class KernelApplier: RulesetApplier {
             }
         }
     }
+
+    /// Netlink socket options the kernel refused, for the log.
+    public var socketWarnings: [String] { programmer.withLock { $0.socketWarnings } }
 
     /// Packets and bytes of each named counter of the table, by name.
     public func readCounters() throws -> [String: CounterValues] {

@@ -2,6 +2,7 @@ import FakeAPIServerSupport
 import Foundation
 import NetnsLab
 import Testing
+import TestSupport
 
 /// The agent binary, one per lab node, following the fake API server, checked with real packets.
 /// Needs root (namespaces, nftables); fails, never skips, without it. Nothing touches the root namespace.
@@ -83,12 +84,10 @@ struct AgentEndToEndTests {
         try cluster.expectEventually([(fromXB, true), (toYB, false)], "relist after 410")
         // Every kind relists once its watch meets the 410, some after a backoff: wait for all three,
         // so that no late relist is counted below.
-        var relists = try api.requestCounts()
-        let relistedBy = ContinuousClock.now + .seconds(15)
-        while ["namespaces", "pods", "networkpolicies"].contains(where: { (relists["list:\($0)"] ?? 0) == 0 }),
-              ContinuousClock.now < relistedBy {
-            Thread.sleep(forTimeInterval: 0.2)
+        var relists: [String: Int] = [:]
+        _ = try eventually(within: .seconds(15), every: .milliseconds(200)) {
             relists = try api.requestCounts()
+            return ["namespaces", "pods", "networkpolicies"].allSatisfy { (relists["list:\($0)"] ?? 0) > 0 }
         }
         #expect((relists["list:networkpolicies"] ?? 0) >= 1, "\(relists)")
 

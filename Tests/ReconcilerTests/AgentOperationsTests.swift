@@ -1,6 +1,7 @@
 import Foundation
 import NetnsLab
 import Testing
+import TestSupport
 
 /// The agent as operators run it: started the way the systemd unit starts it (NOTIFY_SOCKET set), with
 /// metrics and health endpoints that follow what it does, SIGTERM leaving the rules in force, and
@@ -35,33 +36,25 @@ struct AgentOperationsTests {
         let probes = [Probe(from: "x/b", to: "x/a", port: 80, proto: .tcp, family: .v4),
                       Probe(from: "y/a", to: "x/a", port: 80, proto: .tcp, family: .v4)]
         #expect(try cluster.lab.probe(probes, timeout: .seconds(1)) == [true, false])
-        let countedBy = ContinuousClock.now + .seconds(25)
-        repeat {
-            Thread.sleep(forTimeInterval: 0.5)
-            metrics = try http(cluster, "/metrics")
-        } while (policyPackets(metrics, "protect-a", "denied") ?? 0) == 0 && ContinuousClock.now < countedBy
+        metrics = try self.metrics(cluster, within: .seconds(25)) {
+            (policyPackets($0, "protect-a", "allowed") ?? 0) > 0 && (policyPackets($0, "protect-a", "denied") ?? 0) > 0
+        }
         #expect((policyPackets(metrics, "protect-a", "allowed") ?? 0) > 0, "allowed packets of x/protect-a")
         #expect((policyPackets(metrics, "protect-a", "denied") ?? 0) > 0, "denied packets of x/protect-a")
 
         // A second policy on x/a (the pod on node 1): an incremental apply, and a latency from the
         // event to the kernel.
         try cluster.policy("x", "protect-b", selector: ["app": "a"], from: [])
-        let deadline = ContinuousClock.now + .seconds(15)
-        repeat {
-            Thread.sleep(forTimeInterval: 0.2)
-            metrics = try http(cluster, "/metrics")
-        } while value(metrics, "netpol_agent_programmed_policies") != 2 && ContinuousClock.now < deadline
+        metrics = try self.metrics(cluster, within: .seconds(15)) { value($0, "netpol_agent_programmed_policies") == 2 }
         #expect(value(metrics, "netpol_agent_programmed_policies") == 2)
         #expect((value(metrics, #"netpol_agent_apply_duration_seconds_count{mode="incremental"}"#) ?? 0) >= 1)
         #expect((value(metrics, "netpol_agent_event_to_kernel_latency_seconds_count") ?? 0) >= 1)
 
         // An invalid object is counted as rejected.
         try cluster.policy("x", "broken", selector: ["app": "a"], from: [], policyTypes: ["Sideways"])
-        let rejectedBy = ContinuousClock.now + .seconds(15)
-        repeat {
-            Thread.sleep(forTimeInterval: 0.2)
-            metrics = try http(cluster, "/metrics")
-        } while (value(metrics, #"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#) ?? 0) < 1 && ContinuousClock.now < rejectedBy
+        metrics = try self.metrics(cluster, within: .seconds(15)) {
+            (value($0, #"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#) ?? 0) >= 1
+        }
         #expect((value(metrics, #"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#) ?? 0) >= 1)
 
         // SIGTERM: a clean exit, STOPPING=1, and the table stays in force.
@@ -89,6 +82,16 @@ struct AgentOperationsTests {
         }
     }
 
+    /// /metrics, fetched every 200 ms until `condition` holds on it or `timeout` passes: the last one.
+    private func metrics(_ cluster: LabCluster, within timeout: Duration, until condition: (String) -> Bool) throws -> String {
+        var metrics = ""
+        _ = try eventually(within: timeout, every: .milliseconds(200)) {
+            metrics = try http(cluster, "/metrics")
+            return condition(metrics)
+        }
+        return metrics
+    }
+
     private func http(_ cluster: LabCluster, _ path: String) throws -> String {
         try cluster.httpGet(node: 1, Self.metricsAddress, path)
     }
@@ -103,11 +106,5 @@ struct AgentOperationsTests {
         return nil
     }
 
-    /// The value of one sample line of the Prometheus text format.
-    private func value(_ exposition: String, _ sample: String) -> Double? {
-        for line in exposition.split(separator: "\n") where line.hasPrefix(sample + " ") {
-            return Double(line.dropFirst(sample.count + 1))
-        }
-        return nil
-    }
+    private func value(_ exposition: String, _ sample: String) -> Double? { Exposition.value(exposition, sample) }
 }

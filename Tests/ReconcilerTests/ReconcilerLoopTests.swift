@@ -1,42 +1,16 @@
-import ClusterCache
 import ClusterModel
 import Foundation
-import KubeClient
-import Logging
+import NetnsLab
 import Reconciler
 import Ruleset
 import Testing
+import TestSupport
 
-/// The loop with a recording applier: when it writes, what, and how it recovers.
+/// The loop with a recording applier: when it writes, what, and how it recovers. "Nothing was written"
+/// is asserted after the loop has provably seen the change (two more turns), never after a sleep.
 struct ReconcilerLoopTests {
-    let signal = ChangeSignal()
-    let cache: ClusterCache
+    let loop = LoopHarness()
     let applier = RecordingApplier()
-
-    init() {
-        cache = ClusterCache(signal: signal, logger: Logger(label: "test"))
-    }
-
-    /// Runs the loop until the returned closure is called.
-    func start(resync: Duration = .seconds(300)) -> () -> Void {
-        var tuning = ReconcilerTuning()
-        tuning.resyncInterval = resync
-        tuning.retryDelay = .milliseconds(100)
-        let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: "node-1", tuning: tuning,
-                                    logger: Logger(label: "test"))
-        let stop = StopToken()
-        let thread = WorkerThread { reconciler.run(stop: stop) }
-        return {
-            stop.stop()
-            thread.join()
-        }
-    }
-
-    func relist<Object>(_ sink: some ReflectorSink<Object>, _ objects: [DecodedObject<Object>]) {
-        sink.beginRelist()
-        sink.relisted(objects)
-        sink.endRelist()
-    }
 
     static func isolated(_ ruleset: Ruleset) -> [String] {
         ruleset.table.sets.filter(\.isVerdictMap).flatMap(\.elements).compactMap { element -> String? in
@@ -46,59 +20,81 @@ struct ReconcilerLoopTests {
     }
 
     @Test func noWriteUntilEveryKindIsListedThenOneWrite() {
-        let stop = start()
+        let stop = loop.start(applier: applier)
         defer { stop() }
-        relist(cache.namespaceSink, [Wire.namespace("x")])
-        relist(cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
-        Thread.sleep(forTimeInterval: 0.4)
+        loop.relist(loop.cache.namespaceSink, [Wire.namespace("x")])
+        loop.relist(loop.cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
+        #expect(loop.settle())
         #expect(applier.applied.isEmpty, "the kernel keeps its table until policies are listed too")
-        relist(cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
+        loop.relist(loop.cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
         #expect(applier.wait(for: 1))
         #expect(Self.isolated(applier.applied[0]) == ["10.0.0.1"])
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(loop.settle())
         #expect(applier.applied.count == 1)
     }
 
-    @Test func onlyChangesThatMatterAreWritten() {
-        let stop = start()
+    @Test func changesThatChangeNothingAreNotWritten() {
+        let stop = loop.start(applier: applier)
         defer { stop() }
-        relist(cache.namespaceSink, [Wire.namespace("x")])
-        relist(cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
-        relist(cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
+        loop.listIsolatedPod()
         #expect(applier.wait(for: 1))
         // A pod on another node that no policy selects or names changes nothing.
-        cache.podSink.upsert(Wire.pod("x", "far", ip: "10.0.9.9", node: "node-2"))
-        Thread.sleep(forTimeInterval: 0.3)
+        loop.cache.podSink.upsert(Wire.pod("x", "far", ip: "10.0.9.9", node: "node-2"))
+        #expect(loop.settle())
         #expect(applier.applied.count == 1)
-        // A burst of changes: the last state wins, in few writes.
-        for index in 2...20 { cache.podSink.upsert(Wire.pod("x", "w\(index)", ip: "10.0.0.\(index)", labels: ["app": "web"])) }
-        cache.policySink.delete(Wire.policy("x", "deny-web", app: "web"))
-        cache.policySink.upsert(Wire.policy("x", "deny-web-2", app: "web"))
-        #expect(applier.wait(for: 2))
-        let deadline = ContinuousClock.now + .seconds(5)
-        while Self.isolated(applier.applied.last!).count != 20 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(Self.isolated(applier.applied.last!).count == 20)
-        #expect(applier.applied.count < 22, "changes coalesce")
+    }
+
+    /// Failure mode: a loop writing once per change (or per few) instead of once per pile of changes.
+    /// While one write is held in the applier, 21 changes arrive: they must all go out in one write.
+    @Test func changesArrivingDuringAWriteGoOutInOneWrite() {
+        let stop = loop.start(applier: applier)
+        defer { stop() }
+        loop.listIsolatedPod()
+        #expect(applier.wait(for: 1))
+        applier.close()
+        loop.cache.podSink.upsert(Wire.pod("x", "w1", ip: "10.0.0.101", labels: ["app": "web"]))
+        #expect(eventually { applier.isHeld }, "the write of the first change is under way")
+        for index in 2...20 { loop.cache.podSink.upsert(Wire.pod("x", "w\(index)", ip: "10.0.0.\(100 + index)", labels: ["app": "web"])) }
+        loop.cache.policySink.delete(Wire.policy("x", "deny-web", app: "web"))
+        loop.cache.policySink.upsert(Wire.policy("x", "deny-web-2", app: "web"))
+        applier.open()
+        #expect(applier.wait(for: 3))
+        #expect(loop.settle())
+        #expect(applier.applied.count == 3, "first sync, the held write, then one write for the 21 changes")
+        #expect(Self.isolated(applier.applied[2]).count == 21)
     }
 
     @Test func failedWriteIsRetried() {
         applier.failNext(2)
-        let stop = start()
+        let stop = loop.start(applier: applier)
         defer { stop() }
-        relist(cache.namespaceSink, [Wire.namespace("x")])
-        relist(cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
-        relist(cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
+        loop.listIsolatedPod()
         #expect(applier.wait(for: 1))
+        #expect(applier.attempts.count == 3)
         #expect(Self.isolated(applier.applied[0]) == ["10.0.0.1"])
     }
 
-    @Test func resyncAppliesAgainForDriftRepair() {
-        let stop = start(resync: .milliseconds(200))
+    /// Real drift: the agent's table is changed behind its back with `nft` in a lab node, and the
+    /// periodic resync puts it back.
+    @Test func resyncRepairsATableChangedBehindTheAgentsBack() throws {
+        let lab = try Lab(nodes: 1, pods: [])
+        defer { lab.destroy() }
+        let kernel = try KernelApplier(tableName: "netpol-agent", netns: lab.nodeNamespace(1))
+        var tuning = LoopHarness.fastRetries
+        tuning.resyncInterval = .milliseconds(300)
+        let stop = loop.start(applier: kernel, tuning: tuning)
         defer { stop() }
-        relist(cache.namespaceSink, [])
-        relist(cache.podSink, [])
-        relist(cache.policySink, [])
-        #expect(applier.wait(for: 3))
-        #expect(Set(applier.applied).count == 1)
+        loop.listIsolatedPod()
+        let list = ["nft", "list", "table", "inet", "netpol-agent"]
+        #expect(eventually { (try? lab.run(inNode: 1, list))?.status == 0 }, "the first sync programs the table")
+        let programmed = try lab.run(inNode: 1, list).stdout
+        #expect(programmed.contains("10.0.0.1"))
+
+        #expect(try lab.run(inNode: 1, ["nft", "flush", "table", "inet", "netpol-agent"]).status == 0)
+        #expect(try lab.run(inNode: 1, list).stdout != programmed, "the rules were flushed")
+        #expect(try eventually { try lab.run(inNode: 1, list).stdout == programmed }, "the resync restores the flushed rules")
+
+        #expect(try lab.run(inNode: 1, ["nft", "delete", "table", "inet", "netpol-agent"]).status == 0)
+        #expect(try eventually { try lab.run(inNode: 1, list).stdout == programmed }, "the resync restores the deleted table")
     }
 }

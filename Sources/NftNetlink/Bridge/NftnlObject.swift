@@ -65,17 +65,21 @@ struct NftnlAttributes {
     }
 
     func set(_ attribute: some NftnlAttribute, _ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { kind.setData(pointer, attribute.attributeID, $0.baseAddress!, UInt32($0.count)) }
+        // An empty array need not have an address; libnftnl wants one even for zero bytes.
+        (bytes.isEmpty ? [0] : bytes).withUnsafeBytes { storage in
+            guard let start = storage.baseAddress else { return }
+            kind.setData(pointer, attribute.attributeID, start, UInt32(bytes.count))
+        }
     }
 
     func set(_ attribute: some NftnlAttribute, u32 value: UInt32) {
-        withUnsafeBytes(of: value) { kind.setData(pointer, attribute.attributeID, $0.baseAddress!, 4) }
+        set(attribute, withUnsafeBytes(of: value) { Array($0) })
     }
 
     func set(_ attribute: some NftnlAttribute, i32 value: Int32) { set(attribute, u32: UInt32(bitPattern: value)) }
 
     func set(_ attribute: some NftnlAttribute, u64 value: UInt64) {
-        withUnsafeBytes(of: value) { kind.setData(pointer, attribute.attributeID, $0.baseAddress!, 8) }
+        set(attribute, withUnsafeBytes(of: value) { Array($0) })
     }
 
     func set(_ attribute: some NftnlAttribute, u8 value: UInt8) { set(attribute, [value]) }

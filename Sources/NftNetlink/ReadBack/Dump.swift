@@ -25,21 +25,14 @@ extension NftConnection {
     /// `generation` (nfgenmsg.res_id holds its low 16 bits), or the read is restarted, as nft does.
     func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32,
               request: (UnsafeMutablePointer<nlmsghdr>) -> Void, _ body: (UnsafePointer<nlmsghdr>) throws -> Void) throws {
-        let sequence = takeSequence()
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        try buffer.withUnsafeMutableBytes { bytes in
-            let header = nftnl_nlmsg_build_hdr(bytes.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                               Netlink.messageType(type.rawValue), family, UInt16(NLM_F_DUMP), sequence)!
-            request(header)
-            try socket.send(UnsafeRawBufferPointer(start: bytes.baseAddress, count: Int(header.pointee.nlmsg_len)))
-        }
+        let sequence = try self.request(type, family: family, flags: Int32(NLM_F_DUMP), payload: request)
         var interrupted = false
-        try socket.receive { message in
+        try socket.receive(awaiting: "dump \(Netlink.name(type)) (sequence \(sequence))") { message in
             guard message.sequence == sequence else { return false }
             if message.flags & UInt16(NLM_F_DUMP_INTR) != 0 { interrupted = true }
             if message.isDone { return true }
             if let error = message.error {
-                guard error.code == 0 else { throw NftError.system("dump \(type.rawValue)", errno: error.code) }
+                guard error.code == 0 else { throw NftError.system("dump \(Netlink.name(type))", errno: error.code) }
                 return true
             }
             if message.generationLow16 != UInt16(truncatingIfNeeded: generation) { interrupted = true }

@@ -19,8 +19,12 @@ public final class NftConnection {
     private var nextSequence = UInt32(truncatingIfNeeded: time(nil))
 
     /// `netns`: a name under /var/run/netns; nil for the current network namespace.
-    public init(netns: String? = nil) throws {
-        socket = try NetlinkSocket(namespace: netns)
+    public convenience init(netns: String? = nil) throws {
+        self.init(socket: try NetlinkSocket(namespace: netns))
+    }
+
+    init(socket: NetlinkSocket) {
+        self.socket = socket
     }
 
     func takeSequence() -> UInt32 {
@@ -30,15 +34,9 @@ public final class NftConnection {
 
     /// The ruleset generation; every commit increments it.
     public func generation() throws -> UInt32 {
-        let sequence = takeSequence()
-        var request = [UInt8](repeating: 0, count: 64)
-        try request.withUnsafeMutableBytes { buffer in
-            let header = nftnl_nlmsg_build_hdr(buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                               Netlink.messageType(NFT_MSG_GETGEN.rawValue), UInt16(AF_UNSPEC), 0, sequence)!
-            try socket.send(UnsafeRawBufferPointer(start: buffer.baseAddress, count: Int(header.pointee.nlmsg_len)))
-        }
+        let sequence = try request(NFT_MSG_GETGEN, family: UInt16(AF_UNSPEC), flags: 0) { _ in }
         var generation: UInt32?
-        try socket.receive { message in
+        try socket.receive(awaiting: "GETGEN (sequence \(sequence))") { message in
             guard message.sequence == sequence else { return false }
             if let error = message.error { throw NftError.system("GETGEN", errno: error.code) }
             let gen = NftnlObject(.gen)
@@ -50,19 +48,35 @@ public final class NftConnection {
         return generation
     }
 
+    /// Sends one request outside a batch (`payload` fills in its attributes); returns its sequence number.
+    func request(_ type: nf_tables_msg_types, family: UInt16, flags: Int32,
+                 payload: (UnsafeMutablePointer<nlmsghdr>) -> Void) throws -> UInt32 {
+        let sequence = takeSequence()
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        try buffer.withUnsafeMutableBytes { bytes in
+            guard let start = bytes.baseAddress?.assumingMemoryBound(to: CChar.self),
+                  let header = nftnl_nlmsg_build_hdr(start, Netlink.messageType(type.rawValue), family, UInt16(flags), sequence) else {
+                throw NftError.system("build \(Netlink.name(type)) request", errno: EINVAL)
+            }
+            payload(header)
+            try socket.send(UnsafeRawBufferPointer(start: start, count: Int(header.pointee.nlmsg_len)))
+        }
+        return sequence
+    }
+
     /// Sends `operations` as one batch, which the kernel applies entirely or not at all. `sets` declares
     /// the sets that rules look up but the operations do not add. With `generation`, the batch is refused
     /// (`NftError.generationChanged`) if anyone committed since that generation was read.
     @discardableResult
     public func commit(_ operations: [RulesetOperation], table: TableIdentity, sets: [NamedSet] = [],
                        generation: UInt32? = nil) throws -> CommitReport {
-        let batch = Batch(firstSequence: takeSequence(), generation: generation)
-        let elements = TransactionEncoder(table: table, operations: operations, sets: sets).encode(operations, into: batch)
-        batch.finish()
+        let batch = try Batch(firstSequence: takeSequence(), generation: generation)
+        let elements = try TransactionEncoder(table: table, operations: operations, sets: sets).encode(operations, into: batch)
+        try batch.finish()
         nextSequence = batch.endSequence &+ 1
         var (parts, length) = batch.iovecs()
         // One datagram must fit the send buffer; a refused batch may answer every message.
-        socket.reserve(send: length + 65536, receive: max(batch.messages.count * 1024, 1 << 20))
+        try socket.reserve(send: length + 65536, receive: max(batch.messages.count * 1024, 1 << 20))
         try socket.send(&parts, length: length)
 
         var rejections: [(sequence: UInt32, rejection: Rejection)] = [], acknowledged = false, restart = false

@@ -19,54 +19,56 @@ struct TransactionEncoder {
 
     /// Appends every operation's messages; returns the encoded elements of element operations, by
     /// operation index, so errors can name the element concerned.
-    func encode(_ operations: [RulesetOperation], into batch: Batch) -> [Int: [WireElement]] {
+    func encode(_ operations: [RulesetOperation], into batch: Batch) throws -> [Int: [WireElement]] {
         var elements: [Int: [WireElement]] = [:]
         let create = Int32(NLM_F_CREATE)
         for (index, operation) in operations.enumerated() {
-            func message(_ type: nf_tables_msg_types, flags: Int32 = 0, payload: (UnsafeMutablePointer<nlmsghdr>) -> Void) {
-                batch.append(type.rawValue, family: table.nfproto, flags: flags, operation: index, payload: payload)
+            func message(_ type: nf_tables_msg_types, flags: Int32 = 0, payload: (UnsafeMutablePointer<nlmsghdr>) -> Void) throws {
+                try batch.append(type.rawValue, family: table.nfproto, flags: flags, operation: index, payload: payload)
             }
             switch operation {
             case .addTable(let comment):
                 let object = TableObject.make(table, comment: comment)
-                message(NFT_MSG_NEWTABLE, flags: create) { nftnl_table_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_NEWTABLE, flags: create) { nftnl_table_nlmsg_build_payload($0, object.pointer) }
             case .deleteTable:
                 let object = TableObject.make(table, comment: nil)
-                message(NFT_MSG_DELTABLE) { nftnl_table_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELTABLE) { nftnl_table_nlmsg_build_payload($0, object.pointer) }
             case .addChain(let chain):
                 let object = ChainObject.make(chain.name, declaration: chain, in: table)
-                message(NFT_MSG_NEWCHAIN, flags: create) { nftnl_chain_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_NEWCHAIN, flags: create) { nftnl_chain_nlmsg_build_payload($0, object.pointer) }
             case .flushChain(let name):
                 let object = RuleObject.make(nil, chain: name, in: table, linearizer: linearizer)
-                message(NFT_MSG_DELRULE) { nftnl_rule_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELRULE) { nftnl_rule_nlmsg_build_payload($0, object.pointer) }
             case .deleteChain(let name):
                 let object = ChainObject.make(name, declaration: nil, in: table)
-                message(NFT_MSG_DELCHAIN) { nftnl_chain_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELCHAIN) { nftnl_chain_nlmsg_build_payload($0, object.pointer) }
             case .addRule(let chain, let rule):
                 let object = RuleObject.make(rule, chain: chain, in: table, linearizer: linearizer)
-                message(NFT_MSG_NEWRULE, flags: create | Int32(NLM_F_APPEND)) { nftnl_rule_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_NEWRULE, flags: create | Int32(NLM_F_APPEND)) { nftnl_rule_nlmsg_build_payload($0, object.pointer) }
             case .addSet(let set):
                 let object = SetObject.make(SetAttributes(set), id: UInt32(index + 1), in: table)
-                message(NFT_MSG_NEWSET, flags: create) { nftnl_set_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_NEWSET, flags: create) { nftnl_set_nlmsg_build_payload($0, object.pointer) }
             case .deleteSet(let name):
                 let object = SetObject.reference(name, in: table)
-                message(NFT_MSG_DELSET) { nftnl_set_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELSET) { nftnl_set_nlmsg_build_payload($0, object.pointer) }
             case .flushSet(let name):
                 // A DELSETELEM without an element list deletes them all.
                 let object = SetObject.reference(name, in: table)
-                message(NFT_MSG_DELSETELEM) { nftnl_set_elems_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELSETELEM) { nftnl_set_elems_nlmsg_build_payload($0, object.pointer) }
             case .addCounter(let counter):
                 let object = CounterObject.make(counter, in: table)
-                message(NFT_MSG_NEWOBJ, flags: create) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_NEWOBJ, flags: create) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
             case .deleteCounter(let name):
                 let object = CounterObject.reference(name, in: table)
-                message(NFT_MSG_DELOBJ) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
+                try message(NFT_MSG_DELOBJ) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
             case .addElements(let set):
-                elements[index] = ElementEncoding.encode(set, adding: true)
-                appendElements(elements[index]!, of: set.name, type: NFT_MSG_NEWSETELEM, flags: create, operation: index, to: batch)
+                let wire = ElementEncoding.encode(set, adding: true)
+                elements[index] = wire
+                try appendElements(wire, of: set.name, type: NFT_MSG_NEWSETELEM, flags: create, operation: index, to: batch)
             case .deleteElements(let set):
-                elements[index] = ElementEncoding.encode(set, adding: false)
-                appendElements(elements[index]!, of: set.name, type: NFT_MSG_DELSETELEM, flags: 0, operation: index, to: batch)
+                let wire = ElementEncoding.encode(set, adding: false)
+                elements[index] = wire
+                try appendElements(wire, of: set.name, type: NFT_MSG_DELSETELEM, flags: 0, operation: index, to: batch)
             }
         }
         return elements
@@ -74,7 +76,7 @@ struct TransactionEncoder {
 
     /// As many messages as the 64 KiB limit of an element list requires.
     private func appendElements(_ wire: [WireElement], of set: String, type: nf_tables_msg_types, flags: Int32,
-                                operation: Int, to batch: Batch) {
+                                operation: Int, to batch: Batch) throws {
         var start = 0
         while start < wire.count {
             var end = start, bytes = 0
@@ -84,7 +86,7 @@ struct TransactionEncoder {
             }
             let carrier = SetObject.reference(set, in: table)
             SetObject.add(wire[start..<end], to: carrier)
-            batch.append(type.rawValue, family: table.nfproto, flags: flags, operation: operation, elements: start..<end) {
+            try batch.append(type.rawValue, family: table.nfproto, flags: flags, operation: operation, elements: start..<end) {
                 nftnl_set_elems_nlmsg_build_payload($0, carrier.pointer)
             }
             start = end

@@ -42,9 +42,10 @@ struct NetlinkMessage {
 
     /// Walks the messages of one received datagram.
     static func forEach(in buffer: UnsafeRawBufferPointer, _ body: (NetlinkMessage) throws -> Void) rethrows {
+        guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset + MemoryLayout<nlmsghdr>.size <= buffer.count {
-            let header = (buffer.baseAddress! + offset).assumingMemoryBound(to: nlmsghdr.self)
+            let header = (base + offset).assumingMemoryBound(to: nlmsghdr.self)
             let length = Int(header.pointee.nlmsg_len)
             guard length >= MemoryLayout<nlmsghdr>.size, offset + length <= buffer.count else { return }
             try body(NetlinkMessage(header: header))
@@ -59,4 +60,18 @@ enum Netlink {
 
     /// NFNL_MSG_TYPE: nftables messages carry their subsystem in the high byte.
     static func messageType(_ message: UInt32) -> UInt16 { UInt16(NFNL_SUBSYS_NFTABLES) << 8 | UInt16(message) }
+
+    /// The name of a request this agent sends outside batches, for errors.
+    static func name(_ type: nf_tables_msg_types) -> String {
+        switch type {
+        case NFT_MSG_GETGEN: return "GETGEN"
+        case NFT_MSG_GETTABLE: return "GETTABLE"
+        case NFT_MSG_GETCHAIN: return "GETCHAIN"
+        case NFT_MSG_GETSET: return "GETSET"
+        case NFT_MSG_GETSETELEM: return "GETSETELEM"
+        case NFT_MSG_GETOBJ: return "GETOBJ"
+        case NFT_MSG_GETRULE: return "GETRULE"
+        default: return "NFT_MSG \(type.rawValue)"
+        }
+    }
 }
