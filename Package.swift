@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "Reconciler", dependencies: ["ClusterCache", "Compiler", "Ruleset", "KubeClient", "NftNetlink", .product(name: "Logging", package: "swift-log")]),
         // Test support: runs Tests/TestAPIServer/apiserver.py (optionally inside a lab namespace) and drives it.
         .target(name: "FakeAPIServerSupport", dependencies: ["KubeClient"], path: "Tests/KubeClientTests/FakeAPIServerSupport"),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterModel", "FakeAPIServerSupport"], exclude: ["FakeAPIServerSupport"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterModel", "FakeAPIServerSupport", "TestSupport"], exclude: ["FakeAPIServerSupport"]),
         .testTarget(
             name: "ReconcilerTests",
             dependencies: ["Reconciler", "ClusterCache", "KubeClient", "ClusterModel", "Compiler", "Ruleset", "NetnsLab", "IPAddressing",

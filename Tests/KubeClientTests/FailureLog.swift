@@ -1,5 +1,6 @@
 import KubeClient
 import Synchronization
+import TestSupport
 
 /// Records what reflectors report as failed requests ("pods: <error>"), for assertions.
 final class FailureLog: Sendable {
@@ -15,6 +16,6 @@ final class FailureLog: Sendable {
 
     /// Polls until `condition` holds for the failures so far.
     func wait(timeout: Duration = .seconds(10), until condition: ([String]) -> Bool) -> Bool {
-        eventually(timeout: timeout) { condition(all) }
+        eventually(within: timeout) { condition(all) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KubeClient
+import TestSupport
 import Testing
 
 struct InClusterTests {
@@ -39,7 +40,7 @@ struct InClusterTests {
         #expect(try shortLived.token() == "new")
         try directory.write("token", "newer")
         // Re-read once the copy is older than 50 ms (awaited, not slept through).
-        #expect(eventually(timeout: .seconds(2)) { (try? shortLived.token()) == "newer" })
+        #expect(eventually(within: .seconds(2)) { (try? shortLived.token()) == "newer" })
         // Mid-rotation the file may be missing: the last good token is kept.
         try FileManager.default.removeItem(atPath: file)
         shortLived.invalidate()

@@ -2,6 +2,7 @@ import ClusterModel
 import Foundation
 import KubeClient
 import Synchronization
+import TestSupport
 
 /// A reflector sink that keeps objects by name and counts relists, for assertions.
 final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
@@ -44,6 +45,6 @@ final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
 
     /// Polls until `condition` holds; returns whether it did within `timeout`.
     func wait(timeout: Duration = .seconds(10), until condition: (RecordingSink) -> Bool) -> Bool {
-        eventually(timeout: timeout) { condition(self) }
+        eventually(within: timeout) { condition(self) }
     }
 }

@@ -82,12 +82,12 @@ struct AgentEndToEndTests {
         try cluster.policy("y", "deny-all", selector: [:], from: [])
         try api.send(["op": "compact"])
         try cluster.expectEventually([(fromXB, true), (toYB, false)], "relist after 410")
-        // Every kind relists once its watch meets the 410, some after a backoff: wait for all three,
-        // so that no late relist is counted below.
+        // Every kind relists on both agents once its watch meets the 410, some after a backoff: wait for
+        // all six, so that no late relist is counted below.
         var relists: [String: Int] = [:]
         _ = try eventually(within: .seconds(15), every: .milliseconds(200)) {
             relists = try api.requestCounts()
-            return ["namespaces", "pods", "networkpolicies"].allSatisfy { (relists["list:\($0)"] ?? 0) > 0 }
+            return ["namespaces", "pods", "networkpolicies"].allSatisfy { (relists["list:\($0)"] ?? 0) >= 2 }
         }
         #expect((relists["list:networkpolicies"] ?? 0) >= 1, "\(relists)")
 

@@ -1,6 +1,7 @@
 import FakeAPIServerSupport
 import Foundation
 import NetnsLab
+import TestSupport
 import Testing
 
 /// Faults on the API path, with the agent binary on both lab nodes and real packets: what a policy
@@ -37,23 +38,16 @@ struct FailClosedAgentTests {
         try cluster.policy("x", "protect-b", selector: ["role": "client"], from: [])
         try cluster.expectEventually([(toXB, false), (toXA, false)], "a policy change during a failing pods relist")
 
-        let health = try eventually { try http(cluster, "/healthz") } until: { $0.contains("pods") }
+        var health = ""
+        _ = try eventually(within: .seconds(20), every: .milliseconds(200)) {
+            health = try http(cluster, "/healthz")
+            return health.contains("pods")
+        }
         #expect(health.contains("API server unreachable for pods"), "\(health)")
 
         try cluster.api.send(["op": "clear-faults"])
-        let healed = try eventually { try http(cluster, "/healthz") } until: { $0.hasPrefix("ok") }
-        #expect(healed.hasPrefix("ok"), "healthy again once the relist completes: \(healed)")
-    }
-
-    /// Polls `read` until `done` holds or 20 s pass; returns the last reading.
-    private func eventually(_ read: () throws -> String, until done: (String) -> Bool) throws -> String {
-        let deadline = ContinuousClock.now + .seconds(20)
-        var last = try read()
-        while !done(last) && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            last = try read()
-        }
-        return last
+        #expect(try eventually(within: .seconds(20), every: .milliseconds(200)) { try http(cluster, "/healthz").hasPrefix("ok") },
+                "healthy again once the relist completes")
     }
 
     private func http(_ cluster: LabCluster, _ path: String) throws -> String {
