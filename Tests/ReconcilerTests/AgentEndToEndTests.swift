@@ -76,6 +76,7 @@ struct AgentEndToEndTests {
 
         // The watch falls behind a compaction (410): a relist drops what was deleted meanwhile.
         let api = try cluster.api
+        try api.send(["op": "reset-stats"])
         try api.send(["op": "fail", "status": 500, "count": 9, "verb": "watch"])
         try api.send(["op": "drop-watches"])
         try cluster.deletePolicy("x", "protect-a")
