@@ -39,7 +39,8 @@ public final class Reconciler: Sendable {
     /// Runs on the calling thread until `stop` is stopped. Returns without touching the table.
     public func run(stop: StopToken) {
         var round = Round(compiler: NodeCompiler(node: node, options: options),
-                          nextResync: ContinuousClock.now + tuning.resyncInterval)
+                          nextResync: ContinuousClock.now + tuning.resyncInterval,
+                          retries: Backoff(initial: tuning.retryDelay, cap: tuning.maximumRetryDelay))
         while !stop.isStopped {
             // Short waits keep a stop responsive without a second wake-up channel; a retry due sooner
             // ends the wait then.
@@ -63,8 +64,8 @@ public final class Reconciler: Sendable {
         var applied: Ruleset?
         var nextResync: ContinuousClock.Instant
         var retryAt: ContinuousClock.Instant?
-        /// Failed applies since the last success.
-        var failures = 0
+        /// Failed applies since the last success decide the next retry's delay.
+        var retries: Backoff
         /// The oldest change not yet in the kernel (kept across failed applies).
         var pendingSince: ContinuousClock.Instant?
     }
@@ -89,18 +90,17 @@ public final class Reconciler: Sendable {
                                       cached: cache.counts, counters: round.compiler.counterAttribution))
             round.applied = ruleset
             round.retryAt = nil
-            round.failures = 0
+            round.retries.reset()
             round.pendingSince = nil
             if resync { round.nextResync = now + tuning.resyncInterval }
             logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.
             round.applied = nil
-            round.failures += 1
-            let delay = RetryBackoff(first: tuning.retryDelay, maximum: tuning.maximumRetryDelay).delay(afterFailures: round.failures)
+            let delay = round.retries.next()
             round.retryAt = ContinuousClock.now + delay
             hooks.applyFailed("\(error)")
-            logger.error("programming the table failed (\(round.failures) in a row), retrying in \(delay.loggable): \(error)")
+            logger.error("programming the table failed (\(round.retries.failures) in a row), retrying in \(delay.loggable): \(error)")
         }
     }
 

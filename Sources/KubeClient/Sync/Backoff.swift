@@ -1,6 +1,7 @@
-/// Capped exponential backoff with jitter between attempts against a failing API server. The cap is
-/// low (3 s, where client-go uses 30 s) so that the agent is back in sync within 5 s of the server
-/// answering again; three watches per node cannot overload it. Jitter spreads reconnecting agents.
+/// Capped exponential backoff with jitter between attempts against a failing API server (and, with
+/// a 30 s cap, between applies the kernel refuses). The API default cap is low (3 s, where client-go
+/// uses 30 s) so that the agent is back in sync within 5 s of the server answering again; three
+/// watches per node cannot overload it. Jitter spreads agents that failed at the same moment.
 public struct Backoff: Sendable {
     public var initial: Duration
     public var factor: Int
