@@ -9,12 +9,6 @@ import Testing
 struct FailClosedCacheTests {
     let cache = ClusterCache(signal: ChangeSignal(), logger: Logger(label: "test"))
 
-    func relist<Object>(_ sink: some ReflectorSink<Object>, _ objects: [DecodedObject<Object>]) {
-        sink.beginRelist()
-        sink.relisted(objects)
-        sink.endRelist()
-    }
-
     func syncedEmpty() {
         relist(cache.namespaceSink, [Wire.namespace("x")])
         relist(cache.podSink, [])

@@ -43,12 +43,6 @@ final class LoopHarness: Sendable {
         return eventually { rounds.load(ordering: .relaxed) >= target }
     }
 
-    func relist<Object>(_ sink: some ReflectorSink<Object>, _ objects: [DecodedObject<Object>]) {
-        sink.beginRelist()
-        sink.relisted(objects)
-        sink.endRelist()
-    }
-
     /// Every kind listed, with one namespace x, its pod a (10.0.0.1, app=web) and a policy isolating it.
     func listIsolatedPod() {
         relist(cache.namespaceSink, [Wire.namespace("x")])

@@ -22,11 +22,11 @@ struct ReconcilerLoopTests {
     @Test func noWriteUntilEveryKindIsListedThenOneWrite() {
         let stop = loop.start(applier: applier)
         defer { stop() }
-        loop.relist(loop.cache.namespaceSink, [Wire.namespace("x")])
-        loop.relist(loop.cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
+        relist(loop.cache.namespaceSink, [Wire.namespace("x")])
+        relist(loop.cache.podSink, [Wire.pod("x", "a", ip: "10.0.0.1", labels: ["app": "web"])])
         #expect(loop.settle())
         #expect(applier.applied.isEmpty, "the kernel keeps its table until policies are listed too")
-        loop.relist(loop.cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
+        relist(loop.cache.policySink, [Wire.policy("x", "deny-web", app: "web")])
         #expect(applier.wait(for: 1))
         #expect(Self.isolated(applier.applied[0]) == ["10.0.0.1"])
         #expect(loop.settle())

@@ -28,3 +28,10 @@ enum Wire {
         policy(namespace, name, app: "web", policyType: "Sideways")
     }
 }
+
+/// One complete relist of `objects`, in one page, as a reflector delivers it.
+func relist<Object>(_ sink: some ReflectorSink<Object>, _ objects: [DecodedObject<Object>]) {
+    sink.beginRelist()
+    sink.relisted(objects)
+    sink.endRelist()
+}
