@@ -25,7 +25,7 @@ extension NftConnection {
 
 /// One consistent read of a table: table, chains, sets, each set's elements, counters, rules.
 struct TableDump {
-    let connection: NftConnection
+    let connection: any DumpSource
     let table: TableIdentity
     let generation: UInt32
 
