@@ -8,6 +8,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "agent", targets: ["Agent"]),
+        // For the fuzz targets in Fuzz/, a package of its own that depends on this one by path.
+        .library(name: "ClusterModel", targets: ["ClusterModel"]),
+        .library(name: "Compiler", targets: ["Compiler"]),
+        .library(name: "Ruleset", targets: ["Ruleset"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "Manifests", targets: ["Manifests"]),
+        .library(name: "NftNetlink", targets: ["NftNetlink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

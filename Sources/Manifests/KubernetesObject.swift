@@ -40,7 +40,8 @@ extension ManifestDocument {
     /// kubectl sends (sigs.k8s.io/yaml converts YAML to JSON first). YAMLDecoder alone would read any
     /// scalar as a String, so `port: true` would become a port named "true" instead of a type error.
     private func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try JSONDecoder().decode(type, from: JSONEncoder().encode(JSONValue(node)))
+        var budget = JSONValue.nodeBudget
+        return try JSONDecoder().decode(type, from: JSONEncoder().encode(JSONValue(node, budget: &budget)))
     }
 
     private func objectName(kind: String) -> String {
@@ -71,7 +72,20 @@ private enum JSONValue: Encodable {
     case null, bool(Bool), int(Int), double(Double), string(String)
     case array([JSONValue]), object([String: JSONValue])
 
-    init(_ node: Node) {
+    /// Aliases let a short text stand for an exponentially large tree ("billion laughs"). No object etcd
+    /// stores has this many nodes (it takes 1.5 MiB at most, and a JSON node takes two bytes or more), so a
+    /// document that expands past it is refused, as sigs.k8s.io/yaml refuses excessive aliasing (go-yaml
+    /// decode.go, allowedAliasRatio).
+    static let nodeBudget = 1 << 20
+
+    struct ExpansionLimit: Error, CustomStringConvertible {
+        var description: String { "expands to more than \(JSONValue.nodeBudget) YAML nodes (through aliases)" }
+    }
+
+    /// `budget`: nodes left to build, shared by the whole document.
+    init(_ node: Node, budget: inout Int) throws(ExpansionLimit) {
+        budget -= 1
+        guard budget >= 0 else { throw ExpansionLimit() }
         switch node {
         case .scalar(let scalar):
             switch node.tag.description {
@@ -86,17 +100,19 @@ private enum JSONValue: Encodable {
             default: self = .string(scalar.string)
             }
         case .sequence(let sequence):
-            self = .array(sequence.map(JSONValue.init))
+            var elements: [JSONValue] = []
+            for element in sequence { elements.append(try JSONValue(element, budget: &budget)) }
+            self = .array(elements)
         case .mapping(let mapping):
             var object: [String: JSONValue] = [:], merged: [String: JSONValue] = [:]
             for (key, value) in mapping {
                 guard key.tag.description == Tag.Name.merge.rawValue else {
-                    object[key.string ?? ""] = JSONValue(value)
+                    object[key.string ?? ""] = try JSONValue(value, budget: &budget)
                     continue
                 }
                 // `<<: *anchor` or `<<: [*a, *b]`: keys written here win, then earlier merged maps.
                 for source in (value.sequence.map(Array.init) ?? [value]).reversed() {
-                    if case .object(let fields) = JSONValue(source) { merged.merge(fields) { _, earlier in earlier } }
+                    if case .object(let fields) = try JSONValue(source, budget: &budget) { merged.merge(fields) { _, earlier in earlier } }
                 }
             }
             self = .object(object.merging(merged) { written, _ in written })

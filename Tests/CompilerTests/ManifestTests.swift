@@ -159,6 +159,20 @@ struct ManifestTests {
         }
     }
 
+    /// Failure mode: YAML aliases nested nine deep ("billion laughs") expanded without bound and hung the
+    /// reader (a timeout of `scripts/fuzz FuzzManifest`, seed Fuzz/Corpus/FuzzManifest/timeout-alias-expansion.yaml).
+    /// Here three million nodes from a 1 KiB text, which used to be built in full (and the namespace accepted).
+    @Test("aliases that expand past any real object are an error, not a hang")
+    func aliasExpansionIsBounded() throws {
+        var text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: laughs}\nx0: &a0 [l, l, l, l, l, l, l, l, l, l]\n"
+        for level in 1...6 {
+            let width = level == 6 ? 2 : 10
+            text += "x\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: width).joined(separator: ", "))]\n"
+        }
+        let error = try #require(try decodeError(text))
+        #expect(error.contains("Namespace laughs") && error.contains("YAML nodes"), "\(error)")
+    }
+
     /// The error one manifest text gives at decoding, as the agent prints it.
     func decodeError(_ text: String) throws -> String? {
         let documents = try ManifestReader.parse(text, source: "dir/app.yaml")

@@ -25,7 +25,7 @@ extension NftConnection {
 
 /// One consistent read of a table: table, chains, sets, each set's elements, counters, rules.
 struct TableDump {
-    let connection: NftConnection
+    let connection: any DumpSource
     let table: TableIdentity
     let generation: UInt32
 
@@ -54,7 +54,7 @@ struct TableDump {
     /// nil if the table does not exist; `.some(nil)` if it has no comment.
     private func tableComment() throws -> String?? {
         var found: String??
-        try dump(NFT_MSG_GETTABLE, kind: .table, filter: nil, parse: nftnl_table_nlmsg_parse) { object in
+        try dump(NFT_MSG_GETTABLE, kind: .table, shape: ReplyShape.table, filter: nil, parse: nftnl_table_nlmsg_parse) { object in
             guard object.string(NFTNL_TABLE_NAME) == table.name else { return }
             found = .some(TableObject.comment(object))
         }
@@ -64,7 +64,7 @@ struct TableDump {
     private func chains() throws -> [Chain] {
         var chains: [Chain] = []
         let filter = ChainObject.make(nil, declaration: nil, in: table)
-        try dump(NFT_MSG_GETCHAIN, kind: .chain, filter: { nftnl_chain_nlmsg_build_payload($0, filter.pointer) },
+        try dump(NFT_MSG_GETCHAIN, kind: .chain, shape: ReplyShape.chain, filter: { nftnl_chain_nlmsg_build_payload($0, filter.pointer) },
                  parse: nftnl_chain_nlmsg_parse) { object in
             guard object.string(NFTNL_CHAIN_TABLE) == table.name else { return }
             chains.append(try ChainObject.declaration(object))
@@ -75,7 +75,7 @@ struct TableDump {
     private func sets() throws -> [NamedSet] {
         var sets: [NamedSet] = []
         let filter = SetObject.reference(nil, in: table)
-        try dump(NFT_MSG_GETSET, kind: .set, filter: { nftnl_set_nlmsg_build_payload($0, filter.pointer) },
+        try dump(NFT_MSG_GETSET, kind: .set, shape: ReplyShape.set, filter: { nftnl_set_nlmsg_build_payload($0, filter.pointer) },
                  parse: nftnl_set_nlmsg_parse) { object in
             guard object.string(NFTNL_SET_TABLE) == table.name else { return }
             sets.append(try SetObject.attributes(object).declaration())
@@ -85,6 +85,7 @@ struct TableDump {
             let holder = SetObject.reference(sets[index].name, in: table)
             try connection.dump(NFT_MSG_GETSETELEM, family: table.nfproto, generation: generation,
                                 request: { nftnl_set_elems_nlmsg_build_payload($0, holder.pointer) }) { header in
+                try ReplyCheck.check(header, as: ReplyShape.setElements)
                 try check(nftnl_set_elems_nlmsg_parse(header, holder.pointer), "set elements")
             }
             sets[index].elements = TreeSet(try ElementEncoding.decode(try SetObject.elements(holder), of: sets[index]))
@@ -101,7 +102,7 @@ struct TableDump {
     /// Every stateful object of the table, whatever its type.
     private func objects(_ body: (NftnlAttributes) throws -> Void) throws {
         let filter = CounterObject.reference(nil, in: table)
-        try dump(NFT_MSG_GETOBJ, kind: .object, filter: { nftnl_obj_nlmsg_build_payload($0, filter.pointer) },
+        try dump(NFT_MSG_GETOBJ, kind: .object, shape: ReplyShape.object, filter: { nftnl_obj_nlmsg_build_payload($0, filter.pointer) },
                  parse: nftnl_obj_nlmsg_parse) { object in
             guard CounterObject.table(object) == table.name else { return }
             try body(object)
@@ -112,7 +113,7 @@ struct TableDump {
         var chains = chains
         let index = Dictionary(chains.indices.map { (chains[$0].name, $0) }, uniquingKeysWith: { first, _ in first })
         let filter = RuleObject.make(nil, chain: nil, in: table, linearizer: delinearizer.linearizer)
-        try dump(NFT_MSG_GETRULE, kind: .rule, filter: { nftnl_rule_nlmsg_build_payload($0, filter.pointer) },
+        try dump(NFT_MSG_GETRULE, kind: .rule, shape: ReplyShape.rule, filter: { nftnl_rule_nlmsg_build_payload($0, filter.pointer) },
                  parse: nftnl_rule_nlmsg_parse) { object in
             guard object.string(NFTNL_RULE_TABLE) == table.name else { return }
             let chain = RuleObject.chain(object)
@@ -122,11 +123,12 @@ struct TableDump {
         return chains
     }
 
-    /// Dumps objects of one kind, each parsed into a fresh libnftnl object.
-    private func dump(_ type: nf_tables_msg_types, kind: NftnlKind, filter: ((UnsafeMutablePointer<nlmsghdr>) -> Void)?,
+    /// Dumps objects of one kind, each checked against `shape`, then parsed into a fresh libnftnl object.
+    private func dump(_ type: nf_tables_msg_types, kind: NftnlKind, shape: ReplyShape.Message, filter: ((UnsafeMutablePointer<nlmsghdr>) -> Void)?,
                       parse: (UnsafePointer<nlmsghdr>?, OpaquePointer?) -> Int32,
                       _ body: (NftnlAttributes) throws -> Void) throws {
         try connection.dump(type, family: table.nfproto, generation: generation, request: { filter?($0) }) { header in
+            try ReplyCheck.check(header, as: shape)
             let object = NftnlObject(kind)
             try check(parse(header, object.pointer), "\(type.rawValue) message")
             try body(object.attributes)

@@ -1,4 +1,5 @@
 import CNftables
+import Glibc
 
 /// A view of one netlink message inside a receive buffer; valid only while that buffer is.
 struct NetlinkMessage {
@@ -12,6 +13,10 @@ struct NetlinkMessage {
     /// NLMSG_ERROR: 0 for an acknowledgement, else the errno, and the request it answers.
     var error: (code: Int32, request: nlmsghdr, attributeOffset: Int?)? {
         guard type == UInt16(NLMSG_ERROR) else { return nil }
+        // Too short to hold its nlmsgerr: malformed, and an error all the same.
+        guard Int(header.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<nlmsgerr>.size else {
+            return (EBADMSG, nlmsghdr(), nil)
+        }
         let error = UnsafeRawPointer(header + 1).loadUnaligned(as: nlmsgerr.self)
         return (-error.error, error.msg, extendedAckOffset(request: error.msg))
     }
@@ -26,7 +31,7 @@ struct NetlinkMessage {
         while offset + 4 <= Int(header.pointee.nlmsg_len) {
             let length = Int(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
             let type = base.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self)
-            guard length >= 4 else { return nil }
+            guard length >= 4, offset + length <= Int(header.pointee.nlmsg_len) else { return nil }
             if type == UInt16(NLMSGERR_ATTR_OFFS.rawValue), length >= 8 {
                 return Int(base.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
             }
