@@ -233,14 +233,17 @@ public struct NodeCompiler: Sendable {
                      rules: rules)
     }
 
-    /// With `--node-egress policy`: traffic local pods send to this node's own addresses is judged by
-    /// the same egress chains. Ingress from the node (kubelet probes) leaves on the output hook and
-    /// is not judged; its replies pass here as established.
+    /// With `--node-egress policy`: new connections local pods open to this node's own addresses are
+    /// judged by the same egress chains. Ingress from the node (kubelet probes) leaves on the output
+    /// hook and is not judged; its replies pass here as established. Only `ct state new` is judged:
+    /// IPv6 neighbour discovery is untracked, and a pod answers the node's solicitation from its own
+    /// address; judging that advertisement would cut the node off from the pod.
     private func inputHook() -> Chain {
         Chain(name: "input_hook", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept),
-              comment: "traffic to this node: egress of the source pod",
+              comment: "new connections to this node: egress of the source pod",
               rules: [Self.establishedAccept] + IPFamily.allCases.map { family in
-                  Rule(action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: Direction.egress.dispatchMap(family)))
+                  Rule(matches: [.conntrackState([.new])],
+                       action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: Direction.egress.dispatchMap(family)))
               })
     }
 }

@@ -67,6 +67,8 @@ struct NodeModesTests {
         let denied = try compiled(CompilerOptions(nodeEgress: .policy), policies: [Self.egressDenyAll])
         #expect(denied.evaluate(toNode, hook: .input) == .deny)
         #expect(denied.evaluate(Packet(ip(Self.known), ip(Self.nodeAddress), .tcp, 22, state: .established), hook: .input) == .accept)
+        // IPv6 neighbour advertisements from the pod's own address are untracked: never judged.
+        #expect(denied.evaluate(Packet(ip("fd00:1::10"), ip("fd00:1::1"), .udp, 0, state: .untracked), hook: .input) == .accept)
         let allowed = try compiled(CompilerOptions(nodeEgress: .policy), policies: [Self.egressToNode])
         #expect(allowed.evaluate(toNode, hook: .input) == .accept)
         let unisolated = try compiled(CompilerOptions(nodeEgress: .policy))
