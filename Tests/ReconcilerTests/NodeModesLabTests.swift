@@ -83,7 +83,7 @@ struct NodeModesLabTests {
         try cluster.pod("y/a", labels: ["round": "\(round)"])
         var agent: Duration?
         _ = try eventually(within: .seconds(10), every: .milliseconds(1)) {
-            let passed = try cluster.lab.probe(LabCluster.probes("y/a", "x/b"), timeout: .milliseconds(100)).allSatisfy { $0 }
+            let passed = try cluster.lab.probe(LabCluster.probes("y/a", "x/b"), timeout: .milliseconds(20)).allSatisfy { $0 }
             if passed { agent = ContinuousClock.now - reported }
             return passed
         }
