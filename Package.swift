@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "Agent",
             dependencies: [
-                "ClusterModel", "Compiler", "Ruleset", "Manifests",
+                "ClusterModel", "Compiler", "Ruleset", "Manifests", "IPAddressing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "KubeClient", "ClusterCache", "Reconciler", "NftNetlink", "Observability", "SystemdNotify", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),

@@ -30,6 +30,7 @@ final class AgentTelemetry: Sendable {
         hooks.reflectors.watchRestarted = { [metrics] resource in metrics.recordWatchRestart(resource: resource) }
         hooks.objectRejected = { [metrics] kind in metrics.recordRejected(kind: kind) }
         hooks.applied = { [self] record in applied(record) }
+        hooks.unknownPodIPsUnenforced = { [metrics] unenforced in metrics.setUnknownPodIPsUnenforced(unenforced) }
         hooks.applyFailed = { [self] error in
             metrics.recordApplyFailure(synced.load(ordering: .relaxed) ? .incremental : .full)
             health.applyFailed(error)

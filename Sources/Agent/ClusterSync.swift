@@ -15,7 +15,7 @@ import SystemdNotify
 /// on the same host.
 enum ClusterSync {
     /// `dryRun`: print the ruleset of one sync, giving up after this long.
-    static func run(kubeconfig: String?, node: String, options: CompilerOptions, dryRun: Duration?,
+    static func run(kubeconfig: String?, node: String, options: CompilerOptions, fixedNodeNetwork: NodeNetwork?, dryRun: Duration?,
                     observability: ObservabilityOptions) throws {
         // Watch lines and LIST pages grow buffers up to their limits (16 and 64 MiB). glibc raises its
         // mmap threshold after such a buffer is freed, so the next ones come from the heap and stay
@@ -25,7 +25,8 @@ enum ClusterSync {
         logger[metadataKey: "node"] = "\(node)"
         let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
         logger.info("API server \(connection.server) from \(connection.origin)")
-        let sync = NodeSync(connection: connection, node: node, options: options, logger: logger)
+        var sync = NodeSync(connection: connection, node: node, options: options, logger: logger)
+        sync.fixedNodeNetwork = fixedNodeNetwork
         if let timeout = dryRun {
             let ruleset = try firstRuleset(sync, timeout: timeout)
             print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(node) from \(connection.server); load with: nft -f FILE"]),

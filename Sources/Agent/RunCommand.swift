@@ -2,6 +2,7 @@ import ArgumentParser
 import ClusterModel
 import Compiler
 import Foundation
+import IPAddressing
 import Observability
 import Ruleset
 
@@ -39,6 +40,19 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "What happens to traffic no policy allows: drop or reject.")
     var denyAction: CompilerOptions.DenyAction = .drop
 
+    @Option(name: .long, help: ArgumentHelp("Traffic of an address in this node's pod CIDRs that no known pod holds: allow, or deny "
+                                            + "until the API server reports the pod (the node's own addresses excepted).", valueName: "mode"))
+    var unknownPodIps: CompilerOptions.UnknownPodIPs = .allow
+
+    @Option(name: .long, help: ArgumentHelp("This node's pod CIDR, for --unknown-pod-ips deny without a Node object (bare metal); "
+                                            + "repeatable. Default: the Node's spec.podCIDRs.", valueName: "cidr"),
+            transform: RunCommand.parseCIDR)
+    var podCidr: [CIDR] = []
+
+    @Option(name: .long, help: ArgumentHelp("Traffic from local pods to this node's own addresses: allow, or judge it by the "
+                                            + "pods' egress policies (policy).", valueName: "mode"))
+    var nodeEgress: CompilerOptions.NodeEgress = .allow
+
     @Option(name: .long, help: "The nftables table (family inet) the agent owns.")
     var table = CompilerOptions().tableName
 
@@ -52,6 +66,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard !(dryRun && once) else { throw ValidationError("--dry-run and --once exclude each other") }
+        if !podCidr.isEmpty, unknownPodIps != .deny { throw ValidationError("--pod-cidr is read only with --unknown-pod-ips deny") }
         if once, manifests.isEmpty { throw ValidationError("--once programs the kernel from --manifests: give at least one") }
         guard !manifests.isEmpty else { return }
         guard dryRun || once else {
@@ -63,12 +78,13 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         observability.bootstrapLogging()
         let nodeName = node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
-        let options = CompilerOptions(tableName: table, denyAction: denyAction)
+        let options = CompilerOptions(tableName: table, denyAction: denyAction, unknownPodIPs: unknownPodIps, nodeEgress: nodeEgress)
+        let fixedNetwork = podCidr.isEmpty ? nil : NodeNetwork(podCIDRs: podCidr)
         guard !manifests.isEmpty else {
-            return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options,
+            return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, fixedNodeNetwork: fixedNetwork,
                                        dryRun: dryRun ? timeout : nil, observability: observability)
         }
-        let ruleset = try Self.compile(manifests: manifests, node: nodeName, options: options)
+        let ruleset = try Self.compile(manifests: manifests, node: nodeName, options: options, network: fixedNetwork ?? NodeNetwork())
         if once {
             try ManifestApply.program(ruleset)
         } else {
@@ -78,15 +94,22 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Every problem in the manifests is reported (file, object, field); any of them fails the run.
-    private static func compile(manifests: [String], node: String, options: CompilerOptions) throws -> Ruleset {
+    private static func compile(manifests: [String], node: String, options: CompilerOptions, network: NodeNetwork) throws -> Ruleset {
         let loaded = ManifestLoading.load(paths: manifests)
         for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         guard loaded.errors.isEmpty else {
             for error in loaded.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
             throw ExitCode(1)
         }
-        return PolicyCompiler.compile(loaded.cluster, node: node, options: options)
+        return PolicyCompiler.compile(loaded.cluster, node: node, options: options, network: network)
+    }
+
+    private static func parseCIDR(_ text: String) throws -> CIDR {
+        guard let cidr = CIDR(text) else { throw ValidationError("--pod-cidr: invalid CIDR \"\(text)\"") }
+        return cidr
     }
 }
 
 extension CompilerOptions.DenyAction: ExpressibleByArgument {}
+extension CompilerOptions.UnknownPodIPs: ExpressibleByArgument {}
+extension CompilerOptions.NodeEgress: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ClusterModel
+import Compiler
 import KubeClient
 import Logging
 import Synchronization
@@ -29,6 +30,8 @@ public final class ClusterCache: Sendable {
     }
 
     let stores = Mutex(Stores())
+    /// The agent's own Node, once known; not part of `hasSynced`: only strict mode needs it.
+    let nodeNetworkStore = Mutex<NodeNetwork?>(nil)
     let signal: ChangeSignal
     let logger: Logger
     /// Called with the kind of every object rejected as invalid.
@@ -43,6 +46,10 @@ public final class ClusterCache: Sendable {
     public var namespaceSink: some ReflectorSink<NamespaceObject> { ResourceSink(cache: self, store: \Stores.namespaces) }
     public var podSink: some ReflectorSink<PodObject> { ResourceSink(cache: self, store: \Stores.pods) }
     public var policySink: some ReflectorSink<NetworkPolicyObject> { ResourceSink(cache: self, store: \Stores.policies) }
+    public var nodeSink: some ReflectorSink<NodeObject> { NodeNetworkSink(cache: self) }
+
+    /// The pod CIDRs and addresses of the agent's own Node; nil until it has been read.
+    public var nodeNetwork: NodeNetwork? { nodeNetworkStore.withLock { $0 } }
 
     /// Every kind listed once, and no relist under way.
     public var isSettled: Bool { stores.withLock { $0.isSettled } }

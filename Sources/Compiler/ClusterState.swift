@@ -22,11 +22,33 @@ public struct CompilerOptions: Sendable {
         case reject
     }
 
+    /// Traffic of an address in the node's pod CIDRs that no known pod holds (a pod the API server
+    /// has not reported yet).
+    public enum UnknownPodIPs: String, Sendable, CaseIterable {
+        /// Passes unisolated, as upstream NetworkPolicy implementations do.
+        case allow
+        /// Dropped until the pod is known (the node's own addresses excepted).
+        case deny
+    }
+
+    /// Traffic from local pods to their own node's addresses.
+    public enum NodeEgress: String, Sendable, CaseIterable {
+        /// Always allowed, as the NetworkPolicy docs say.
+        case allow
+        /// Judged by the pods' egress policies like any other destination.
+        case policy
+    }
+
     public var tableName: String
     public var denyAction: DenyAction
+    public var unknownPodIPs: UnknownPodIPs
+    public var nodeEgress: NodeEgress
 
-    public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop) {
+    public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop, unknownPodIPs: UnknownPodIPs = .allow,
+                nodeEgress: NodeEgress = .allow) {
         self.tableName = tableName
         self.denyAction = denyAction
+        self.unknownPodIPs = unknownPodIPs
+        self.nodeEgress = nodeEgress
     }
 }

@@ -31,6 +31,9 @@ public struct NodeCompiler: Sendable {
     private var chains: [Chain] = []
     private var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
+    private var nodeNetwork = NodeNetwork()
+    /// With `--unknown-pod-ips deny`: the node's pod CIDRs less known pods and node addresses.
+    private var unknownPodSets: [NamedSet] = []
     private var targetsChanged = true
 
     private struct PolicyDirection: Hashable {
@@ -83,6 +86,13 @@ public struct NodeCompiler: Sendable {
         targetsChanged = true
     }
 
+    /// The node's pod CIDRs and addresses, for `--unknown-pod-ips deny`.
+    public mutating func setNodeNetwork(_ network: NodeNetwork) {
+        guard network != nodeNetwork else { return }
+        nodeNetwork = network
+        targetsChanged = true
+    }
+
     // MARK: - Result
 
     /// The table as it should be now. Unchanged sets share storage with the previous result, so
@@ -91,9 +101,9 @@ public struct NodeCompiler: Sendable {
         if targetsChanged { rebuildTargets() }
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
-                          sets: dispatchMaps + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
+                          sets: dispatchMaps + unknownPodSets + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
                           counters: counters.declarations,
-                          chains: [forwardHook()] + chains)
+                          chains: [forwardHook()] + (options.nodeEgress == .policy ? [inputHook()] : []) + chains)
         return Ruleset(table: table)
     }
 
@@ -110,9 +120,11 @@ public struct NodeCompiler: Sendable {
         var chainsByName: [String: Chain] = [:]
         var mapElements: [String: [SetElement]] = [:]
         var inUse: Set<PolicyDirection> = []
+        var localAddresses: [IPAddress] = []
         var sortedPolicies: [String: [ObjectReference]] = [:]
         for slot in index.localSlots {
             guard let pod = index.pod(at: slot) else { continue }
+            localAddresses += pod.addresses
             if sortedPolicies[pod.namespace] == nil { sortedPolicies[pod.namespace] = (policiesByNamespace[pod.namespace] ?? []).sorted() }
             let selecting = sortedPolicies[pod.namespace]!.filter { policies[$0]!.podSelector.matches(pod.labels) }
             for direction in Direction.allCases {
@@ -147,6 +159,7 @@ public struct NodeCompiler: Sendable {
                                 elements: (mapElements[name] ?? []).sorted())
             }
         }
+        unknownPodSets = options.unknownPodIPs == .deny ? unknownPodSets(knownPods: localAddresses) : []
         usedSets = Set(chains.flatMap { $0.rules.flatMap(\.setNames) })
         // Spares are bounded: each set costs a selector check per pod change.
         let forgotten = sets.forgetUnused(keeping: usedSets, spares: max(64, usedSets.count))
@@ -183,11 +196,33 @@ public struct NodeCompiler: Sendable {
              comment: "no policy allows this \(direction.rawValue)")
     }
 
-    /// The static entry point: established traffic first (cheapest), then egress of the source pod,
-    /// then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
+    private func unknownPodSets(knownPods: [IPAddress]) -> [NamedSet] {
+        IPFamily.allCases.map { family in
+            NamedSet(name: Self.unknownPodSet(family), keyType: [family.addressType], isInterval: true,
+                     comment: "addresses of this node's pod CIDRs that no known pod holds, node addresses excepted",
+                     elements: nodeNetwork.unknownPodAddresses(family, knownPods: knownPods).ranges.map { SetElement(key: [.address($0)]) })
+        }
+    }
+
+    private static func unknownPodSet(_ family: IPFamily) -> String { "unknown_pods_\(family.rawValue)" }
+
+    /// Replies and related traffic of allowed connections pass first (cheapest).
+    private static let establishedAccept = Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
+                                                comment: "replies and related traffic of allowed connections")
+
+    /// The static entry point: established traffic first, then (strict mode) unknown pod addresses are
+    /// dropped, then egress of the source pod, then ingress of the destination pod. Traffic of pods no
+    /// policy isolates falls through to accept.
     private func forwardHook() -> Chain {
-        var rules = [Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
-                          comment: "replies and related traffic of allowed connections")]
+        var rules = [Self.establishedAccept]
+        if options.unknownPodIPs == .deny {
+            for direction in [Direction.egress, .ingress] {
+                for family in IPFamily.allCases {
+                    rules.append(Rule(matches: [.inSet(fields: [direction.ownAddress(family)], set: Self.unknownPodSet(family))],
+                                      action: .verdict(.drop), comment: "a pod address not known yet"))
+                }
+            }
+        }
         for direction in [Direction.egress, .ingress] {
             for family in IPFamily.allCases {
                 rules.append(Rule(action: .verdictMap(fields: [direction.ownAddress(family)], map: direction.dispatchMap(family))))
@@ -196,6 +231,20 @@ public struct NodeCompiler: Sendable {
         return Chain(name: "forward_hook", hook: BaseChainHook(hook: .forward, priority: 0, policy: .accept),
                      comment: "pod traffic after DNAT: egress of the source pod, then ingress of the destination pod",
                      rules: rules)
+    }
+
+    /// With `--node-egress policy`: new connections local pods open to this node's own addresses are
+    /// judged by the same egress chains. Ingress from the node (kubelet probes) leaves on the output
+    /// hook and is not judged; its replies pass here as established. Only `ct state new` is judged:
+    /// IPv6 neighbour discovery is untracked, and a pod answers the node's solicitation from its own
+    /// address; judging that advertisement would cut the node off from the pod.
+    private func inputHook() -> Chain {
+        Chain(name: "input_hook", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept),
+              comment: "new connections to this node: egress of the source pod",
+              rules: [Self.establishedAccept] + IPFamily.allCases.map { family in
+                  Rule(matches: [.conntrackState([.new])],
+                       action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: Direction.egress.dispatchMap(family)))
+              })
     }
 }
 

@@ -3,8 +3,10 @@ import Ruleset
 
 /// Compiles a whole cluster for one node in one go; see NodeCompiler for the layout.
 public enum PolicyCompiler {
-    public static func compile(_ cluster: ClusterState, node: String, options: CompilerOptions = CompilerOptions()) -> Ruleset {
+    public static func compile(_ cluster: ClusterState, node: String, options: CompilerOptions = CompilerOptions(),
+                               network: NodeNetwork = NodeNetwork()) -> Ruleset {
         var compiler = NodeCompiler(node: node, options: options)
+        compiler.setNodeNetwork(network)
         for namespace in cluster.namespaces { compiler.upsert(namespace) }
         for pod in cluster.pods { compiler.upsert(pod) }
         for policy in cluster.policies { compiler.upsert(policy) }

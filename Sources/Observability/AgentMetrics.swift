@@ -9,6 +9,7 @@ public final class AgentMetrics: Sendable {
     private let eventToKernel: DurationHistogram
     private let programmed: [String: Prometheus.Gauge]
     private let policyCounters: PolicyCounterPublisher
+    private let unknownPodIPsUnenforced: Prometheus.Gauge
 
     public enum ApplyMode: String, Sendable, CaseIterable {
         /// The whole table replaced in one batch (first sync, resync, repair).
@@ -33,6 +34,8 @@ public final class AgentMetrics: Sendable {
             (field.name, registry.makeGauge(descriptor: Self.name("programmed_" + field.name, "", "\(field.help) in the ruleset last applied.")))
         })
         policyCounters = PolicyCounterPublisher(registry: registry)
+        unknownPodIPsUnenforced = registry.makeGauge(descriptor: Self.name(
+            "unknown_pod_ips_unenforced", "", "1 while --unknown-pod-ips deny cannot be enforced: the node's pod CIDRs are unknown."))
         for mode in ApplyMode.allCases {
             _ = applyDuration(mode)
             _ = applyFailures(mode)
@@ -65,6 +68,10 @@ public final class AgentMetrics: Sendable {
     }
 
     /// What the ruleset last applied holds.
+    public func setUnknownPodIPsUnenforced(_ unenforced: Bool) {
+        unknownPodIPsUnenforced.set(Int64(unenforced ? 1 : 0))
+    }
+
     public func setProgrammed(_ objects: ProgrammedObjects) {
         for field in objects.fields { programmed[field.name]?.set(Int64(field.value)) }
     }

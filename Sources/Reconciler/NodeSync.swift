@@ -9,6 +9,9 @@ public struct NodeSync: Sendable {
     public var connection: ClusterConnection
     public var node: String
     public var options: CompilerOptions
+    /// `--pod-cidr`: the node's network as given; nil: read from the node's own Node object, which is
+    /// then watched (only with `--unknown-pod-ips deny`, the one mode that needs it).
+    public var fixedNodeNetwork: NodeNetwork?
     public var reflectorTuning = ReflectorTuning()
     public var reconcilerTuning = ReconcilerTuning()
     public var hooks = SyncHooks()
@@ -26,9 +29,9 @@ public struct NodeSync: Sendable {
         let signal = ChangeSignal()
         let cache = ClusterCache(signal: signal, logger: logger, onRejected: hooks.objectRejected)
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
-                                    tuning: reconcilerTuning, hooks: hooks, logger: logger)
+                                    fixedNodeNetwork: fixedNodeNetwork, tuning: reconcilerTuning, hooks: hooks, logger: logger)
         let (connection, tuning, reflectorHooks, logger) = (connection, reflectorTuning, hooks.reflectors, logger)
-        let loops: [@Sendable () -> Void] = [
+        var loops: [@Sendable () -> Void] = [
             { Reflector(NamespacesResource.self, connection: connection, sink: cache.namespaceSink, tuning: tuning,
                         hooks: reflectorHooks, logger: logger).run(stop: stop) },
             { Reflector(PodsResource.self, connection: connection, sink: cache.podSink, tuning: tuning,
@@ -37,6 +40,11 @@ public struct NodeSync: Sendable {
                         hooks: reflectorHooks, logger: logger).run(stop: stop) },
             { reconciler.run(stop: stop) },
         ]
+        if options.unknownPodIPs == .deny && fixedNodeNetwork == nil {
+            let selector = "metadata.name=\(node)"
+            loops.append { Reflector(NodesResource.self, connection: connection, sink: cache.nodeSink, fieldSelector: selector,
+                                     tuning: tuning, hooks: reflectorHooks, logger: logger).run(stop: stop) }
+        }
         return loops.map(WorkerThread.init)
     }
 }

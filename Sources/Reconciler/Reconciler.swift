@@ -19,13 +19,16 @@ public final class Reconciler: Sendable {
     private let applier: any RulesetApplier
     private let node: String
     private let options: CompilerOptions
+    /// `--pod-cidr`: the node's network as given, instead of its Node object's.
+    private let fixedNodeNetwork: NodeNetwork?
     private let tuning: ReconcilerTuning
     private let hooks: SyncHooks
     private let logger: Logger
 
     public init(cache: ClusterCache, signal: ChangeSignal, applier: any RulesetApplier, node: String,
-                options: CompilerOptions = CompilerOptions(), tuning: ReconcilerTuning = ReconcilerTuning(),
-                hooks: SyncHooks = SyncHooks(), logger: Logger) {
+                options: CompilerOptions = CompilerOptions(), fixedNodeNetwork: NodeNetwork? = nil,
+                tuning: ReconcilerTuning = ReconcilerTuning(), hooks: SyncHooks = SyncHooks(), logger: Logger) {
+        self.fixedNodeNetwork = fixedNodeNetwork
         self.hooks = hooks
         self.cache = cache
         self.signal = signal
@@ -68,15 +71,20 @@ public final class Reconciler: Sendable {
         var retries: Backoff
         /// The oldest change not yet in the kernel (kept across failed applies).
         var pendingSince: ContinuousClock.Instant?
+        /// The node network the compiler has; nil: none known yet.
+        var nodeNetwork: NodeNetwork?
+        /// Whether strict mode was last reported as unenforced.
+        var strictModeUnenforced: Bool?
     }
 
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
         let now = ContinuousClock.now
         Self.feed(changes, into: &round.compiler)
+        let networkChanged = updateNodeNetwork(&round)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
         if let retryAt = round.retryAt, now < retryAt { return }
-        guard !changes.isEmpty || resync || round.applied == nil else { return }
+        guard !changes.isEmpty || networkChanged || resync || round.applied == nil else { return }
 
         let ruleset = round.compiler.ruleset()
         // An unchanged ruleset needs no write, except at a resync, which lets the applier find drift.
@@ -102,6 +110,30 @@ public final class Reconciler: Sendable {
             hooks.applyFailed("\(error)")
             logger.error("programming the table failed (\(round.retries.failures) in a row), retrying in \(delay.loggable): \(error)")
         }
+    }
+
+    /// Hands the compiler the node's pod CIDRs and addresses; says loudly (log and metric) while
+    /// `--unknown-pod-ips deny` cannot be enforced for want of them. Returns whether they changed.
+    private func updateNodeNetwork(_ round: inout Round) -> Bool {
+        let network = fixedNodeNetwork ?? cache.nodeNetwork
+        if options.unknownPodIPs == .deny {
+            let unenforced = network?.podCIDRs.isEmpty ?? true
+            if unenforced != round.strictModeUnenforced {
+                round.strictModeUnenforced = unenforced
+                hooks.unknownPodIPsUnenforced(unenforced)
+                if unenforced {
+                    let cause = network == nil ? "its Node object has not been read yet (is get/list/watch on nodes granted?)"
+                                               : "its Node object has no spec.podCIDRs"
+                    logger.error("--unknown-pod-ips deny is NOT enforced: the pod CIDRs of node \(node) are unknown: \(cause); pods the API server has not reported pass unisolated")
+                } else {
+                    logger.info("--unknown-pod-ips deny is enforced for pod CIDRs \(network!.podCIDRs.map(\.description))")
+                }
+            }
+        }
+        guard network != round.nodeNetwork else { return false }
+        round.nodeNetwork = network
+        round.compiler.setNodeNetwork(network ?? NodeNetwork())
+        return true
     }
 
     private static func feed(_ changes: CacheChanges, into compiler: inout NodeCompiler) {

@@ -26,6 +26,8 @@ public struct SyncHooks: Sendable {
     public var applyFailed: @Sendable (_ error: String) -> Void = { _ in }
     /// Called after every turn of the reconcile loop, whether it wrote or not: the loop is alive.
     public var roundCompleted: @Sendable () -> Void = {}
+    /// `--unknown-pod-ips deny` could not (true) or can again (false) be enforced: the node's pod CIDRs are unknown.
+    public var unknownPodIPsUnenforced: @Sendable (_ unenforced: Bool) -> Void = { _ in }
 
     public init() {}
 }

@@ -42,6 +42,34 @@ struct AgentCLITests {
         #expect(rejectCheck.ok, "\(rejectCheck.output)")
     }
 
+    // Fails on the code before them: "Error: Unknown option '--unknown-pod-ips'".
+    @Test("--unknown-pod-ips deny --pod-cidr and --node-egress policy: the output loads with nft -c; a bad CIDR is named")
+    func nodeModes() throws {
+        let result = try agent(["--dry-run", "--manifests", Self.examples, "--node", "node-1", "--unknown-pod-ips", "deny",
+                                "--pod-cidr", "10.244.1.0/24", "--pod-cidr", "fd00:10:244:1::/64", "--node-egress", "policy"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("chain input_hook"))
+        #expect(result.stdout.contains("ip saddr @unknown_pods_v4 drop"), "\(result.stdout)")
+        #expect(result.stdout.contains("10.244.1.0-10.244.1.9"), "the pod CIDR less the example's local pods")
+        try expectLoads(result.stdout)
+
+        let bad = try agent(["--dry-run", "--manifests", Self.examples, "--unknown-pod-ips", "deny", "--pod-cidr", "10.244.1.0/33"])
+        #expect(bad.status != 0 && bad.stderr.contains("--pod-cidr: invalid CIDR \"10.244.1.0/33\""), "\(bad.stderr)")
+        let unused = try agent(["--dry-run", "--manifests", Self.examples, "--pod-cidr", "10.244.1.0/24"])
+        #expect(unused.status != 0 && unused.stderr.contains("--pod-cidr is read only with --unknown-pod-ips deny"), "\(unused.stderr)")
+    }
+
+    /// `nft -c -f` accepts the script in a scratch namespace.
+    private func expectLoads(_ script: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("ruleset.nft", script)
+        let namespace = try ScratchNetns.create(tag: "cli")
+        defer { namespace.remove() }
+        let check = try namespace.check(file: file)
+        #expect(check.ok, "nft -c -f rejected the agent's output:\n\(check.output)", sourceLocation: sourceLocation)
+    }
+
     @Test("a bad manifest exits 1 naming the file, the object and the field")
     func badManifest() throws {
         let directory = try TemporaryDirectory()

@@ -39,7 +39,8 @@ import Testing
         }
     }
 
-    @Test func theClusterRoleOnlyReadsPodsNamespacesAndNetworkPolicies() throws {
+    /// Nodes: `--unknown-pod-ips deny` reads the agent's own Node (spec.podCIDRs); still read-only.
+    @Test func theClusterRoleOnlyReadsPodsNamespacesNodesAndNetworkPolicies() throws {
         let rules = try #require(try only("ClusterRole")["rules"] as? [[String: Any]])
         var grants: Set<String> = []
         for rule in rules {
@@ -50,7 +51,7 @@ import Testing
                 }
             }
         }
-        let reads = ["/pods", "/namespaces", "networking.k8s.io/networkpolicies"]
+        let reads = ["/pods", "/namespaces", "/nodes", "networking.k8s.io/networkpolicies"]
         #expect(grants == Set(reads.flatMap { resource in ["get", "list", "watch"].map { "\(resource):\($0)" } }))
     }
 

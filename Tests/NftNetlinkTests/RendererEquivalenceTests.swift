@@ -9,6 +9,12 @@ import Testing
         try assertSameListing(try ExampleCluster.ruleset())
     }
 
+    /// The unknown-pod interval sets, their drop rules and the input hook read back as written (else
+    /// every resync would see drift and re-apply the whole table).
+    @Test func exampleClusterWithStrictModeAndNodeEgress() throws {
+        try assertSameListing(try ExampleCluster.strictRuleset())
+    }
+
     @Test(arguments: 0..<24)
     func randomRuleset(seed: UInt64) throws {
         var generator = RandomRuleset(seed: seed)

@@ -313,5 +313,12 @@ def netpol(name, namespace="default", pod_selector=None):
             "spec": {"podSelector": pod_selector or {}, "policyTypes": ["Ingress"]}}
 
 
+def node(name, pod_cidrs, internal_ips):
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name},
+            "spec": {"podCIDR": pod_cidrs[0], "podCIDRs": pod_cidrs},
+            "status": {"addresses": [{"type": "InternalIP", "address": ip} for ip in internal_ips]
+                       + [{"type": "Hostname", "address": name}]}}
+
+
 def rv(obj):
     return int(obj["metadata"]["resourceVersion"])

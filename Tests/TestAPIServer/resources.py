@@ -34,6 +34,11 @@ POD_FIELDS = {
     "status.podIP": _pod_ip,
     "status.nominatedNodeName": lambda o: _get(o, "status", "nominatedNodeName"),
 }
+# kubernetes pkg/registry/core/node/strategy.go NodeToSelectableFields: besides metadata,
+# only spec.unschedulable (fmt.Sprint of a bool).
+NODE_FIELDS = {
+    "spec.unschedulable": lambda o: "true" if _get(o, "spec", "unschedulable", default=False) is True else "false",
+}
 NAMESPACE_FIELDS = {
     "status.phase": lambda o: _get(o, "status", "phase"),
 }
@@ -108,7 +113,9 @@ PODS = Resource("pods", "pod", "Pod", "", "v1", True, ("po",), tuple(POD_FIELDS.
 NETWORK_POLICIES = Resource("networkpolicies", "networkpolicy", "NetworkPolicy", "networking.k8s.io", "v1", True,
                             ("netpol",))
 
-ALL = (NAMESPACES, PODS, NETWORK_POLICIES)
+NODES = Resource("nodes", "node", "Node", "", "v1", False, ("no",), tuple(NODE_FIELDS.items()), has_status=True)
+
+ALL = (NAMESPACES, PODS, NETWORK_POLICIES, NODES)
 
 # kubernetes-sigs/network-policy-api CRDs, served only when asked for (--policy-api), so
 # clients can be tested against clusters with none, the legacy v1alpha1 pair, or v1alpha2.

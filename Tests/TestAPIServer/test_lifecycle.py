@@ -94,7 +94,7 @@ def test_reset_is_a_fresh_start(start_server):
     assert not end.clean  # open watches are cut: their RVs mean nothing after a reset
     stats = s.stats()
     assert stats["openWatches"] == {} and stats["requests"] == {} and stats["pendingFailures"] == 0
-    assert stats["objects"] == {"namespaces": 2, "pods": 0, "networkpolicies": 0}
+    assert stats["objects"] == {"namespaces": 2, "pods": 0, "networkpolicies": 0, "nodes": 0}
     assert s.get("/api/v1/pods", token="orig").json["metadata"]["resourceVersion"] == fresh
     assert s.get("/api/v1/pods", token="changed").status == 401
     q = "watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1"

@@ -17,9 +17,12 @@ public final class APIClient {
     /// One page of a consistent LIST. Follow-up pages send only `continue`: the server rejects a
     /// resource version beside it. A page over `limits.page` bytes ends the request (`overLimit`).
     public func list<Resource: APIResource>(_ resource: Resource.Type, limit: Int, continue token: String?,
-                                            limits: ResponseLimits = ResponseLimits(), stop: StopToken? = nil) throws(APIError) -> ObjectList<Resource.Object> {
+                                            fieldSelector: String? = nil, limits: ResponseLimits = ResponseLimits(),
+                                            stop: StopToken? = nil) throws(APIError) -> ObjectList<Resource.Object> {
         var query = [("limit", String(limit))]
         if let token { query.append(("continue", token)) }
+        // Sent on every page, as client-go's pager does (it reuses one ListOptions; tools/pager/pager.go).
+        if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
         var body = Data()
         let status = try get(Resource.path, query: query, timeouts: TransferTimeouts(total: .seconds(60)), stop: stop) { (bytes) throws(APIError) in
             guard body.count + bytes.count <= limits.page else {
@@ -40,10 +43,12 @@ public final class APIClient {
     /// Throws for an error status, a broken connection, a line that is not a watch event, or one
     /// over `limits`.
     public func watch<Resource: APIResource>(_ resource: Resource.Type, from resourceVersion: String, timeout: Duration,
-                                             stalled: Duration, limits: ResponseLimits = ResponseLimits(), stop: StopToken? = nil,
+                                             stalled: Duration, fieldSelector: String? = nil, limits: ResponseLimits = ResponseLimits(),
+                                             stop: StopToken? = nil,
                                              event: (WatchEvent<Resource.Object>) -> Void) throws(APIError) -> WatchSummary {
-        let query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
+        var query = [("watch", "1"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
                      ("timeoutSeconds", String(timeout.components.seconds))]
+        if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
         // The server closes at `timeout`; the overall limit is only a backstop.
         let timeouts = TransferTimeouts(total: timeout + .seconds(30), stalled: stalled)
         var stream = WatchStreamDecoder<Resource.Object>(limits: limits)

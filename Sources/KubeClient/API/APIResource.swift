@@ -18,6 +18,7 @@ public protocol KubernetesWireObject: Decodable, Sendable {
 extension PodObject: KubernetesWireObject {}
 extension NamespaceObject: KubernetesWireObject {}
 extension NetworkPolicyObject: KubernetesWireObject {}
+extension NodeObject: KubernetesWireObject {}
 
 public enum PodsResource: APIResource {
     public typealias Object = PodObject
@@ -38,4 +39,12 @@ public enum NetworkPoliciesResource: APIResource {
     public static let path = "/apis/networking.k8s.io/v1/networkpolicies"
     public static let name = "networkpolicies"
     public static let kind = "NetworkPolicy"
+}
+
+/// Nodes are cluster-scoped; the agent watches only its own, with a `metadata.name` field selector.
+public enum NodesResource: APIResource {
+    public typealias Object = NodeObject
+    public static let path = "/api/v1/nodes"
+    public static let name = "nodes"
+    public static let kind = "Node"
 }

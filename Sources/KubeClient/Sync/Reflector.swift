@@ -15,12 +15,16 @@ public final class Reflector<Resource: APIResource>: Sendable {
     private let connection: ClusterConnection
     private let sink: any ReflectorSink<Resource.Object>
     private let tuning: ReflectorTuning
+    /// Lists and watches only the objects it selects, e.g. `metadata.name=node-1`.
+    private let fieldSelector: String?
     private let hooks: ReflectorHooks
     private let logger: Logger
 
     public init(_ resource: Resource.Type, connection: ClusterConnection, sink: any ReflectorSink<Resource.Object>,
-                tuning: ReflectorTuning = ReflectorTuning(), hooks: ReflectorHooks = ReflectorHooks(), logger: Logger) {
+                fieldSelector: String? = nil, tuning: ReflectorTuning = ReflectorTuning(), hooks: ReflectorHooks = ReflectorHooks(),
+                logger: Logger) {
         self.connection = connection
+        self.fieldSelector = fieldSelector
         self.sink = sink
         self.hooks = hooks
         self.tuning = tuning
@@ -64,7 +68,8 @@ public final class Reflector<Resource: APIResource>: Sendable {
         var count = 0
         do throws(APIError) {
             repeat {
-                let page = try loop.client.list(Resource.self, limit: loop.pageSize, continue: token, limits: tuning.limits,
+                let page = try loop.client.list(Resource.self, limit: loop.pageSize, continue: token, fieldSelector: fieldSelector,
+                                                limits: tuning.limits,
                                                 stop: stop)
                 sink.relisted(page.items)
                 count += page.items.count
@@ -90,7 +95,8 @@ public final class Reflector<Resource: APIResource>: Sendable {
         var delivered = 0
         do throws(APIError) {
             summary = try loop.client.watch(Resource.self, from: loop.resourceVersion ?? "", timeout: timeout,
-                                            stalled: tuning.stalled, limits: tuning.limits, stop: stop) { event in
+                                            stalled: tuning.stalled, fieldSelector: fieldSelector, limits: tuning.limits,
+                                            stop: stop) { event in
                 delivered += 1
                 // Said at once, not when the watch ends (up to 10 minutes later): a health check must
                 // not keep reporting an earlier failure for a watch that works again.

@@ -42,9 +42,10 @@ struct RulesetEvaluator {
         chainsByName = Dictionary(ruleset.table.chains.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func evaluate(_ packet: Packet) -> Outcome {
+    /// `hook`: the forward hook (pod to pod) or the input hook (pod to this node).
+    func evaluate(_ packet: Packet, hook base: BaseChainHook.Hook = .forward) -> Outcome {
         for chain in table.chains {
-            guard let hook = chain.hook, hook.hook == .forward else { continue }
+            guard let hook = chain.hook, hook.hook == base else { continue }
             switch run(chain, packet, depth: 0) {
             case .final(let outcome):
                 if outcome == .deny { return .deny }
@@ -137,7 +138,7 @@ struct RulesetEvaluator {
 }
 
 extension Ruleset {
-    func evaluate(_ packet: Packet) -> Outcome { RulesetEvaluator(self).evaluate(packet) }
+    func evaluate(_ packet: Packet, hook: BaseChainHook.Hook = .forward) -> Outcome { RulesetEvaluator(self).evaluate(packet, hook: hook) }
 
     func set(named name: String) -> NamedSet? { table.sets.first { $0.name == name } }
     func chain(named name: String) -> Chain? { table.chains.first { $0.name == name } }
