@@ -53,9 +53,13 @@ enum ClusterSync {
         let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
-        sync.hooks = telemetry.hooks
-        let stop = StopToken()
         let logger = sync.logger
+        // kube-proxy's IPVS mode is unsupported: say so at startup and at every resync.
+        let ipvs = IPVSCheck()
+        ipvs.report(to: logger, metrics: telemetry.metrics)
+        sync.hooks = telemetry.hooks
+        sync.hooks.resynced = { [metrics = telemetry.metrics] in ipvs.report(to: logger, metrics: metrics) }
+        let stop = StopToken()
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {

@@ -10,6 +10,8 @@ public final class AgentMetrics: Sendable {
     private let programmed: [String: Prometheus.Gauge]
     private let policyCounters: PolicyCounterPublisher
     private let unknownPodIPsUnenforced: Prometheus.Gauge
+    private let ipvsDetected: Prometheus.Gauge
+    private let ipvsVirtualServices: Prometheus.Gauge
 
     public enum ApplyMode: String, Sendable, CaseIterable {
         /// The whole table replaced in one batch (first sync, resync, repair).
@@ -36,6 +38,10 @@ public final class AgentMetrics: Sendable {
         policyCounters = PolicyCounterPublisher(registry: registry)
         unknownPodIPsUnenforced = registry.makeGauge(descriptor: Self.name(
             "unknown_pod_ips_unenforced", "", "1 while --unknown-pod-ips deny cannot be enforced: the node's pod CIDRs are unknown."))
+        ipvsDetected = registry.makeGauge(descriptor: Self.name(
+            "ipvs_detected", "", "1 when the node shows kube-proxy IPVS state (virtual services or the kube-ipvs0 link), which the agent does not support."))
+        ipvsVirtualServices = registry.makeGauge(descriptor: Self.name(
+            "ipvs_virtual_services", "", "IPVS virtual services in /proc/net/ip_vs at the last check."))
         for mode in ApplyMode.allCases {
             _ = applyDuration(mode)
             _ = applyFailures(mode)
@@ -84,6 +90,12 @@ public final class AgentMetrics: Sendable {
     /// A list or watch request for `resource` failed (connection, HTTP status, decoding).
     public func recordAPIError(resource: String) {
         apiErrors(resource).increment()
+    }
+
+    /// What the last check for kube-proxy's IPVS mode found (at startup and at every resync).
+    public func setIPVSState(detected: Bool, virtualServices: Int) {
+        ipvsDetected.set(Int64(detected ? 1 : 0))
+        ipvsVirtualServices.set(Int64(virtualServices))
     }
 
     /// An object of `kind` (e.g. "NetworkPolicy") failed validation and was not compiled.

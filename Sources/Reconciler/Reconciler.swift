@@ -100,7 +100,10 @@ public final class Reconciler: Sendable {
             round.retryAt = nil
             round.retries.reset()
             round.pendingSince = nil
-            if resync { round.nextResync = now + tuning.resyncInterval }
+            if resync {
+                round.nextResync = now + tuning.resyncInterval
+                hooks.resynced()
+            }
             logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.

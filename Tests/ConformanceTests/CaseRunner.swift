@@ -9,6 +9,8 @@ struct CaseRunner {
     let lab: Lab
     let programmer: NodeProgrammer
     let options: CompilerOptions
+    /// How probes address the server pod: its IP, or its own Service's ClusterIP.
+    var route: ProbeRoute = .podIP
 
     /// Spreads the e2e pods over two nodes so both same-node and cross-node paths are exercised.
     static func labPods(_ pods: [String]) -> [LabPodSpec] {
@@ -44,7 +46,7 @@ struct CaseRunner {
         var pending = expected.keys.filter { $0.from != $0.to }.sorted()
         var observed: [Pair: Bool] = [:]
         for _ in 0..<3 where !pending.isEmpty {
-            let probes = pending.map { Probe(from: $0.from, to: $0.to, port: check.port, proto: proto, family: family) }
+            let probes = pending.map { Probe(from: $0.from, to: $0.to, port: check.port, proto: proto, family: family, route: route) }
             for (pair, result) in zip(pending, try lab.probe(probes)) { observed[pair] = result }
             pending = pending.filter { observed[$0] != expected[$0] }
         }

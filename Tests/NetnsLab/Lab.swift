@@ -8,6 +8,10 @@ import Glibc
 /// Each pod serves TCP and UDP echo on ports 80 and 81 (both families) and records raw
 /// SCTP packets, all from this process.
 ///
+/// With `services: true`, every node also runs kube-proxy-shaped Service tables (`KubeProxyScript`:
+/// a ClusterIP and two NodePorts per pod) and an external client, `Lab.externalClient`, outside every
+/// pod CIDR, is linked to each node; probes can then take a `ProbeRoute` other than the pod IP.
+///
 /// Call `destroy()` when done; deinit does it too, as a fallback.
 public final class Lab: Sendable {
     private let plan: LabPlan
@@ -18,11 +22,11 @@ public final class Lab: Sendable {
 
     /// Builds the namespaces, links, routes and servers. Throws `LabError.notPrivileged`
     /// without root/CAP_NET_ADMIN; on any failure, whatever was created is removed.
-    public init(nodes: Int = 2, pods: [LabPodSpec]) throws {
+    public init(nodes: Int = 2, pods: [LabPodSpec], services: Bool = false) throws {
         try Privileges.check()
         Self.removeStale()
-        let plan = try LabPlan(nodeCount: nodes, pods: pods, names: NamespaceNames())
-        let namespaces = plan.nodes.map(\.namespace) + plan.pods.map(\.namespace)
+        let plan = try LabPlan(nodeCount: nodes, pods: pods, names: NamespaceNames(), services: services)
+        let namespaces = plan.namespaces
         do {
             try LabBuilder.build(plan)
             servers = try PodServers(pods: plan.pods)
@@ -56,6 +60,15 @@ public final class Lab: Sendable {
         family == .v4 ? plan.node(node).ipv4 : plan.node(node).ipv6
     }
 
+    /// The probe source outside the cluster, in labs with Services.
+    public static let externalClient = LabPlan.Client.name
+
+    /// The external client's address.
+    public func externalClientAddress(family: LabFamily) -> String { LabPlan.Client.address(family) }
+
+    /// The ClusterIP of the pod's own Service.
+    public func clusterIP(of pod: String, family: LabFamily) -> String { knownPod(pod).clusterIP(family) }
+
     /// Namespace name of a pod, for `ip netns exec` when debugging.
     public func podNamespace(_ pod: String) -> String { knownPod(pod).namespace }
 
@@ -80,7 +93,7 @@ public final class Lab: Sendable {
     /// Sends every probe at once and reports, in input order, which ones got through
     /// within `timeout`: TCP connected, UDP echoed, SCTP INIT seen by the destination.
     public func probe(_ probes: [Probe], timeout: Duration = .milliseconds(1500)) throws -> [Bool] {
-        let targets = try probes.map { ProbeRound.Target(probe: $0, source: try plan.pod(named: $0.from), destination: try plan.pod(named: $0.to)) }
+        let targets = try probes.map { try ProbeRound.Target(probe: $0, plan: plan) }
         return try destroyed.withLock { isDestroyed in
             guard !isDestroyed else { throw LabError.destroyed }
             return try ProbeRound(targets: targets, servers: servers, ports: ports).run(timeout: timeout)
@@ -96,7 +109,7 @@ public final class Lab: Sendable {
         guard first else { return }
         // Open sockets pin their namespace in the kernel: close them before deleting.
         servers.stop()
-        NamespaceNames.delete(plan.nodes.map(\.namespace) + plan.pods.map(\.namespace))
+        NamespaceNames.delete(plan.namespaces)
     }
 
     // MARK: - Housekeeping
@@ -112,5 +125,5 @@ public final class Lab: Sendable {
     }
 
     /// Namespaces of this lab, for checking that `destroy()` removed them.
-    public var namespaces: [String] { plan.nodes.map(\.namespace) + plan.pods.map(\.namespace) }
+    public var namespaces: [String] { plan.namespaces }
 }

@@ -2,7 +2,7 @@
 /// touches namespaces that already exist.
 enum LabBuilder {
     static func build(_ plan: LabPlan) throws {
-        let namespaces = plan.nodes.map(\.namespace) + plan.pods.map(\.namespace)
+        let namespaces = plan.namespaces
         try Command.check(["ip", "-batch", "-"], stdin: namespaces.map { "netns add \($0)\n" }.joined())
         for namespace in namespaces {
             let isNode = plan.nodes.contains { $0.namespace == namespace }
@@ -11,8 +11,17 @@ enum LabBuilder {
                 for (key, value) in sysctls { try NetworkNamespace.setSysctl(key, value) }
             }
         }
+        if let client = plan.client {
+            try Command.check(["ip", "-n", client.namespace, "-batch", "-"], stdin: TopologyScripts.client(client, in: plan))
+        }
         for node in plan.nodes {
             try Command.check(["ip", "-n", node.namespace, "-batch", "-"], stdin: TopologyScripts.node(node, in: plan))
+        }
+        if plan.client != nil {
+            for node in plan.nodes {
+                let script = LabFamily.allCases.map { KubeProxyScript.node(node, in: plan, family: $0) }.joined()
+                try Command.check(["ip", "netns", "exec", node.namespace, "nft", "-f", "-"], stdin: script)
+            }
         }
         for pod in plan.pods {
             try Command.check(["ip", "-n", pod.namespace, "-batch", "-"], stdin: TopologyScripts.pod(pod))

@@ -25,6 +25,26 @@ struct LabPlan: Sendable {
         var nodeMAC: String { LabPlan.mac(0x11, index) }
 
         func address(_ family: LabFamily) -> String { family == .v4 ? ipv4 : ipv6 }
+
+        /// ClusterIP of the pod's own Service, in a range apart from pods and nodes.
+        func clusterIP(_ family: LabFamily) -> String { family == .v4 ? "10.96.0.\(index + 1)" : "fd00:96::\(index + 1)" }
+
+        /// NodePort of the pod's Service (to its port 80), one per traffic policy.
+        func nodePort(_ policy: ExternalTrafficPolicy) -> UInt16 { UInt16((policy == .cluster ? 30000 : 31000) + index) }
+    }
+
+    /// A host outside every pod CIDR, with one link to each node: where NodePort traffic comes from.
+    struct Client: Sendable {
+        static let name = "external/client"
+        let namespace: String
+        static let ipv4 = "192.0.2.1"
+        static let ipv6 = "2001:db8::1"
+        static func address(_ family: LabFamily) -> String { family == .v4 ? ipv4 : ipv6 }
+        /// Client-side end of the link to node `k`; the node side is `nodeInterface`.
+        static func interface(toNode k: Int) -> String { "to-n\(k)" }
+        static let nodeInterface = "to-client"
+        static func mac(node k: Int) -> String { LabPlan.mac(0x30, k) }
+        static func nodeMAC(node k: Int) -> String { LabPlan.mac(0x31, k) }
     }
 
     /// Gateway the pods route through; the node-side veth owns it, so no proxy ARP is needed.
@@ -33,11 +53,15 @@ struct LabPlan: Sendable {
 
     let nodes: [Node]
     let pods: [Pod]
+    /// Present when the lab runs Services (kube-proxy's tables on every node).
+    let client: Client?
     private let podIndex: [String: Int]
 
-    init(nodeCount: Int, pods specs: [LabPodSpec], names: NamespaceNames) throws {
+    init(nodeCount: Int, pods specs: [LabPodSpec], names: NamespaceNames, services: Bool = false) throws {
         guard (1...200).contains(nodeCount) else { throw LabError.invalidTopology("node count \(nodeCount) is not in 1...200") }
+        guard !services || specs.count <= 250 else { throw LabError.invalidTopology("a lab with Services has at most 250 pods") }
         nodes = (1...nodeCount).map { Node(number: $0, namespace: names.node($0)) }
+        client = services ? Client(namespace: names.client) : nil
         var ordinals = [Int: Int]()
         var index = [String: Int]()
         var pods = [Pod]()
@@ -60,6 +84,9 @@ struct LabPlan: Sendable {
         guard let i = podIndex[name] else { throw LabError.unknownPod(name) }
         return pods[i]
     }
+
+    /// Every namespace of the lab, nodes first.
+    var namespaces: [String] { nodes.map(\.namespace) + pods.map(\.namespace) + (client.map { [$0.namespace] } ?? []) }
 
     func node(_ number: Int) -> Node {
         precondition(nodes.indices.contains(number - 1), "no node \(number): nodes are 1...\(nodes.count)")

@@ -21,23 +21,52 @@ public struct LabPodSpec: Hashable, Sendable {
     }
 }
 
-/// One connectivity check from pod `from` to pod `to` ("namespace/name").
+/// One connectivity check from pod `from` (or `Lab.externalClient`) to pod `to` ("namespace/name"),
+/// addressed as `route` says.
 public struct Probe: Hashable, Sendable, CustomStringConvertible {
     public var from: String
     public var to: String
     public var port: UInt16
     public var proto: ProbeProtocol
     public var family: LabFamily
+    public var route: ProbeRoute
 
-    public init(from: String, to: String, port: UInt16, proto: ProbeProtocol, family: LabFamily) {
+    public init(from: String, to: String, port: UInt16, proto: ProbeProtocol, family: LabFamily, route: ProbeRoute = .podIP) {
         self.from = from
         self.to = to
         self.port = port
         self.proto = proto
         self.family = family
+        self.route = route
     }
 
-    public var description: String { "\(from) -> \(to):\(port)/\(proto.rawValue)/\(family.rawValue)" }
+    public var description: String {
+        "\(from) -> \(to):\(port)/\(proto.rawValue)/\(family.rawValue)" + (route == .podIP ? "" : " via \(route)")
+    }
+}
+
+/// How a probe addresses its destination pod. Service routes need a lab built with `services: true`.
+public enum ProbeRoute: Hashable, Sendable, CustomStringConvertible {
+    /// The pod's own address.
+    case podIP
+    /// The ClusterIP of the pod's Service (one Service per pod, the pod its only backend).
+    case clusterIP
+    /// A NodePort of the pod's Service on node `node`'s address; only port 80, TCP or UDP.
+    case nodePort(node: Int, policy: ExternalTrafficPolicy)
+
+    public var description: String {
+        switch self {
+        case .podIP: "pod IP"
+        case .clusterIP: "ClusterIP"
+        case .nodePort(let node, let policy): "NodePort on node-\(node), externalTrafficPolicy \(policy.rawValue)"
+        }
+    }
+}
+
+/// A Service's `externalTrafficPolicy`: Cluster masquerades to the receiving node's address and may
+/// forward to another node; Local keeps the client's address and only serves from the receiving node.
+public enum ExternalTrafficPolicy: String, Hashable, Sendable, CaseIterable {
+    case cluster = "Cluster", local = "Local"
 }
 
 /// Outcome of a command run inside a lab namespace.

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// Names of the namespaces a lab owns: "npl<pid>-<random>-n<k>" for nodes and
-/// "npl<pid>-<random>-p<i>" for pods. The pid lets `removeStale` find leftovers of
+/// "npl<pid>-<random>-p<i>" for pods, "npl<pid>-<random>-c" for the external client. The pid lets `removeStale` find leftovers of
 /// crashed test runs; the random part keeps concurrent labs of one process apart.
 struct NamespaceNames: Sendable {
     static let prefix = "npl"
@@ -15,6 +15,7 @@ struct NamespaceNames: Sendable {
 
     func node(_ k: Int) -> String { "\(stem)-n\(k)" }
     func pod(_ index: Int) -> String { "\(stem)-p\(index)" }
+    var client: String { "\(stem)-c" }
 
     /// Namespace names currently bind-mounted by `ip netns add`.
     static func existing() -> [String] {

@@ -7,8 +7,44 @@ import Glibc
 final class ProbeRound {
     struct Target {
         let probe: Probe
-        let source: LabPlan.Pod
+        /// The source pod; nil for the external client.
+        let source: LabPlan.Pod?
+        let sourceNamespace: String
         let destination: LabPlan.Pod
+        /// Where the probe is sent, as its route says: the pod, its ClusterIP, or a node's NodePort.
+        let address: String
+        let port: UInt16
+
+        init(probe: Probe, plan: LabPlan) throws {
+            self.probe = probe
+            destination = try plan.pod(named: probe.to)
+            if probe.from == LabPlan.Client.name {
+                guard let client = plan.client else { throw LabError.invalidTopology("\(probe): the external client exists only in labs with Services") }
+                source = nil
+                sourceNamespace = client.namespace
+            } else {
+                let pod = try plan.pod(named: probe.from)
+                source = pod
+                sourceNamespace = pod.namespace
+            }
+            guard probe.proto != .sctp || source != nil else { throw LabError.invalidTopology("\(probe): SCTP probes start from a pod") }
+            guard probe.route == .podIP || plan.client != nil else { throw LabError.invalidTopology("\(probe): Service routes need a lab with Services") }
+            switch probe.route {
+            case .podIP:
+                address = destination.address(probe.family)
+                port = probe.port
+            case .clusterIP:
+                address = destination.clusterIP(probe.family)
+                port = probe.port
+            case .nodePort(let node, let policy):
+                guard probe.port == 80, probe.proto != .sctp, plan.nodes.indices.contains(node - 1) else {
+                    throw LabError.invalidTopology("\(probe): NodePorts lead to port 80 over TCP or UDP, on nodes 1...\(plan.nodes.count)")
+                }
+                let host = plan.node(node)
+                address = probe.family == .v4 ? host.ipv4 : host.ipv6
+                port = destination.nodePort(policy)
+            }
+        }
     }
 
     private enum Outcome { case pending, passed, failed }
@@ -70,10 +106,10 @@ final class ProbeRound {
 
     /// Client sockets must be created inside the source pod's namespace: one thread per source pod.
     private func openSockets() throws {
-        let bySource = Dictionary(grouping: targets.indices.filter { targets[$0].probe.proto != .sctp }) { targets[$0].source.index }
+        let bySource = Dictionary(grouping: targets.indices.filter { targets[$0].probe.proto != .sctp }) { targets[$0].sourceNamespace }
         for (_, indices) in bySource {
             let kinds = indices.map { (targets[$0].probe.family, targets[$0].probe.proto == .tcp ? Socket.stream : Socket.datagram) }
-            let fds = try NetworkNamespace.run(in: targets[indices[0]].source.namespace) {
+            let fds = try NetworkNamespace.run(in: targets[indices[0]].sourceNamespace) {
                 var made = [Int32]()
                 do {
                     for (family, type) in kinds { made.append(try Socket.open(family, type)) }
@@ -90,7 +126,7 @@ final class ProbeRound {
     private func launch(_ i: Int) {
         let target = targets[i]
         let family = target.probe.family
-        guard let destination = SocketAddress(target.destination.address(family), port: target.probe.port, family: family) else {
+        guard let destination = SocketAddress(target.address, port: target.port, family: family) else {
             outcomes[i] = .failed
             return
         }
@@ -110,15 +146,16 @@ final class ProbeRound {
                 return
             }
         case .sctp:
+            guard let sourcePod = target.source else { preconditionFailure("Target.init admits SCTP from pods only") }
             let sourcePort = ports.take()
             let packet = SCTPPacket.initPacket(sourcePort: sourcePort, destinationPort: target.probe.port, initiateTag: .random(in: 1...UInt32.max))
-            let rawDestination = SocketAddress(target.destination.address(family), port: 0, family: family)!
-            let sent = rawDestination.withSockaddr { sendto(servers.sctpSocket(pod: target.source.index, family: family), packet, packet.count, 0, $0, $1) }
+            let rawDestination = SocketAddress(target.address, port: 0, family: family)!
+            let sent = rawDestination.withSockaddr { sendto(servers.sctpSocket(pod: sourcePod.index, family: family), packet, packet.count, 0, $0, $1) }
             guard sent == packet.count else {
                 outcomes[i] = .failed
                 return
             }
-            let source = SocketAddress(target.source.address(family), port: 0, family: family)!
+            let source = SocketAddress(sourcePod.address(family), port: 0, family: family)!
             sightings[i] = SCTPSighting(pod: target.destination.index, source: source.addressBytes, sourcePort: sourcePort, destinationPort: target.probe.port)
         }
     }

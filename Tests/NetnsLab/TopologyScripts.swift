@@ -40,6 +40,43 @@ enum TopologyScripts {
                 "route add \(pod.ipv6)/128 dev \(dev)",
             ]
         }
+        if plan.client != nil { lines += clientLink(of: node) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The node's end of its link to the external client, which `client` created.
+    private static func clientLink(of node: LabPlan.Node) -> [String] {
+        let dev = LabPlan.Client.nodeInterface
+        let clientMAC = LabPlan.Client.mac(node: node.number)
+        return [
+            "link set \(dev) up",
+            "address add \(node.ipv4)/32 dev \(dev)",
+            "address add \(node.ipv6)/128 dev \(dev) nodad",
+            "neigh add \(LabPlan.Client.ipv4) lladdr \(clientMAC) dev \(dev) nud permanent",
+            "neigh add \(LabPlan.Client.ipv6) lladdr \(clientMAC) dev \(dev) nud permanent",
+            "route add \(LabPlan.Client.ipv4)/32 dev \(dev)",
+            "route add \(LabPlan.Client.ipv6)/128 dev \(dev)",
+        ]
+    }
+
+    /// The external client: one link to each node, its peer placed in the node; it reaches each node's
+    /// own address over that node's link and nothing else (no route to any pod).
+    static func client(_ client: LabPlan.Client, in plan: LabPlan) -> String {
+        var lines = ["link set lo up"]
+        for node in plan.nodes {
+            let dev = LabPlan.Client.interface(toNode: node.number)
+            let nodeMAC = LabPlan.Client.nodeMAC(node: node.number)
+            lines += [
+                "link add \(dev) address \(LabPlan.Client.mac(node: node.number)) type veth peer name \(LabPlan.Client.nodeInterface) address \(nodeMAC) netns \(node.namespace)",
+                "link set \(dev) up",
+                "address add \(LabPlan.Client.ipv4)/32 dev \(dev)",
+                "address add \(LabPlan.Client.ipv6)/128 dev \(dev) nodad",
+                "neigh add \(node.ipv4) lladdr \(nodeMAC) dev \(dev) nud permanent",
+                "neigh add \(node.ipv6) lladdr \(nodeMAC) dev \(dev) nud permanent",
+                "route add \(node.ipv4)/32 dev \(dev)",
+                "route add \(node.ipv6)/128 dev \(dev)",
+            ]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import NetnsLab
 import Reconciler
 import Ruleset
+import Synchronization
 import Testing
 import TestSupport
 
@@ -31,6 +32,23 @@ struct ReconcilerLoopTests {
         #expect(Self.isolated(applier.applied[0]) == ["10.0.0.1"])
         #expect(loop.settle())
         #expect(applier.applied.count == 1)
+    }
+
+    /// Node checks (kube-proxy's IPVS mode) run again at every resync: the hook fires once per resync
+    /// apply, never on the first apply or between resyncs.
+    @Test func everyResyncCallsTheResyncedHook() {
+        let resyncs = Mutex(0)
+        var hooks = SyncHooks()
+        hooks.resynced = { resyncs.withLock { $0 += 1 } }
+        var tuning = LoopHarness.fastRetries
+        tuning.resyncInterval = .milliseconds(300)
+        let stop = loop.start(applier: applier, tuning: tuning, hooks: hooks)
+        defer { stop() }
+        loop.listIsolatedPod()
+        #expect(applier.wait(for: 1))
+        #expect(resyncs.withLock { $0 } == 0, "the first apply is no resync")
+        #expect(eventually(within: .seconds(5)) { resyncs.withLock { $0 } >= 2 }, "two resyncs in 5 s, 300 ms apart")
+        #expect(resyncs.withLock { $0 } <= applier.applied.count - 1, "one call per resync apply")
     }
 
     @Test func changesThatChangeNothingAreNotWritten() {
