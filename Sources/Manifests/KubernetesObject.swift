@@ -40,8 +40,9 @@ extension ManifestDocument {
     /// kubectl sends (sigs.k8s.io/yaml converts YAML to JSON first). YAMLDecoder alone would read any
     /// scalar as a String, so `port: true` would become a port named "true" instead of a type error.
     private func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        var budget = JSONValue.nodeBudget
-        return try JSONDecoder().decode(type, from: JSONEncoder().encode(JSONValue(node, budget: &budget)))
+        var budget = nodeBudget
+        guard let json = try? JSONValue(node, budget: &budget) else { throw AliasExpansionLimit(nodes: nodeBudget) }
+        return try JSONDecoder().decode(type, from: JSONEncoder().encode(json))
     }
 
     private func objectName(kind: String) -> String {
@@ -66,26 +67,24 @@ extension ManifestDocument {
     }
 }
 
+/// A document whose aliases expand it past its node budget (`ManifestDocument.nodeBudget`).
+private struct AliasExpansionLimit: Error, CustomStringConvertible {
+    var nodes: Int
+    var description: String { "expands to more than \(nodes) YAML nodes through aliases" }
+}
+
 /// A YAML node as JSON: scalars become null, booleans, numbers or strings by their resolved tags
 /// (quoted scalars are always strings).
 private enum JSONValue: Encodable {
     case null, bool(Bool), int(Int), double(Double), string(String)
     case array([JSONValue]), object([String: JSONValue])
 
-    /// Aliases let a short text stand for an exponentially large tree ("billion laughs"). No object etcd
-    /// stores has this many nodes (it takes 1.5 MiB at most, and a JSON node takes two bytes or more), so a
-    /// document that expands past it is refused, as sigs.k8s.io/yaml refuses excessive aliasing (go-yaml
-    /// decode.go, allowedAliasRatio).
-    static let nodeBudget = 1 << 20
-
-    struct ExpansionLimit: Error, CustomStringConvertible {
-        var description: String { "expands to more than \(JSONValue.nodeBudget) YAML nodes (through aliases)" }
-    }
+    struct BudgetExhausted: Error {}
 
     /// `budget`: nodes left to build, shared by the whole document.
-    init(_ node: Node, budget: inout Int) throws(ExpansionLimit) {
+    init(_ node: Node, budget: inout Int) throws(BudgetExhausted) {
         budget -= 1
-        guard budget >= 0 else { throw ExpansionLimit() }
+        guard budget >= 0 else { throw BudgetExhausted() }
         switch node {
         case .scalar(let scalar):
             switch node.tag.description {

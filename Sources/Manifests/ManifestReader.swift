@@ -5,6 +5,8 @@ import Yams
 public struct ManifestDocument {
     public var source: String
     public var node: Node
+    /// How many nodes the document may stand for once its aliases are expanded (see `decode()`).
+    var nodeBudget: Int
 }
 
 /// A manifest that cannot be read or parsed, or an object in it that is invalid.
@@ -60,6 +62,11 @@ public enum ManifestReader {
 
     public static func parse(_ text: String, source: String) throws(ManifestError) -> [ManifestDocument] {
         var documents: [ManifestDocument] = []
+        // A JSON or YAML node takes two bytes or more, so only aliases make a document stand for more
+        // nodes than its file has bytes; this leaves room for them in small files too. Aliases nested
+        // ten deep stand for billions ("billion laughs"): sigs.k8s.io/yaml refuses such documents too
+        // (go-yaml decode.go, allowedAliasRatio, which allows any aliasing up to 400,000 nodes).
+        let nodeBudget = max(text.utf8.count, 100_000)
         do {
             var number = 0
             var nodes = try Yams.compose_all(yaml: text)
@@ -68,10 +75,10 @@ public enum ManifestReader {
                 let documentSource = "\(source)#\(number)"
                 if node.mapping?["kind"]?.string == "List" || node.mapping?["kind"]?.string?.hasSuffix("List") == true {
                     for (position, item) in (node.mapping?["items"]?.sequence ?? []).enumerated() {
-                        documents.append(ManifestDocument(source: "\(documentSource) items[\(position)]", node: item))
+                        documents.append(ManifestDocument(source: "\(documentSource) items[\(position)]", node: item, nodeBudget: nodeBudget))
                     }
                 } else {
-                    documents.append(ManifestDocument(source: documentSource, node: node))
+                    documents.append(ManifestDocument(source: documentSource, node: node, nodeBudget: nodeBudget))
                 }
             }
             // A syntax error ends the sequence early, as if the text ended there; the error waits in it.
