@@ -49,12 +49,17 @@ enum ClusterSync {
         let watchdog = SystemdWatchdog.intervalFromEnvironment().map { interval in
             SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
         }
-        let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
+        let logger = sync.logger
+        let applier = try KernelAccess.attempt {
+            try KernelApplier(tableName: sync.options.tableName, revocationLabelBit: sync.options.revocationLabelBit) { report, took in
+                guard report.revoked + report.deleted > 0 else { return }
+                logger.info("revoked \(report.revoked) connections the new policies deny (\(report.deleted) deleted: no label room) of \(report.examined) of \(report.addresses) addresses in \(took)")
+            }
+        }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         sync.hooks = telemetry.hooks
         let stop = StopToken()
-        let logger = sync.logger
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {

@@ -24,9 +24,17 @@ public struct CompilerOptions: Sendable {
 
     public var tableName: String
     public var denyAction: DenyAction
+    /// The conntrack label bit that marks connections a policy change revoked; their packets are
+    /// dropped before replies of established connections are accepted. nil: established connections
+    /// stay open whatever the policies say (`--keep-established`).
+    public var revocationLabelBit: UInt8?
 
-    public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop) {
+    public static let defaultRevocationLabelBit: UInt8 = 100
+
+    public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop,
+                revocationLabelBit: UInt8? = defaultRevocationLabelBit) {
         self.tableName = tableName
         self.denyAction = denyAction
+        self.revocationLabelBit = revocationLabelBit
     }
 }

@@ -183,11 +183,17 @@ public struct NodeCompiler: Sendable {
              comment: "no policy allows this \(direction.rawValue)")
     }
 
-    /// The static entry point: established traffic first (cheapest), then egress of the source pod,
-    /// then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
+    /// The static entry point: packets of revoked connections are dropped, then established traffic
+    /// passes (cheapest), then egress of the source pod, then ingress of the destination pod. Traffic of
+    /// pods no policy isolates falls through to accept.
     private func forwardHook() -> Chain {
-        var rules = [Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
-                          comment: "replies and related traffic of allowed connections")]
+        var rules: [Rule] = []
+        if let bit = options.revocationLabelBit {
+            rules.append(Rule(matches: [.conntrackLabel(bit: bit)], action: .verdict(.drop),
+                              comment: "connections a policy change revoked"))
+        }
+        rules.append(Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
+                          comment: "replies and related traffic of allowed connections"))
         for direction in [Direction.egress, .ingress] {
             for family in IPFamily.allCases {
                 rules.append(Rule(action: .verdictMap(fields: [direction.ownAddress(family)], map: direction.dispatchMap(family))))

@@ -1,0 +1,64 @@
+import Glibc
+import IPAddressing
+import Ruleset
+
+/// What one revocation pass did.
+public struct RevocationReport: Sendable, Equatable {
+    /// Local addresses whose connections were dumped.
+    public var addresses = 0
+    /// Entries the dumps returned.
+    public var examined = 0
+    /// Entries now labelled: their packets are dropped from now on.
+    public var revoked = 0
+    /// Entries deleted instead, because the kernel had no room for labels on them (created before
+    /// the agent's table used labels).
+    public var deleted = 0
+}
+
+/// Ends the connections a new ruleset denies. After an apply, it dumps the conntrack entries of the
+/// local addresses whose judgement narrowed (filtered by address in the kernel, never the whole
+/// table), asks the ruleset what the connection's first packet would get now, and labels the entries
+/// it no longer accepts. The table drops labelled connections' packets before accepting established
+/// traffic, in both directions, whichever side speaks next; deleting the entry would not do: the
+/// next packet would start a new entry, and a reply direction that policy allows would carry it.
+public final class ConnectionRevoker {
+    private let table: ConntrackTable
+    public let labelBit: UInt8
+
+    /// `netns`: a name under /var/run/netns; nil for the current network namespace.
+    public init(labelBit: UInt8, netns: String? = nil) throws {
+        table = try ConntrackTable(netns: netns)
+        self.labelBit = labelBit
+    }
+
+    /// Revokes the connections `current` denies among those of the addresses that narrowed since
+    /// `previous` (every address a verdict map holds, without a previous ruleset).
+    public func revoke(previous: Ruleset?, current: Ruleset) throws -> RevocationReport {
+        try revoke(addresses: RevocationScope.narrowedAddresses(from: previous, to: current), current: current)
+    }
+
+    func revoke(addresses: Set<IPAddress>, current: Ruleset) throws -> RevocationReport {
+        var report = RevocationReport(addresses: addresses.count)
+        guard !addresses.isEmpty else { return report }
+        let evaluator = RulesetEvaluator(current)
+        var seen = Set<[UInt8]>()
+        for address in addresses.sorted() {
+            // Both sides: the pod as client (egress) and as server, also behind a DNATed VIP (ingress).
+            let flows = try table.flows(.initiator, address: address) + table.flows(.responder, address: address)
+            for flow in flows where seen.insert(flow.identity).inserted {
+                report.examined += 1
+                guard !flow.hasLabel(labelBit), evaluator.verdict(for: flow.firstPacket) != .accept else { continue }
+                do {
+                    try table.setLabel(labelBit, on: flow)
+                    report.revoked += 1
+                } catch NftError.system(_, let code) where code == ENOSPC {
+                    try table.delete(flow)
+                    report.deleted += 1
+                } catch NftError.system(_, let code) where code == ENOENT {
+                    continue  // ended meanwhile
+                }
+            }
+        }
+        return report
+    }
+}
