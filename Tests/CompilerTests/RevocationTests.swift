@@ -53,8 +53,14 @@ import Testing
         let wide = try compiled([Self.ingressToA(from: ["b", "c"]), Self.cIngressFromAnywhere])
         let narrow = try compiled([Self.ingressToA(from: ["c"]), Self.cIngressFromAnywhere])
         #expect(RevocationScope.narrowedAddresses(from: wide, to: narrow) == [ip("10.0.0.1"), ip("fd00::1")])
-        #expect(RevocationScope.narrowedAddresses(from: narrow, to: wide) == [], "widening revokes nothing")
         #expect(RevocationScope.narrowedAddresses(from: narrow, to: narrow) == [])
+    }
+
+    @Test func aPeerJoiningASetScopesNothing() throws {
+        let before = try compiled([Self.ingressToA(from: ["b"]), Self.cIngressFromAnywhere])
+        let joined = try compiled([Manifest.pod("b2", labels: ["app": "b"], ips: ["10.1.0.10"], node: "node-2"),
+                                   Self.ingressToA(from: ["b"]), Self.cIngressFromAnywhere])
+        #expect(RevocationScope.narrowedAddresses(from: before, to: joined) == [], "more allowed traffic revokes nothing")
     }
 
     @Test func aPeerLeavingASetScopesThePodsWhoseChainsUseIt() throws {
