@@ -32,25 +32,35 @@ final class ConntrackTable {
     /// The entries whose `side` address is `address`. The kernel filters (CTA_FILTER with
     /// CTA_FILTER_FLAG_CTA_IP_SRC, kernels ≥ 5.8): only matching entries cross the socket.
     func flows(_ side: Side, address: IPAddress) throws -> [ConntrackFlow] {
-        let sequence = takeSequence()
-        var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_GET.rawValue,
-                                       flags: NLM_F_DUMP, family: address.family.addressFamily, sequence: sequence)
-        request.nested(side == .initiator ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY) { tuple in
-            tuple.nested(CTA_TUPLE_IP) { ip in
-                ip.attribute(address.family == .v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, address.bytes)
+        try dump(family: address.family.addressFamily, what: "\(address)") { request in
+            request.nested(side == .initiator ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY) { tuple in
+                tuple.nested(CTA_TUPLE_IP) { ip in
+                    ip.attribute(address.family == .v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, address.bytes)
+                }
+            }
+            request.nested(CTA_FILTER) { filter in
+                filter.attribute(side == .initiator ? CTA_FILTER_ORIG_FLAGS : CTA_FILTER_REPLY_FLAGS, u32: Self.filterIPSource)
             }
         }
-        request.nested(CTA_FILTER) { filter in
-            let flags = side == .initiator ? CTA_FILTER_ORIG_FLAGS : CTA_FILTER_REPLY_FLAGS
-            filter.attribute(flags, u32: Self.filterIPSource)
-        }
+    }
+
+    /// Every entry of both families: what a periodic full scan reads (the benchmark's comparison).
+    func allFlows() throws -> [ConntrackFlow] {
+        try dump(family: UInt8(AF_UNSPEC), what: "the whole table") { _ in }
+    }
+
+    private func dump(family: UInt8, what: String, _ filter: (inout NetfilterRequest) -> Void) throws -> [ConntrackFlow] {
+        let sequence = takeSequence()
+        var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_GET.rawValue,
+                                       flags: NLM_F_DUMP, family: family, sequence: sequence)
+        filter(&request)
         try send(request)
         var flows: [ConntrackFlow] = []
-        try socket.receive(awaiting: "conntrack dump of \(address) (sequence \(sequence))") { message in
+        try socket.receive(awaiting: "conntrack dump of \(what) (sequence \(sequence))") { message in
             guard message.sequence == sequence else { return false }
             if message.isDone { return true }
             if let error = message.error {
-                guard error.code == 0 else { throw NftError.system("conntrack dump of \(address)", errno: error.code) }
+                guard error.code == 0 else { throw NftError.system("conntrack dump of \(what)", errno: error.code) }
                 return true
             }
             if let flow = ConntrackFlow(message) { flows.append(flow) }
