@@ -53,7 +53,10 @@ enum ClusterSync {
         let applier = try KernelAccess.attempt {
             try KernelApplier(tableName: sync.options.tableName, revocationLabelBit: sync.options.revocationLabelBit) { report, took in
                 guard report.revoked + report.deleted > 0 else { return }
-                logger.info("revoked \(report.revoked) connections the new policies deny (\(report.deleted) deleted: no label room) of \(report.examined) of \(report.addresses) addresses in \(took)")
+                logger.info("""
+                    revoked \(report.revoked) connections the new policies deny, deleted \(report.deleted) (no label room); \
+                    \(report.examined) entries of \(report.addresses) pod addresses examined in \(took)
+                    """)
             }
         }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }

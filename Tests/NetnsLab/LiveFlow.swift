@@ -38,6 +38,11 @@ public final class LiveFlow: Sendable {
         state.withLock { $0.deliveries[direction]! }
     }
 
+    /// Both ways have delivered: the server streams, and the client has spoken (at least to open the flow).
+    public var isFlowing: Bool {
+        state.withLock { $0.deliveries[.serverToClient]!.count > 3 && !$0.deliveries[.clientToServer]!.isEmpty }
+    }
+
     /// Stops talking and closes both ends. Safe to call twice.
     public func stop() {
         state.withLock { $0.stopped = true }
