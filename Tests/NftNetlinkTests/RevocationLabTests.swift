@@ -20,15 +20,8 @@ import TestSupport
 
     @Test func ingressChangeRevokesDeniedConnectionsOnly() throws {
         try Scenario.run { scenario in
-            let allowBandC = Self.ingressPolicy(allowing: ["b", "c"])
-            try scenario.apply(allowBandC)
-            let denied = try [
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v4),
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .udp, family: .v4),
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v6),
-                // The server pushes, the client is silent: the server's packet is the next one.
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v4, clientSends: false),
-            ]
+            try scenario.apply(Self.ingressPolicy(allowing: ["b", "c"]))
+            let denied = try scenario.flowsFromBToA()
             let allowed = try [
                 scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .tcp, family: .v4),
                 scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .udp, family: .v6),
@@ -40,13 +33,23 @@ import TestSupport
     @Test func egressChangeOfTheClientAloneRevokes() throws {
         try Scenario.run { scenario in
             try scenario.apply(Self.egressPolicy(allowing: ["a", "c"]))
-            let denied = try [
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v4),
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .udp, family: .v6),
-                scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v6, clientSends: false),
-            ]
+            let denied = try scenario.flowsFromBToA()
             let allowed = try [scenario.lab.openFlow(from: "x/b", to: "x/c", proto: .tcp, family: .v4)]
             try scenario.expectRevocation(of: denied, keeping: allowed, after: Self.egressPolicy(allowing: ["c"]))
+        }
+    }
+
+    /// Connections older than any label rule have no room for labels (the kernel adds it only to entries
+    /// created once a rule uses labels); deleting them let the server's next packet start a new entry
+    /// that policy allowed. The pass replaces them by labelled copies.
+    @Test func connectionsOlderThanTheLabelRuleAreRevokedToo() throws {
+        try Scenario.run { scenario in
+            // Conntrack on, no labels: as on a node before the agent.
+            let warmup = "table inet warmup {\n chain forward { type filter hook forward priority 10; ct state established accept\n }\n}\n"
+            #expect(try scenario.lab.run(inNode: 1, ["nft", "-f", "-"], stdin: warmup).status == 0)
+            let denied = try scenario.flowsFromBToA()
+            let allowed = try [scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .tcp, family: .v4)]
+            try scenario.expectRevocation(of: denied, keeping: allowed, after: Self.ingressPolicy(allowing: ["c"]))
         }
     }
 
@@ -103,6 +106,17 @@ private struct Scenario {
                                 programmer: try KernelProgrammer(tableName: compiler.options.tableName, netns: lab.nodeNamespace(1)),
                                 revoker: try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: lab.nodeNamespace(1)) })
         try body(&scenario)
+    }
+
+    /// TCP and UDP over both families from x/b to x/a, one of them with a silent client: the server's
+    /// packet is the next one.
+    func flowsFromBToA() throws -> [LiveFlow] {
+        try [
+            lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v4),
+            lab.openFlow(from: "x/b", to: "x/a", proto: .udp, family: .v4),
+            lab.openFlow(from: "x/b", to: "x/a", proto: .udp, family: .v6),
+            lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v6, clientSends: false),
+        ]
     }
 
     /// Programs the policy (replacing the one of the same name) and runs a revocation pass.

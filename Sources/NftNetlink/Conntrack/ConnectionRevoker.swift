@@ -10,8 +10,8 @@ public struct RevocationReport: Sendable, Equatable {
     public var examined = 0
     /// Entries now labelled: their packets are dropped from now on.
     public var revoked = 0
-    /// Entries deleted instead, because the kernel had no room for labels on them (created before
-    /// the agent's table used labels).
+    /// Entries only deleted: created before the agent's table used labels (the kernel gave them no
+    /// room for labels) and with NAT, so they could not be created again labelled.
     public var deleted = 0
 }
 
@@ -69,8 +69,9 @@ public final class ConnectionRevoker {
             try table.setLabel(labelBit, on: flow)
             report.revoked += 1
         } catch NftError.system(_, let code) where code == ENOSPC {
-            try table.delete(flow)
-            report.deleted += 1
+            // Older than the label rule: a deleted entry alone would let the next packet start a new
+            // one, in either direction, so a labelled copy takes its place.
+            if try table.replaceLabelled(flow, bit: labelBit) { report.revoked += 1 } else { report.deleted += 1 }
         } catch NftError.system(_, let code) where code == ENOENT {
             return  // ended meanwhile
         }

@@ -79,6 +79,23 @@ final class ConntrackTable {
         try acknowledged(request, "label conntrack entry \(flow.originalSource) → \(flow.originalDestination)")
     }
 
+    /// Replaces an entry that has no room for labels by a new one with the same tuples, state and
+    /// timeout that carries label `bit`: created now, it gets the label area. False when the entry
+    /// cannot be created again (it has NAT to restore): then it is only deleted.
+    func replaceLabelled(_ flow: ConntrackFlow, bit: UInt8) throws -> Bool {
+        try delete(flow)
+        guard let recreation = flow.recreation else { return false }
+        var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_NEW.rawValue,
+                                       flags: NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, family: flow.originalSource.family.addressFamily,
+                                       sequence: takeSequence())
+        request.raw(recreation)
+        let bitmap = ConntrackLabel.bitmap(bit)
+        request.attribute(CTA_LABELS, bitmap)
+        request.attribute(CTA_LABELS_MASK, bitmap)
+        try acknowledged(request, "create labelled conntrack entry \(flow.originalSource) → \(flow.originalDestination)")
+        return true
+    }
+
     func delete(_ flow: ConntrackFlow) throws {
         try acknowledged(update(IPCTNL_MSG_CT_DELETE, flow), "delete conntrack entry \(flow.originalSource) → \(flow.originalDestination)")
     }

@@ -14,9 +14,12 @@ struct NetfilterRequest {
         bytes += [family, UInt8(NFNETLINK_V0), 0, 0]  // nfgenmsg: family, version, res_id
     }
 
-    mutating func attribute(_ type: some AttributeType, _ payload: [UInt8]) {
-        bytes += withUnsafeBytes(of: UInt16(4 + payload.count)) { Array($0) } + withUnsafeBytes(of: UInt16(type.number)) { Array($0) }
-        bytes += payload + [UInt8](repeating: 0, count: Netlink.align(payload.count) - payload.count)
+    mutating func attribute(_ type: some AttributeType, _ payload: [UInt8]) { bytes += Self.encoded(type, payload) }
+
+    /// One attribute: header, payload, padding.
+    static func encoded(_ type: some AttributeType, _ payload: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: UInt16(4 + payload.count)) { Array($0) } + withUnsafeBytes(of: UInt16(type.number)) { Array($0) }
+            + payload + [UInt8](repeating: 0, count: Netlink.align(payload.count) - payload.count)
     }
 
     mutating func attribute(_ type: some AttributeType, u32 value: UInt32) { attribute(type, withUnsafeBytes(of: value) { Array($0) }) }
