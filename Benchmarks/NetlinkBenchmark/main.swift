@@ -10,8 +10,9 @@ let scenarios: [String: () throws -> Void] = [
     "full-calico": { try fullApply(.calico, label: "Calico shape: 2,000 sets × 100 + 2 maps × 2,000, 2,000 chains × 10 rules") },
     "one-pod": { try onePod(.calico) },
     "cluster": { try agentPath(pods: 100_000, policies: 10_000) },
+    "revocation": { try revocationPass() },
 ]
-let order = ["full-large", "full-calico", "one-pod", "cluster"]
+let order = ["full-large", "full-calico", "one-pod", "cluster", "revocation"]
 
 if CommandLine.arguments.count > 1 {
     guard let scenario = scenarios[CommandLine.arguments[1]] else { fatalError("scenarios: \(order)") }

@@ -50,7 +50,16 @@ enum ClusterSync {
         let watchdog = SystemdWatchdog.intervalFromEnvironment().map { interval in
             SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
         }
-        let applier = try KernelAccess.attempt { try KernelApplier(tableName: sync.options.tableName) }
+        let logger = sync.logger
+        let applier = try KernelAccess.attempt {
+            try KernelApplier(tableName: sync.options.tableName, revocationLabelBit: sync.options.revocationLabelBit) { report, took in
+                guard report.revoked + report.deleted > 0 else { return }
+                logger.info("""
+                    revoked \(report.revoked) connections the new policies deny, deleted \(report.deleted) (no label room); \
+                    \(report.examined) entries of \(report.addresses) pod addresses examined in \(took)
+                    """)
+            }
+        }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         let logger = sync.logger

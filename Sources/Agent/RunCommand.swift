@@ -56,6 +56,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The nftables table (family inet) the agent owns.")
     var table = CompilerOptions().tableName
 
+    @Flag(name: .long, help: "Leave connections open when a policy change denies them (no conntrack label rule, no conntrack dumps).")
+    var keepEstablished = false
+
+    @Option(name: .long, help: ArgumentHelp("The conntrack label bit (0-127) that marks connections a policy change revoked.",
+                                            valueName: "bit"))
+    var revocationLabelBit: Int = Int(CompilerOptions.defaultRevocationLabelBit)
+
     @Option(help: ArgumentHelp("How long a one-shot command (--dry-run with the API server) waits for a complete sync "
                                + "before it gives up with the last error: 500ms, 30s, 5m. (default: 30s)", valueName: "duration"),
             transform: ObservabilityOptions.parseDuration)
@@ -67,6 +74,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard !(dryRun && once) else { throw ValidationError("--dry-run and --once exclude each other") }
         if !podCidr.isEmpty, unknownPodIps != .deny { throw ValidationError("--pod-cidr is read only with --unknown-pod-ips deny") }
+        guard (0..<ConntrackLabel.bitCount).contains(revocationLabelBit) else {
+            throw ValidationError("--revocation-label-bit \(revocationLabelBit): a conntrack label bit is 0 to \(ConntrackLabel.bitCount - 1)")
+        }
         if once, manifests.isEmpty { throw ValidationError("--once programs the kernel from --manifests: give at least one") }
         guard !manifests.isEmpty else { return }
         guard dryRun || once else {
@@ -78,7 +88,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         observability.bootstrapLogging()
         let nodeName = node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
-        let options = CompilerOptions(tableName: table, denyAction: denyAction, unknownPodIPs: unknownPodIps, nodeEgress: nodeEgress)
+        let options = CompilerOptions(tableName: table, denyAction: denyAction, unknownPodIPs: unknownPodIps, nodeEgress: nodeEgress,
+                                      revocationLabelBit: keepEstablished ? nil : UInt8(revocationLabelBit))
         let fixedNetwork = podCidr.isEmpty ? nil : NodeNetwork(podCIDRs: podCidr)
         guard !manifests.isEmpty else {
             return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, fixedNodeNetwork: fixedNetwork,

@@ -43,12 +43,19 @@ public struct CompilerOptions: Sendable {
     public var denyAction: DenyAction
     public var unknownPodIPs: UnknownPodIPs
     public var nodeEgress: NodeEgress
+    /// The conntrack label bit that marks connections a policy change revoked; their packets are
+    /// dropped before replies of established connections are accepted. nil: established connections
+    /// stay open whatever the policies say (`--keep-established`).
+    public var revocationLabelBit: UInt8?
+
+    public static let defaultRevocationLabelBit: UInt8 = 100
 
     public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop, unknownPodIPs: UnknownPodIPs = .allow,
-                nodeEgress: NodeEgress = .allow) {
+                nodeEgress: NodeEgress = .allow, revocationLabelBit: UInt8? = defaultRevocationLabelBit) {
         self.tableName = tableName
         self.denyAction = denyAction
         self.unknownPodIPs = unknownPodIPs
         self.nodeEgress = nodeEgress
+        self.revocationLabelBit = revocationLabelBit
     }
 }

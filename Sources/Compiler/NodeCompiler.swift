@@ -210,11 +210,16 @@ public struct NodeCompiler: Sendable {
     private static let establishedAccept = Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
                                                 comment: "replies and related traffic of allowed connections")
 
-    /// The static entry point: established traffic first, then (strict mode) unknown pod addresses are
-    /// dropped, then egress of the source pod, then ingress of the destination pod. Traffic of pods no
-    /// policy isolates falls through to accept.
+    /// The static entry point: packets of revoked connections are dropped, then established traffic
+    /// passes (cheapest), then (strict mode) unknown pod addresses are dropped, then egress of the source
+    /// pod, then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
     private func forwardHook() -> Chain {
-        var rules = [Self.establishedAccept]
+        var rules: [Rule] = []
+        if let bit = options.revocationLabelBit {
+            rules.append(Rule(matches: [.conntrackLabel(bit: bit)], action: .verdict(.drop),
+                              comment: "connections a policy change revoked"))
+        }
+        rules.append(Self.establishedAccept)
         if options.unknownPodIPs == .deny {
             for direction in [Direction.egress, .ingress] {
                 for family in IPFamily.allCases {

@@ -23,27 +23,56 @@ public enum AppliedChange: String, Sendable {
 
 /// The netlink programmer, used from whichever thread reconciles. Applies and counter reads take turns
 /// on one lock; every netlink reply has a deadline, so a stuck kernel holds it only until then.
+/// With a revoker, every apply is followed by a revocation pass over the connections the change may
+/// deny; a failed pass fails the apply, and the next apply repeats it from the last ruleset whose
+/// pass completed.
 public final class KernelApplier: RulesetApplier {
     private let programmer: Mutex<KernelProgrammer>
+    private let revocation: Mutex<Revocation>?
 
-    /// Programs the current network namespace, or the one named (under /var/run/netns).
-    public convenience init(tableName: String, netns: String? = nil) throws {
-        self.init(programmer: try KernelProgrammer(tableName: tableName, netns: netns))
+    private struct Revocation {
+        let revoker: ConnectionRevoker
+        let reported: @Sendable (RevocationReport, Duration) -> Void
+        /// The ruleset the last completed pass judged by; nil before the first.
+        var judged: Ruleset?
     }
 
-    init(programmer: sending KernelProgrammer) {
+    /// Programs the current network namespace, or the one named (under /var/run/netns). With
+    /// `revocationLabelBit`, revokes the connections each apply denies (see `ConnectionRevoker`) and
+    /// tells `revoked` what each pass did.
+    public convenience init(tableName: String, netns: String? = nil, revocationLabelBit: UInt8? = nil,
+                            revoked: @escaping @Sendable (RevocationReport, Duration) -> Void = { _, _ in }) throws {
+        let revoker = try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: netns) }
+        self.init(programmer: try KernelProgrammer(tableName: tableName, netns: netns),
+                  revoker: revoker.map { Revocation(revoker: $0, reported: revoked) })
+    }
+
+    convenience init(programmer: sending KernelProgrammer) {
+        self.init(programmer: programmer, revoker: nil)
+    }
+
+    private init(programmer: sending KernelProgrammer, revoker: sending Revocation?) {
         self.programmer = Mutex(programmer)
+        if let revoker { revocation = Mutex(revoker) } else { revocation = nil }
     }
 
     @discardableResult
     public func apply(_ ruleset: Ruleset) throws -> AppliedChange {
-        try programmer.withLock { programmer in
+        let change = try programmer.withLock { programmer -> AppliedChange in
             switch try programmer.apply(ruleset).kind {
             case .full: return .full
             case .delta: return .delta
             case .unchanged: return .unchanged
             }
         }
+        try revocation?.withLock { revocation in
+            guard revocation.judged != ruleset else { return }
+            let started = ContinuousClock.now
+            let report = try revocation.revoker.revoke(previous: revocation.judged, current: ruleset)
+            revocation.judged = ruleset
+            revocation.reported(report, ContinuousClock.now - started)
+        }
+        return change
     }
 
     /// Netlink socket options the kernel refused, for the log.

@@ -44,6 +44,21 @@ public enum Match: Hashable, Sendable {
     case destinationPort(ClosedRange<UInt16>)
     /// The concatenation of `fields` is an element of the named set.
     case inSet(fields: [Field], set: String)
+    /// The packet's connection carries conntrack label `bit` (0..<128): `ct label <bit>`.
+    case conntrackLabel(bit: UInt8)
+}
+
+/// The width of the kernel's conntrack label bitmap (NF_CT_LABELS_MAX_SIZE, 16 bytes).
+public enum ConntrackLabel {
+    public static let bitCount = 128
+
+    /// The bitmap with only `bit` set, in the kernel's layout: an array of host-order longs, so on a
+    /// little-endian host bit n is bit n % 8 of byte n / 8.
+    public static func bitmap(_ bit: UInt8) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: bitCount / 8)
+        bytes[Int(bit) / 8] = 1 << (bit % 8)
+        return bytes
+    }
 }
 
 

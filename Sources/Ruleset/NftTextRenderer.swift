@@ -64,6 +64,8 @@ public enum NftTextRenderer {
             return "th dport \(render(range))"
         case .inSet(let fields, let set):
             return fields.map(render).joined(separator: " . ") + " @\(set)"
+        case .conntrackLabel(let bit):
+            return "ct label \(bit)"
         }
     }
 

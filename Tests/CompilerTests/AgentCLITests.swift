@@ -114,6 +114,17 @@ struct AgentCLITests {
         #expect(other.stdout != explicit.stdout)
     }
 
+    @Test("revoked connections are dropped by label bit 100 unless --keep-established; --revocation-label-bit picks the bit")
+    func revocationFlags() throws {
+        let base = ["--dry-run", "--manifests", Self.examples, "--node", "node-1"]
+        #expect(try agent(base).stdout.contains("ct label 100 drop"))
+        #expect(try agent(base + ["--revocation-label-bit", "7"]).stdout.contains("ct label 7 drop"))
+        let keep = try agent(base + ["--keep-established"])
+        #expect(keep.status == 0 && !keep.stdout.contains("ct label"), "\(keep.stderr)")
+        let outside = try agent(base + ["--revocation-label-bit", "128"])
+        #expect(outside.status != 0 && outside.stderr.contains("--revocation-label-bit 128"), "\(outside.stderr)")
+    }
+
     @Test("without --dry-run or manifests the agent refuses to run")
     func usage() throws {
         #expect(try agent(["--manifests", Self.examples]).status != 0)

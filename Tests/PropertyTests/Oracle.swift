@@ -1,4 +1,5 @@
 import IPAddressing
+import Ruleset
 
 /// networking.k8s.io/v1 NetworkPolicy semantics written down directly from the API reference, over the
 /// generator's wire objects (not the validated model), for one node's forward hook: is a new connection

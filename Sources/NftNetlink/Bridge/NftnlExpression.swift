@@ -16,6 +16,11 @@ extension Expression {
             ct.set(NFTNL_EXPR_CT_KEY, u32: NFT_CT_STATE.rawValue)
             ct.set(NFTNL_EXPR_CT_DREG, u32: dreg)
             return ct
+        case .conntrackLabel(let dreg):
+            let ct = NftnlAttributes.expression("ct")
+            ct.set(NFTNL_EXPR_CT_KEY, u32: NFT_CT_LABELS.rawValue)
+            ct.set(NFTNL_EXPR_CT_DREG, u32: dreg)
+            return ct
         case .payload(let base, let offset, let length, let dreg):
             let payload = NftnlAttributes.expression("payload")
             payload.set(NFTNL_EXPR_PAYLOAD_BASE, u32: base.uapi)
@@ -89,8 +94,13 @@ extension Expression {
             guard let key = MetaKey(uapi: try u32(NFTNL_EXPR_META_KEY)) else { throw unexpected }
             self = .meta(key, dreg: try u32(NFTNL_EXPR_META_DREG))
         case "ct":
-            guard try u32(NFTNL_EXPR_CT_KEY) == NFT_CT_STATE.rawValue else { throw unexpected }
-            self = .conntrackState(dreg: try u32(NFTNL_EXPR_CT_DREG))
+            // A ct expression with a direction or a source register (ct set) is not ours.
+            guard expression.u8(NFTNL_EXPR_CT_DIR) == nil, expression.u32(NFTNL_EXPR_CT_SREG) == nil else { throw unexpected }
+            switch try u32(NFTNL_EXPR_CT_KEY) {
+            case NFT_CT_STATE.rawValue: self = .conntrackState(dreg: try u32(NFTNL_EXPR_CT_DREG))
+            case NFT_CT_LABELS.rawValue: self = .conntrackLabel(dreg: try u32(NFTNL_EXPR_CT_DREG))
+            default: throw unexpected
+            }
         case "payload":
             guard let base = PayloadBase(uapi: try u32(NFTNL_EXPR_PAYLOAD_BASE)) else { throw unexpected }
             self = .payload(base, offset: try u32(NFTNL_EXPR_PAYLOAD_OFFSET), length: try u32(NFTNL_EXPR_PAYLOAD_LEN),

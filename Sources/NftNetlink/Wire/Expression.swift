@@ -5,6 +5,8 @@ enum Expression: Hashable {
     case meta(MetaKey, dreg: UInt32)
     /// `ct load state`.
     case conntrackState(dreg: UInt32)
+    /// `ct load label`: the 16-byte label bitmap.
+    case conntrackLabel(dreg: UInt32)
     case payload(PayloadBase, offset: UInt32, length: UInt32, dreg: UInt32)
     /// `(sreg & mask) ^ xor` over `mask.count` bytes.
     case bitwise(sreg: UInt32, dreg: UInt32, mask: [UInt8], xor: [UInt8])

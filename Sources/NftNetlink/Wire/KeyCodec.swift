@@ -35,7 +35,7 @@ enum KeyCodec {
         bytes.reduce(0) { $0 << 8 | UInt16($1) }
     }
 
-    private static func address(_ bytes: ArraySlice<UInt8>) -> IPAddress {
+    static func address(_ bytes: ArraySlice<UInt8>) -> IPAddress {
         bytes.count == 4
             ? .v4(bytes.reduce(0) { $0 << 8 | UInt32($1) })
             : .v6(bytes.reduce(0) { $0 << 8 | UInt128($1) })

@@ -20,6 +20,12 @@ struct RuleDelinearizer {
                       mask.count == 4 else { throw .unexpected("ct state without its mask and comparison") }
                 let bits = mask.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }
                 matches.append(.conntrackState(Set(ConntrackState.known.filter { bits & $0.bit != 0 })))
+            case .conntrackLabel:
+                guard case .bitwise(_, _, let mask, _)? = rest.popFirst(), case .cmp(.neq, _, _)? = rest.popFirst(),
+                      mask.count == ConntrackLabel.bitCount / 8, mask.filter({ $0 != 0 }).count == 1,
+                      let byte = mask.firstIndex(where: { $0 != 0 }), mask[byte].nonzeroBitCount == 1
+                else { throw .unexpected("ct label without a one-bit mask and comparison") }
+                matches.append(.conntrackLabel(bit: UInt8(byte * 8 + mask[byte].trailingZeroBitCount)))
             case .hostToNetwork:
                 break  // part of an l4proto key load; the linearizer puts it back
             case .lookup(let set, _, let isVerdictMap):

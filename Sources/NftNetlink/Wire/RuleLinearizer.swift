@@ -18,6 +18,12 @@ struct RuleLinearizer {
                 emitter.append(.bitwise(sreg: Register.first, dreg: Register.first,
                                         mask: withUnsafeBytes(of: bits) { Array($0) }, xor: zero))
                 emitter.append(.cmp(.neq, sreg: Register.first, data: zero))
+            case .conntrackLabel(let bit):
+                // As nft 1.0.6 emits `ct label N`: load, mask the one bit, compare with zero.
+                let zero = [UInt8](repeating: 0, count: ConntrackLabel.bitCount / 8)
+                emitter.append(.conntrackLabel(dreg: Register.first))
+                emitter.append(.bitwise(sreg: Register.first, dreg: Register.first, mask: ConntrackLabel.bitmap(bit), xor: zero))
+                emitter.append(.cmp(.neq, sreg: Register.first, data: zero))
             case .l4Protocol(let proto):
                 emitter.append(Field.l4Protocol.load(into: Register.first))
                 emitter.append(.cmp(.eq, sreg: Register.first, data: [proto.number]))

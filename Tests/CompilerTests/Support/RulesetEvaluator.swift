@@ -2,24 +2,15 @@
 import IPAddressing
 import Ruleset
 
-/// A packet as the forward hook sees it: the first packet of a connection unless `state` says otherwise.
-struct Packet: Hashable, CustomStringConvertible {
-    var source: IPAddress
-    var destination: IPAddress
-    var proto: L4Protocol
-    var port: UInt16
-    var state: ConntrackState = .new
-
+/// The tests' spelling of packets and verdicts over the library's `RulesetEvaluator`.
+extension Packet {
+    /// A TCP, UDP or SCTP packet as the forward hook sees it: the first of a connection unless `state` says otherwise.
     init(_ source: IPAddress, _ destination: IPAddress, _ proto: L4Protocol = .tcp, _ port: UInt16, state: ConntrackState = .new) {
-        precondition(source.family == destination.family, "a packet has one address family")
-        self.source = source
-        self.destination = destination
-        self.proto = proto
-        self.port = port
-        self.state = state
+        self.init(source: source, destination: destination, l4Protocol: proto.number, destinationPort: port, conntrackState: state)
     }
 
-    var description: String { "\(proto.kubernetesName) \(source) -> \(destination):\(port) (\(state.rawValue))" }
+    var proto: L4Protocol { L4Protocol.allCases.first { $0.number == l4Protocol }! }
+    var port: UInt16 { destinationPort! }
 }
 
 enum Outcome: Equatable, CustomStringConvertible {
@@ -28,112 +19,10 @@ enum Outcome: Equatable, CustomStringConvertible {
     var description: String { self == .accept ? "accept" : "deny" }
 }
 
-/// Interprets the typed Ruleset model the way the kernel would run it for one packet: the base chains'
-/// rules in order, sets and verdict maps looked up by value, jump/goto/return with a call stack.
-/// It reads the model only, never the rendered text, so tests check what the compiler means.
-struct RulesetEvaluator {
-    let table: Table
-    private let setsByName: [String: NamedSet]
-    private let chainsByName: [String: Chain]
-
-    init(_ ruleset: Ruleset) {
-        table = ruleset.table
-        setsByName = Dictionary(ruleset.table.sets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        chainsByName = Dictionary(ruleset.table.chains.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
+extension RulesetEvaluator {
     /// `hook`: the forward hook (pod to pod) or the input hook (pod to this node).
-    func evaluate(_ packet: Packet, hook base: BaseChainHook.Hook = .forward) -> Outcome {
-        for chain in table.chains {
-            guard let hook = chain.hook, hook.hook == base else { continue }
-            switch run(chain, packet, depth: 0) {
-            case .final(let outcome):
-                if outcome == .deny { return .deny }
-            case .continue:
-                if hook.policy == .drop { return .deny }
-            }
-        }
-        return .accept
-    }
-
-    private enum ChainResult { case final(Outcome), `continue` }
-
-    private func run(_ chain: Chain, _ packet: Packet, depth: Int) -> ChainResult {
-        precondition(depth < 16, "jump depth exceeded in chain \(chain.name)")
-        for rule in chain.rules where rule.matches.allSatisfy({ matches($0, packet) }) {
-            let verdict: Verdict
-            switch rule.action {
-            case .reject: return .final(.deny)
-            case .verdict(let plain): verdict = plain
-            case .verdictMap(let fields, let mapName):
-                guard let key = values(of: fields, packet), let map = set(mapName),
-                      let element = map.elements.first(where: { contains($0, key) }) else { continue }
-                guard let mapped = element.verdict else { preconditionFailure("map \(mapName) element without verdict") }
-                verdict = mapped
-            }
-            switch verdict {
-            case .accept: return .final(.accept)
-            case .drop: return .final(.deny)
-            case .return: return .continue
-            case .jump(let target):
-                guard let callee = chainsByName[target] else { preconditionFailure("jump to missing chain \(target)") }
-                if case .final(let outcome) = run(callee, packet, depth: depth + 1) { return .final(outcome) }
-            case .goto(let target):
-                guard let callee = chainsByName[target] else { preconditionFailure("goto missing chain \(target)") }
-                return run(callee, packet, depth: depth + 1)
-            }
-        }
-        return .continue
-    }
-
-    private func set(_ name: String) -> NamedSet? {
-        guard let found = setsByName[name] else { preconditionFailure("reference to missing set \(name)") }
-        return found
-    }
-
-    private func matches(_ match: Match, _ packet: Packet) -> Bool {
-        switch match {
-        case .conntrackState(let states): return states.contains(packet.state)
-        case .l4Protocol(let proto): return proto == packet.proto
-        case .destinationPort(let range): return range.contains(packet.port)
-        case .inSet(let fields, let name):
-            guard let key = values(of: fields, packet), let set = set(name) else { return false }
-            return set.elements.contains { contains($0, key) }
-        }
-    }
-
-    private enum Value { case address(IPAddress), proto(L4Protocol), port(UInt16) }
-
-    /// The packet's values for a concatenation; nil when a field belongs to the other family
-    /// (nft adds an implicit `meta nfproto` dependency, so such a rule does not match).
-    private func values(of fields: [Field], _ packet: Packet) -> [Value]? {
-        var result: [Value] = []
-        for field in fields {
-            switch field {
-            case .sourceAddress(let family):
-                guard packet.source.family == family else { return nil }
-                result.append(.address(packet.source))
-            case .destinationAddress(let family):
-                guard packet.destination.family == family else { return nil }
-                result.append(.address(packet.destination))
-            case .l4Protocol: result.append(.proto(packet.proto))
-            case .destinationPort: result.append(.port(packet.port))
-            }
-        }
-        return result
-    }
-
-    private func contains(_ element: SetElement, _ key: [Value]) -> Bool {
-        guard element.key.count == key.count else { return false }
-        return zip(element.key, key).allSatisfy { part, value in
-            switch (part, value) {
-            case let (.address(range), .address(address)):
-                return range.family == address.family && range.lower <= address && address <= range.upper
-            case let (.l4Protocol(proto), .proto(value)): return proto == value
-            case let (.ports(range), .port(value)): return range.contains(value)
-            default: return false
-            }
-        }
+    func evaluate(_ packet: Packet, hook: BaseChainHook.Hook = .forward) -> Outcome {
+        verdict(for: packet, hook: hook) == .accept ? .accept : .deny
     }
 }
 

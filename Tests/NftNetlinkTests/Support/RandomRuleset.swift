@@ -167,11 +167,12 @@ struct RandomRuleset {
         let fits = { (set: NamedSet) in set.keyType.allSatisfy { $0 != (family == .v4 ? .ipv6Address : .ipv4Address) } }
         var matches: [Match] = []
         for _ in 0..<random.int(0...3) {
-            switch random.int(0...3) {
+            switch random.int(0...4) {
             case 0: matches.append(.conntrackState(Set(ConntrackState.known.filter { _ in random.bool() }).nonEmpty ?? [.new]))
             case 1: matches.append(.l4Protocol(random.pick(L4Protocol.allCases)))
             case 2:
                 matches.append(.destinationPort(portRange()))
+            case 3: matches.append(.conntrackLabel(bit: UInt8(random.int(0...ConntrackLabel.bitCount - 1))))
             default:
                 if let set = table.sets.filter({ !$0.isVerdictMap && fits($0) }).randomElement(using: &random) {
                     matches.append(.inSet(fields: fields(for: set.keyType), set: set.name))
