@@ -62,7 +62,6 @@ enum ClusterSync {
         }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
-        let logger = sync.logger
         // kube-proxy's IPVS mode is unsupported: say so at startup and at every resync.
         let ipvs = IPVSCheck()
         ipvs.report(to: logger, metrics: telemetry.metrics)
