@@ -183,11 +183,17 @@ public struct NodeCompiler: Sendable {
              comment: "no policy allows this \(direction.rawValue)")
     }
 
-    /// The static entry point: established traffic first (cheapest), then egress of the source pod,
-    /// then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
+    /// The static entry point: neighbour discovery and established traffic first (cheapest), then egress
+    /// of the source pod, then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
     private func forwardHook() -> Chain {
-        var rules = [Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
-                          comment: "replies and related traffic of allowed connections")]
+        var rules = [
+            // Pods on one bridge resolve each other through this hook (br_netfilter), untracked: no
+            // `established` for the reply, so isolated pods' chains would drop it.
+            Rule(matches: [.icmpv6Type(ICMPv6.neighbourDiscovery)], action: .verdict(.accept),
+                 comment: "IPv6 neighbour discovery between pods on one bridge"),
+            Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
+                 comment: "replies and related traffic of allowed connections"),
+        ]
         for direction in [Direction.egress, .ingress] {
             for family in IPFamily.allCases {
                 rules.append(Rule(action: .verdictMap(fields: [direction.ownAddress(family)], map: direction.dispatchMap(family))))

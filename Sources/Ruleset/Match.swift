@@ -44,6 +44,18 @@ public enum Match: Hashable, Sendable {
     case destinationPort(ClosedRange<UInt16>)
     /// The concatenation of `fields` is an element of the named set.
     case inSet(fields: [Field], set: String)
+    /// An ICMPv6 packet whose type lies in an inclusive range; implies IPv6 (`icmpv6 type 133-137`).
+    case icmpv6Type(ClosedRange<UInt8>)
+}
+
+/// ICMPv6 types the agent names (RFC 4443, RFC 4861).
+public enum ICMPv6 {
+    /// The IP protocol number of ICMPv6.
+    public static let protocolNumber: UInt8 = 58
+    /// Router solicitation (133) through redirect (137): the whole of neighbour discovery. It never
+    /// leaves the link, and conntrack gives it no connection (linux net/netfilter/nf_conntrack_proto_icmpv6.c:
+    /// only the types in `valid_new[]`, echo and node information requests, start one).
+    public static let neighbourDiscovery: ClosedRange<UInt8> = 133...137
 }
 
 

@@ -64,6 +64,8 @@ public enum NftTextRenderer {
             return "th dport \(render(range))"
         case .inSet(let fields, let set):
             return fields.map(render).joined(separator: " . ") + " @\(set)"
+        case .icmpv6Type(let types):
+            return "icmpv6 type \(render(types))"
         }
     }
 
@@ -113,7 +115,7 @@ public enum NftTextRenderer {
         }
     }
 
-    static func render(_ range: ClosedRange<UInt16>) -> String {
+    static func render<Bound: BinaryInteger>(_ range: ClosedRange<Bound>) -> String {
         range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
     }
 

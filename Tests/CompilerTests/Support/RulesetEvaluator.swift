@@ -98,6 +98,7 @@ struct RulesetEvaluator {
         case .inSet(let fields, let name):
             guard let key = values(of: fields, packet), let set = set(name) else { return false }
             return set.elements.contains { contains($0, key) }
+        case .icmpv6Type: return false  // the model's packets are TCP, UDP or SCTP
         }
     }
 
