@@ -31,11 +31,13 @@ struct LabPlan: Sendable {
     static let gatewayV4 = "169.254.1.1"
     static let gatewayV6 = "fe80::1"
 
+    let topology: LabTopology
     let nodes: [Node]
     let pods: [Pod]
     private let podIndex: [String: Int]
 
-    init(nodeCount: Int, pods specs: [LabPodSpec], names: NamespaceNames) throws {
+    init(nodeCount: Int, pods specs: [LabPodSpec], topology: LabTopology = .routed, names: NamespaceNames) throws {
+        self.topology = topology
         guard (1...200).contains(nodeCount) else { throw LabError.invalidTopology("node count \(nodeCount) is not in 1...200") }
         nodes = (1...nodeCount).map { Node(number: $0, namespace: names.node($0)) }
         var ordinals = [Int: Int]()
@@ -72,6 +74,11 @@ struct LabPlan: Sendable {
         [0x02, 0x6e, kind, b & 0xff, (a >> 8) & 0xff, a & 0xff]
             .map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: ":")
     }
+
+    /// The bridged topology's gateway addresses on node `k`'s bridge; pod ordinals stop at 250.
+    static func bridgeGatewayV4(_ k: Int) -> String { "10.244.\(k).254" }
+    static func bridgeGatewayV6(_ k: Int) -> String { "fd00:10:244:\(k)::254" }
+    static func bridgeMAC(_ k: Int) -> String { mac(0x12, k) }
 
     /// MAC of node `from`'s end of the link to node `to`.
     static func linkMAC(from: Int, to: Int) -> String { mac(0x20, from, to) }
