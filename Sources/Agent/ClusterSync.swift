@@ -53,6 +53,7 @@ enum ClusterSync {
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         sync.hooks = telemetry.hooks
+        sync.checkNode = { NodePathCheck().unenforced(podAddresses: $0) }
         let stop = StopToken()
         let logger = sync.logger
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {

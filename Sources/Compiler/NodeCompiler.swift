@@ -97,6 +97,9 @@ public struct NodeCompiler: Sendable {
         return Ruleset(table: table)
     }
 
+    /// The addresses of this node's pods that the table enforces for.
+    public var localPodAddresses: [IPAddress] { index.localSlots.sorted().compactMap(index.pod(at:)).flatMap(\.addresses) }
+
     /// What each named counter of the last `ruleset()` counts, by counter name. A policy that isolates
     /// no pod on this node has no counters.
     public var counterAttribution: [String: CounterAttribution] { counters.attribution }

@@ -2,6 +2,7 @@ import ClusterCache
 import ClusterModel
 import Compiler
 import Foundation
+import IPAddressing
 import KubeClient
 import Logging
 import Ruleset
@@ -21,12 +22,18 @@ public final class Reconciler: Sendable {
     private let options: CompilerOptions
     private let tuning: ReconcilerTuning
     private let hooks: SyncHooks
+    private let checkNode: NodeCheck?
     private let logger: Logger
+
+    /// Looks for paths of local pods' traffic the table cannot see (`NodePathCheck.unenforced`), given
+    /// the local pods' addresses.
+    public typealias NodeCheck = @Sendable (_ podAddresses: [IPAddress]) -> [UnenforcedPath]
 
     public init(cache: ClusterCache, signal: ChangeSignal, applier: any RulesetApplier, node: String,
                 options: CompilerOptions = CompilerOptions(), tuning: ReconcilerTuning = ReconcilerTuning(),
-                hooks: SyncHooks = SyncHooks(), logger: Logger) {
+                hooks: SyncHooks = SyncHooks(), checkNode: NodeCheck? = nil, logger: Logger) {
         self.hooks = hooks
+        self.checkNode = checkNode
         self.cache = cache
         self.signal = signal
         self.applier = applier
@@ -68,6 +75,8 @@ public final class Reconciler: Sendable {
         var retries: Backoff
         /// The oldest change not yet in the kernel (kept across failed applies).
         var pendingSince: ContinuousClock.Instant?
+        /// Whether the node has been checked since the agent started.
+        var nodeChecked = false
     }
 
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
@@ -75,6 +84,10 @@ public final class Reconciler: Sendable {
         Self.feed(changes, into: &round.compiler)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
+        if resync || !round.nodeChecked {
+            checkPaths(podAddresses: round.compiler.localPodAddresses)
+            round.nodeChecked = true
+        }
         if let retryAt = round.retryAt, now < retryAt { return }
         guard !changes.isEmpty || resync || round.applied == nil else { return }
 
@@ -102,6 +115,16 @@ public final class Reconciler: Sendable {
             hooks.applyFailed("\(error)")
             logger.error("programming the table failed (\(round.retries.failures) in a row), retrying in \(delay.loggable): \(error)")
         }
+    }
+
+    /// At startup and at every resync: a table that cannot see the pods' traffic must not look healthy.
+    private func checkPaths(podAddresses: [IPAddress]) {
+        guard let checkNode else { return }
+        let unenforced = checkNode(podAddresses)
+        for path in unenforced {
+            logger.error("\(path): NetworkPolicies between these pods are NOT enforced; on the node, \(path.remedy)")
+        }
+        hooks.nodeChecked(unenforced)
     }
 
     private static func feed(_ changes: CacheChanges, into compiler: inout NodeCompiler) {

@@ -24,6 +24,8 @@ public struct SyncHooks: Sendable {
     public var objectRejected: @Sendable (_ kind: String) -> Void = { _ in }
     public var applied: @Sendable (ApplyRecord) -> Void = { _ in }
     public var applyFailed: @Sendable (_ error: String) -> Void = { _ in }
+    /// Called at startup and at every resync with what the node check found (empty: every path seen).
+    public var nodeChecked: @Sendable (_ unenforced: [UnenforcedPath]) -> Void = { _ in }
     /// Called after every turn of the reconcile loop, whether it wrote or not: the loop is alive.
     public var roundCompleted: @Sendable () -> Void = {}
 
