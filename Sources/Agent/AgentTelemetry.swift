@@ -29,6 +29,10 @@ final class AgentTelemetry: Sendable {
         }
         hooks.reflectors.watchRestarted = { [metrics] resource in metrics.recordWatchRestart(resource: resource) }
         hooks.objectRejected = { [metrics] kind in metrics.recordRejected(kind: kind) }
+        hooks.nodeChecked = { [metrics, health] unenforced in
+            metrics.setUnenforcedPaths(unenforced.map { ($0.bridge, $0.setting) })
+            health.nodeChecked(unenforced: unenforced.map(\.description))
+        }
         hooks.applied = { [self] record in applied(record) }
         hooks.unknownPodIPsUnenforced = { [metrics] unenforced in metrics.setUnknownPodIPsUnenforced(unenforced) }
         hooks.applyFailed = { [self] error in

@@ -62,11 +62,14 @@ enum ClusterSync {
         }
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
-        // kube-proxy's IPVS mode is unsupported: say so at startup and at every resync.
-        let ipvs = IPVSCheck()
-        ipvs.report(to: logger, metrics: telemetry.metrics)
         sync.hooks = telemetry.hooks
-        sync.hooks.resynced = { [metrics = telemetry.metrics] in ipvs.report(to: logger, metrics: metrics) }
+        // The node's paths, at the first sync and at every resync: bridges whose traffic the hooks cannot
+        // see (which fail /readyz), and kube-proxy's IPVS mode, which is unsupported (a warning).
+        let ipvs = IPVSCheck()
+        sync.checkNode = { [metrics = telemetry.metrics] addresses in
+            ipvs.report(to: logger, metrics: metrics)
+            return NodePathCheck().unenforced(podAddresses: addresses)
+        }
         let stop = StopToken()
         let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.

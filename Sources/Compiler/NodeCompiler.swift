@@ -107,6 +107,9 @@ public struct NodeCompiler: Sendable {
         return Ruleset(table: table)
     }
 
+    /// The addresses of this node's pods that the table enforces for.
+    public var localPodAddresses: [IPAddress] { index.localSlots.sorted().compactMap(index.pod(at:)).flatMap(\.addresses) }
+
     /// What each named counter of the last `ruleset()` counts, by counter name. A policy that isolates
     /// no pod on this node has no counters.
     public var counterAttribution: [String: CounterAttribution] { counters.attribution }
@@ -210,15 +213,20 @@ public struct NodeCompiler: Sendable {
     private static let establishedAccept = Rule(matches: [.conntrackState([.established, .related])], action: .verdict(.accept),
                                                 comment: "replies and related traffic of allowed connections")
 
-    /// The static entry point: packets of revoked connections are dropped, then established traffic
-    /// passes (cheapest), then (strict mode) unknown pod addresses are dropped, then egress of the source
-    /// pod, then ingress of the destination pod. Traffic of pods no policy isolates falls through to accept.
+    /// The static entry point: packets of revoked connections are dropped; neighbour discovery and
+    /// established traffic pass (cheapest); then (strict mode) unknown pod addresses are dropped; then
+    /// egress of the source pod, then ingress of the destination pod. Traffic of pods no policy isolates
+    /// falls through to accept.
     private func forwardHook() -> Chain {
         var rules: [Rule] = []
         if let bit = options.revocationLabelBit {
             rules.append(Rule(matches: [.conntrackLabel(bit: bit)], action: .verdict(.drop),
                               comment: "connections a policy change revoked"))
         }
+        // Pods on one bridge resolve each other through this hook (br_netfilter), untracked: no
+        // `established` for the reply, so isolated pods' chains would drop it.
+        rules.append(Rule(matches: [.icmpv6Type(ICMPv6.neighbourDiscovery)], action: .verdict(.accept),
+                          comment: "IPv6 neighbour discovery between pods on one bridge"))
         rules.append(Self.establishedAccept)
         if options.unknownPodIPs == .deny {
             for direction in [Direction.egress, .ingress] {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The agent's Prometheus metrics, all named `netpol_agent_*`, kept in one registry that /metrics
 /// renders in the library's text format. Every method may be called from any thread.
@@ -12,6 +13,8 @@ public final class AgentMetrics: Sendable {
     private let unknownPodIPsUnenforced: Prometheus.Gauge
     private let ipvsDetected: Prometheus.Gauge
     private let ipvsVirtualServices: Prometheus.Gauge
+    /// Label values of the unenforced-path gauges at 1, to set them back to 0 once fixed.
+    private let unenforced = Mutex<Set<[String]>>([])
 
     public enum ApplyMode: String, Sendable, CaseIterable {
         /// The whole table replaced in one batch (first sync, resync, repair).
@@ -96,6 +99,21 @@ public final class AgentMetrics: Sendable {
     public func setIPVSState(detected: Bool, virtualServices: Int) {
         ipvsDetected.set(Int64(detected ? 1 : 0))
         ipvsVirtualServices.set(Int64(virtualServices))
+    }
+
+    /// What the node check found: `netpol_agent_node_path_unenforced{bridge,setting}` is 1 for each path
+    /// of local pods' traffic the table cannot see, and 0 for paths reported before and fixed since.
+    public func setUnenforcedPaths(_ paths: [(bridge: String, setting: String)]) {
+        let current = Set(paths.map { [$0.bridge, $0.setting] })
+        let previous = unenforced.withLock { state in
+            defer { state = current }
+            return state
+        }
+        for labels in previous.union(current) {
+            registry.makeGauge(descriptor: Self.name("node_path_unenforced", "", "Local pods' traffic the agent's hooks cannot see, by bridge and missing setting (1: not enforced)."),
+                               labels: [("bridge", labels[0]), ("setting", labels[1])])
+                .set(Int64(current.contains(labels) ? 1 : 0))
+        }
     }
 
     /// An object of `kind` (e.g. "NetworkPolicy") failed validation and was not compiled.

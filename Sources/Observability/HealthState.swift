@@ -33,6 +33,8 @@ public final class HealthState: Sendable {
         var applyFailing: (since: ContinuousClock.Instant, error: String)?
         /// Per resource: since when its API calls have failed, and the last error.
         var apiFailing: [String: (since: ContinuousClock.Instant, error: String)] = [:]
+        /// Paths of local pods' traffic the node check found the table cannot see.
+        var unenforcedPaths: [String] = []
     }
 
     public let thresholds: HealthThresholds
@@ -70,8 +72,19 @@ public final class HealthState: Sendable {
         state.withLock { $0.apiFailing[resource] = ($0.apiFailing[resource]?.since ?? time, Self.oneLine(error)) }
     }
 
+    /// The node check's findings (one line each), replacing the previous ones; empty: all paths are seen.
+    public func nodeChecked(unenforced: [String]) {
+        state.withLock { $0.unenforcedPaths = unenforced.map(Self.oneLine) }
+    }
+
+    /// Not ready before the first full sync, nor while the node check finds traffic the table cannot see:
+    /// an agent enforcing nothing must not look healthy. Liveness ignores it: a restart would not help.
     public var readiness: HealthStatus {
-        state.withLock { $0.ready } ? .ok : .failing("first full sync not applied yet")
+        state.withLock { state in
+            guard state.ready else { return .failing("first full sync not applied yet") }
+            guard state.unenforcedPaths.isEmpty else { return .failing("node check: " + state.unenforcedPaths.joined(separator: "; ")) }
+            return .ok
+        }
     }
 
     public var liveness: HealthStatus {

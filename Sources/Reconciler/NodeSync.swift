@@ -15,6 +15,8 @@ public struct NodeSync: Sendable {
     public var reflectorTuning = ReflectorTuning()
     public var reconcilerTuning = ReconcilerTuning()
     public var hooks = SyncHooks()
+    /// nil: the node is not checked (a dry run only prints).
+    public var checkNode: Reconciler.NodeCheck?
     public var logger: Logger
 
     public init(connection: ClusterConnection, node: String, options: CompilerOptions, logger: Logger) {
@@ -29,7 +31,8 @@ public struct NodeSync: Sendable {
         let signal = ChangeSignal()
         let cache = ClusterCache(signal: signal, logger: logger, onRejected: hooks.objectRejected)
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
-                                    fixedNodeNetwork: fixedNodeNetwork, tuning: reconcilerTuning, hooks: hooks, logger: logger)
+                                    fixedNodeNetwork: fixedNodeNetwork, tuning: reconcilerTuning, hooks: hooks, checkNode: checkNode,
+                                    logger: logger)
         let (connection, tuning, reflectorHooks, logger) = (connection, reflectorTuning, hooks.reflectors, logger)
         var loops: [@Sendable () -> Void] = [
             { Reflector(NamespacesResource.self, connection: connection, sink: cache.namespaceSink, tuning: tuning,

@@ -2,6 +2,7 @@ import ClusterCache
 import ClusterModel
 import Compiler
 import Foundation
+import IPAddressing
 import KubeClient
 import Logging
 import Ruleset
@@ -23,13 +24,20 @@ public final class Reconciler: Sendable {
     private let fixedNodeNetwork: NodeNetwork?
     private let tuning: ReconcilerTuning
     private let hooks: SyncHooks
+    private let checkNode: NodeCheck?
     private let logger: Logger
+
+    /// Looks for paths of local pods' traffic the table cannot see (`NodePathCheck.unenforced`), given
+    /// the local pods' addresses.
+    public typealias NodeCheck = @Sendable (_ podAddresses: [IPAddress]) -> [UnenforcedPath]
 
     public init(cache: ClusterCache, signal: ChangeSignal, applier: any RulesetApplier, node: String,
                 options: CompilerOptions = CompilerOptions(), fixedNodeNetwork: NodeNetwork? = nil,
-                tuning: ReconcilerTuning = ReconcilerTuning(), hooks: SyncHooks = SyncHooks(), logger: Logger) {
+                tuning: ReconcilerTuning = ReconcilerTuning(), hooks: SyncHooks = SyncHooks(), checkNode: NodeCheck? = nil,
+                logger: Logger) {
         self.fixedNodeNetwork = fixedNodeNetwork
         self.hooks = hooks
+        self.checkNode = checkNode
         self.cache = cache
         self.signal = signal
         self.applier = applier
@@ -75,6 +83,8 @@ public final class Reconciler: Sendable {
         var nodeNetwork: NodeNetwork?
         /// Whether strict mode was last reported as unenforced.
         var strictModeUnenforced: Bool?
+        /// Whether the node has been checked since the agent started.
+        var nodeChecked = false
     }
 
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
@@ -83,6 +93,10 @@ public final class Reconciler: Sendable {
         let networkChanged = updateNodeNetwork(&round)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
+        if resync || !round.nodeChecked {
+            checkPaths(podAddresses: round.compiler.localPodAddresses)
+            round.nodeChecked = true
+        }
         if let retryAt = round.retryAt, now < retryAt { return }
         guard !changes.isEmpty || networkChanged || resync || round.applied == nil else { return }
 
@@ -100,10 +114,7 @@ public final class Reconciler: Sendable {
             round.retryAt = nil
             round.retries.reset()
             round.pendingSince = nil
-            if resync {
-                round.nextResync = now + tuning.resyncInterval
-                hooks.resynced()
-            }
+            if resync { round.nextResync = now + tuning.resyncInterval }
             logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.
@@ -137,6 +148,16 @@ public final class Reconciler: Sendable {
         round.nodeNetwork = network
         round.compiler.setNodeNetwork(network ?? NodeNetwork())
         return true
+    }
+
+    /// At startup and at every resync: a table that cannot see the pods' traffic must not look healthy.
+    private func checkPaths(podAddresses: [IPAddress]) {
+        guard let checkNode else { return }
+        let unenforced = checkNode(podAddresses)
+        for path in unenforced {
+            logger.error("\(path): NetworkPolicies between these pods are NOT enforced; on the node, \(path.remedy)")
+        }
+        hooks.nodeChecked(unenforced)
     }
 
     private static func feed(_ changes: CacheChanges, into compiler: inout NodeCompiler) {

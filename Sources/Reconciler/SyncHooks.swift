@@ -24,8 +24,8 @@ public struct SyncHooks: Sendable {
     public var objectRejected: @Sendable (_ kind: String) -> Void = { _ in }
     public var applied: @Sendable (ApplyRecord) -> Void = { _ in }
     public var applyFailed: @Sendable (_ error: String) -> Void = { _ in }
-    /// Called after each periodic resync's apply: time to re-check the node.
-    public var resynced: @Sendable () -> Void = {}
+    /// Called at startup and at every resync with what the node check found (empty: every path seen).
+    public var nodeChecked: @Sendable (_ unenforced: [UnenforcedPath]) -> Void = { _ in }
     /// Called after every turn of the reconcile loop, whether it wrote or not: the loop is alive.
     public var roundCompleted: @Sendable () -> Void = {}
     /// `--unknown-pod-ips deny` could not (true) or can again (false) be enforced: the node's pod CIDRs are unknown.

@@ -46,6 +46,8 @@ public enum Match: Hashable, Sendable {
     case inSet(fields: [Field], set: String)
     /// The packet's connection carries conntrack label `bit` (0..<128): `ct label <bit>`.
     case conntrackLabel(bit: UInt8)
+    /// An ICMPv6 packet whose type lies in an inclusive range; implies IPv6 (`icmpv6 type 133-137`).
+    case icmpv6Type(ClosedRange<UInt8>)
 }
 
 /// The width of the kernel's conntrack label bitmap (NF_CT_LABELS_MAX_SIZE, 16 bytes).
@@ -59,6 +61,16 @@ public enum ConntrackLabel {
         bytes[Int(bit) / 8] = 1 << (bit % 8)
         return bytes
     }
+}
+
+/// ICMPv6 types the agent names (RFC 4443, RFC 4861).
+public enum ICMPv6 {
+    /// The IP protocol number of ICMPv6.
+    public static let protocolNumber: UInt8 = 58
+    /// Router solicitation (133) through redirect (137): the whole of neighbour discovery. It never
+    /// leaves the link, and conntrack gives it no connection (linux net/netfilter/nf_conntrack_proto_icmpv6.c:
+    /// only the types in `valid_new[]`, echo and node information requests, start one).
+    public static let neighbourDiscovery: ClosedRange<UInt8> = 133...137
 }
 
 

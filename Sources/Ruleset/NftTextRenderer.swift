@@ -66,6 +66,8 @@ public enum NftTextRenderer {
             return fields.map(render).joined(separator: " . ") + " @\(set)"
         case .conntrackLabel(let bit):
             return "ct label \(bit)"
+        case .icmpv6Type(let types):
+            return "icmpv6 type \(render(types))"
         }
     }
 
@@ -115,7 +117,7 @@ public enum NftTextRenderer {
         }
     }
 
-    static func render(_ range: ClosedRange<UInt16>) -> String {
+    static func render<Bound: BinaryInteger>(_ range: ClosedRange<Bound>) -> String {
         range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
     }
 

@@ -18,10 +18,23 @@ struct CaseRunner {
         return pods.map { LabPodSpec(name: $0, node: (canonical.firstIndex(of: $0) ?? 0) % 2 + 1) }
     }
 
-    /// Returns one line per wrong cell (empty when the case passes).
-    func run(_ testCase: ConformanceCase, family: LabFamily) throws -> [String] {
+    /// A pod pair a check expected otherwise.
+    struct WrongCell: CustomStringConvertible {
+        var step: Int
+        var check: ConformanceCase.Check
+        var family: LabFamily
+        var pair: Pair
+        var expected: Bool
+
+        var description: String {
+            "step \(step), \(check.port)/\(check.protocol) \(family.rawValue): \(pair) expected \(expected ? "allowed" : "denied"), observed \(expected ? "denied" : "allowed")"
+        }
+    }
+
+    /// Returns the wrong cells (none when the case passes).
+    func run(_ testCase: ConformanceCase, family: LabFamily) throws -> [WrongCell] {
         var cluster = try CaseCluster(for: testCase, lab: lab, family: family)
-        var failures: [String] = []
+        var failures: [WrongCell] = []
         for (stepIndex, step) in testCase.steps.enumerated() {
             for action in step.actions ?? [] { try cluster.perform(action) }
             for node in 1...lab.nodeCount {
@@ -30,7 +43,7 @@ struct CaseRunner {
             }
             for check in step.checks ?? [] {
                 let wrong = try verify(check, pods: testCase.pods, family: family)
-                failures += wrong.map { "step \(stepIndex + 1), \(check.port)/\(check.protocol) \(family.rawValue): \($0)" }
+                failures += wrong.map { WrongCell(step: stepIndex + 1, check: check, family: family, pair: $0.pair, expected: $0.expected) }
             }
         }
         return failures
@@ -38,7 +51,7 @@ struct CaseRunner {
 
     /// Probes every pair but self-pairs (upstream ignores loopback). A probe that disagrees is
     /// repeated, as upstream retries, so a slow machine does not fail a case; a wrong allow stays wrong.
-    private func verify(_ check: ConformanceCase.Check, pods: [String], family: LabFamily) throws -> [String] {
+    private func verify(_ check: ConformanceCase.Check, pods: [String], family: LabFamily) throws -> [(pair: Pair, expected: Bool)] {
         guard let proto = ProbeProtocol(rawValue: check.protocol.lowercased()) else {
             throw CaseError("unknown protocol \(check.protocol)")
         }
@@ -50,6 +63,6 @@ struct CaseRunner {
             for (pair, result) in zip(pending, try lab.probe(probes)) { observed[pair] = result }
             pending = pending.filter { observed[$0] != expected[$0] }
         }
-        return pending.map { "\($0) expected \(expected[$0]! ? "allowed" : "denied"), observed \(observed[$0]! ? "allowed" : "denied")" }
+        return pending.map { ($0, expected[$0]!) }
     }
 }

@@ -2,8 +2,9 @@ import Glibc
 
 /// A tiny Kubernetes-like cluster made of network namespaces, for kernel tests.
 ///
-/// Every node and every pod is a namespace of its own; veths join pods to their node
-/// and nodes to each other, and nothing joins the lab to the root namespace, so rules
+/// Every node and every pod is a namespace of its own; veths join pods to their node (routed, or
+/// on a bridge per node: `LabTopology`) and nodes to each other, and nothing joins the lab to the
+/// root namespace, so rules
 /// loaded into a node and packets sent by probes stay inside. Nodes are numbered from 1.
 /// Each pod serves TCP and UDP echo on ports 80 and 81 (both families) and records raw
 /// SCTP packets, all from this process.
@@ -22,10 +23,10 @@ public final class Lab: Sendable {
 
     /// Builds the namespaces, links, routes and servers. Throws `LabError.notPrivileged`
     /// without root/CAP_NET_ADMIN; on any failure, whatever was created is removed.
-    public init(nodes: Int = 2, pods: [LabPodSpec], services: Bool = false) throws {
+    public init(nodes: Int = 2, pods: [LabPodSpec], topology: LabTopology = .routed, services: Bool = false) throws {
         try Privileges.check()
         Self.removeStale()
-        let plan = try LabPlan(nodeCount: nodes, pods: pods, names: NamespaceNames(), services: services)
+        let plan = try LabPlan(nodeCount: nodes, pods: pods, topology: topology, names: NamespaceNames(), services: services)
         let namespaces = plan.namespaces
         do {
             try LabBuilder.build(plan)
@@ -68,6 +69,22 @@ public final class Lab: Sendable {
 
     /// The ClusterIP of the pod's own Service.
     public func clusterIP(of pod: String, family: LabFamily) -> String { knownPod(pod).clusterIP(family) }
+
+    public var topology: LabTopology { plan.topology }
+
+    /// The bridge that joins the pods of each node in the bridged topology.
+    public static let bridgeName = BridgedTopologyScripts.bridge
+
+    /// Turns br_netfilter's hand-over of bridged IPv4 and IPv6 traffic to the inet hooks on or off in
+    /// every node (`net.bridge.bridge-nf-call-iptables` and `-ip6tables`, per network namespace).
+    public func setBridgeHooks(enabled: Bool) throws {
+        guard !destroyed.withLock({ $0 }) else { throw LabError.destroyed }
+        for node in plan.nodes {
+            try NetworkNamespace.run(in: node.namespace) {
+                for (key, value) in BridgedTopologyScripts.bridgeHookSysctls(enabled: enabled) { try NetworkNamespace.setSysctl(key, value) }
+            }
+        }
+    }
 
     /// Namespace name of a pod, for `ip netns exec` when debugging.
     public func podNamespace(_ pod: String) -> String { knownPod(pod).namespace }

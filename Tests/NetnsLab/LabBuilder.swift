@@ -6,7 +6,8 @@ enum LabBuilder {
         try Command.check(["ip", "-batch", "-"], stdin: namespaces.map { "netns add \($0)\n" }.joined())
         for namespace in namespaces {
             let isNode = plan.nodes.contains { $0.namespace == namespace }
-            let sysctls = TopologyScripts.commonSysctls + (isNode ? TopologyScripts.nodeSysctls : [])
+            let bridging = isNode && plan.topology == .bridged ? BridgedTopologyScripts.bridgeHookSysctls(enabled: true) : []
+            let sysctls = TopologyScripts.commonSysctls + (isNode ? TopologyScripts.nodeSysctls : []) + bridging
             try NetworkNamespace.run(in: namespace) {
                 for (key, value) in sysctls { try NetworkNamespace.setSysctl(key, value) }
             }
@@ -24,7 +25,7 @@ enum LabBuilder {
             }
         }
         for pod in plan.pods {
-            try Command.check(["ip", "-n", pod.namespace, "-batch", "-"], stdin: TopologyScripts.pod(pod))
+            try Command.check(["ip", "-n", pod.namespace, "-batch", "-"], stdin: TopologyScripts.pod(pod, in: plan))
         }
     }
 }

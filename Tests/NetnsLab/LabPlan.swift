@@ -51,13 +51,16 @@ struct LabPlan: Sendable {
     static let gatewayV4 = "169.254.1.1"
     static let gatewayV6 = "fe80::1"
 
+    let topology: LabTopology
     let nodes: [Node]
     let pods: [Pod]
     /// Present when the lab runs Services (kube-proxy's tables on every node).
     let client: Client?
     private let podIndex: [String: Int]
 
-    init(nodeCount: Int, pods specs: [LabPodSpec], names: NamespaceNames, services: Bool = false) throws {
+    init(nodeCount: Int, pods specs: [LabPodSpec], topology: LabTopology = .routed, names: NamespaceNames,
+         services: Bool = false) throws {
+        self.topology = topology
         guard (1...200).contains(nodeCount) else { throw LabError.invalidTopology("node count \(nodeCount) is not in 1...200") }
         guard !services || specs.count <= 250 else { throw LabError.invalidTopology("a lab with Services has at most 250 pods") }
         nodes = (1...nodeCount).map { Node(number: $0, namespace: names.node($0)) }
@@ -99,6 +102,11 @@ struct LabPlan: Sendable {
         [0x02, 0x6e, kind, b & 0xff, (a >> 8) & 0xff, a & 0xff]
             .map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: ":")
     }
+
+    /// The bridged topology's gateway addresses on node `k`'s bridge; pod ordinals stop at 250.
+    static func bridgeGatewayV4(_ k: Int) -> String { "10.244.\(k).254" }
+    static func bridgeGatewayV6(_ k: Int) -> String { "fd00:10:244:\(k)::254" }
+    static func bridgeMAC(_ k: Int) -> String { mac(0x12, k) }
 
     /// MAC of node `from`'s end of the link to node `to`.
     static func linkMAC(from: Int, to: Int) -> String { mac(0x20, from, to) }

@@ -5,6 +5,16 @@ public enum LabFamily: String, Hashable, Sendable, CaseIterable {
     case v4, v6
 }
 
+/// How a node joins its pods.
+public enum LabTopology: String, Hashable, Sendable, CaseIterable {
+    /// One veth per pod, routed by the node (Calico-like): pod traffic always crosses IP forwarding.
+    case routed
+    /// All the node's pods on one Linux bridge `cni0` that holds the node's gateway addresses, as flannel
+    /// and the bridge CNI plugin do: pods of one node reach each other through the bridge, switched, and
+    /// other nodes' pods through the gateway, routed.
+    case bridged
+}
+
 /// Transport used by a probe.
 public enum ProbeProtocol: String, Hashable, Sendable, CaseIterable {
     case tcp, udp, sctp

@@ -2,7 +2,8 @@
 /// veths are created with their peer placed straight into the other lab namespace, so
 /// no interface, address or route ever exists in the root namespace.
 enum TopologyScripts {
-    /// Node `k`: links to the other nodes, one veth per local pod, and routes.
+    /// Node `k`: links to the other nodes, routes, and its pods' links as the topology wants them:
+    /// here one routed veth per pod, or a bridge (`BridgedTopologyScripts`).
     /// Run in node order: node k creates its links to higher nodes, whose own script
     /// later configures the far ends.
     static func node(_ node: LabPlan.Node, in plan: LabPlan) -> String {
@@ -27,10 +28,13 @@ enum TopologyScripts {
                 "route add fd00:10:244:\(j)::/64 via \(other.ipv6) dev \(dev) onlink",
             ]
         }
+        guard plan.topology == .routed else {
+            return (lines + BridgedTopologyScripts.node(node, in: plan)).joined(separator: "\n") + "\n"
+        }
         for pod in plan.pods where pod.node == k {
             let dev = pod.nodeInterface
             lines += [
-                "link add \(dev) address \(pod.nodeMAC) type veth peer name eth0 address \(pod.podMAC) netns \(pod.namespace)",
+                TopologyScripts.podVeth(pod),
                 "link set \(dev) up",
                 "address add \(LabPlan.gatewayV4)/32 dev \(dev)",
                 "address add \(LabPlan.gatewayV6)/64 dev \(dev) nodad",
@@ -80,9 +84,10 @@ enum TopologyScripts {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A pod: eth0 with its two /32 and /128 addresses, default routes to its node.
-    static func pod(_ pod: LabPlan.Pod) -> String {
-        [
+    /// A pod: eth0 with its two /32 and /128 addresses, default routes to its node (routed topology).
+    static func pod(_ pod: LabPlan.Pod, in plan: LabPlan) -> String {
+        guard plan.topology == .routed else { return BridgedTopologyScripts.pod(pod) }
+        return [
             "link set lo up",
             "link set eth0 up",
             "address add \(pod.ipv4)/32 dev eth0",
@@ -92,6 +97,11 @@ enum TopologyScripts {
             "route add 0.0.0.0/0 via \(LabPlan.gatewayV4) dev eth0 onlink",
             "route add ::/0 via \(LabPlan.gatewayV6) dev eth0",
         ].joined(separator: "\n") + "\n"
+    }
+
+    /// The pod's veth: the node keeps `nodeInterface`, the pod gets eth0, created straight inside it.
+    static func podVeth(_ pod: LabPlan.Pod) -> String {
+        "link add \(pod.nodeInterface) address \(pod.nodeMAC) type veth peer name eth0 address \(pod.podMAC) netns \(pod.namespace)"
     }
 
     /// Sysctls for every lab namespace, set before any link exists so new links

@@ -124,6 +124,23 @@ import Testing
         ])
     }
 
+    /// `icmpv6 type 133-137 accept`, the forward hook's neighbour discovery rule, exactly as
+    /// `nft --debug=netlink` shows nft 1.0.6 emitting it in an inet table; and read back to the same rule.
+    @Test func icmpv6TypeRange() throws {
+        let linearizer = RuleLinearizer { _ in false }
+        let rule = Rule(matches: [.icmpv6Type(ICMPv6.neighbourDiscovery)], action: .verdict(.accept))
+        let expressions = linearizer.expressions(rule)
+        #expect(expressions == [
+            .meta(.nfproto, dreg: 1), .cmp(.eq, sreg: 1, data: [10]),
+            .meta(.l4proto, dreg: 1), .cmp(.eq, sreg: 1, data: [58]),
+            .payload(.transport, offset: 0, length: 1, dreg: 1), .cmp(.gte, sreg: 1, data: [133]), .cmp(.lte, sreg: 1, data: [137]),
+            .verdict(.accept),
+        ])
+        #expect(try RuleDelinearizer(linearizer: linearizer).rule(expressions, comment: nil) == rule)
+        let single = Rule(matches: [.icmpv6Type(135...135)], action: .verdict(.drop))
+        #expect(try RuleDelinearizer(linearizer: linearizer).rule(linearizer.expressions(single), comment: nil) == single)
+    }
+
     /// `counter counter name "k" drop`: the rule's own counter, then the counter object (an objref), then
     /// the verdict, as nft emits them.
     @Test func counterStatements() throws {

@@ -17,6 +17,16 @@ import Testing
         #expect(now["netpol_agent_sync_duration_seconds_count"] == 0)
     }
 
+    /// A path reported unenforced shows 1; once the node check no longer finds it, 0 rather than a stale 1.
+    @Test func unenforcedPathGaugeGoesBackToZero() {
+        let sample = #"netpol_agent_node_path_unenforced{bridge="cni0",setting="net.bridge.bridge-nf-call-ip6tables"}"#
+        #expect(current[sample] == nil, "no series before anything is found")
+        metrics.setUnenforcedPaths([(bridge: "cni0", setting: "net.bridge.bridge-nf-call-ip6tables")])
+        #expect(current[sample] == 1)
+        metrics.setUnenforcedPaths([])
+        #expect(current[sample] == 0)
+    }
+
     @Test func countersGaugesAndHistogramsMove() {
         metrics.recordSync(duration: .milliseconds(40))
         metrics.recordEventToKernel(latency: .milliseconds(8))

@@ -47,4 +47,15 @@ import Testing
         health.applyFailed("later failure")
         #expect(health.readiness == .ok)
     }
+
+    /// Closes "ready while enforcing nothing": a node check finding is a readiness failure until fixed.
+    @Test func unenforcedPathsFailReadinessUntilFixed() {
+        let health = health()
+        health.fullSyncCompleted()
+        health.nodeChecked(unenforced: ["pods behind bridge cni0 are not enforced between each other: net.bridge.bridge-nf-call-iptables is 0"])
+        #expect(health.readiness == .failing("node check: pods behind bridge cni0 are not enforced between each other: net.bridge.bridge-nf-call-iptables is 0"))
+        #expect(health.liveness == .ok, "a restart would not fix the node")
+        health.nodeChecked(unenforced: [])
+        #expect(health.readiness == .ok)
+    }
 }

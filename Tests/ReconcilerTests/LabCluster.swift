@@ -18,8 +18,8 @@ final class LabCluster {
     /// host:port, kept across server restarts so the agents' kubeconfig stays valid.
     private var listen: String
 
-    init() throws {
-        lab = try Lab(pods: Self.pods)
+    init(topology: LabTopology = .routed) throws {
+        lab = try Lab(pods: Self.pods, topology: topology)
         directory = NSTemporaryDirectory() + "agent-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         listen = "\(lab.nodeAddress(1, family: .v4)):0"
@@ -74,7 +74,7 @@ final class LabCluster {
     }
 
     /// The end of every log, for failure messages (the directory goes with the lab).
-    private func logTails() -> String {
+    func logTails() -> String {
         let logs = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
         return logs.map { name in
             let text = (try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8)) ?? ""

@@ -34,23 +34,6 @@ struct ReconcilerLoopTests {
         #expect(applier.applied.count == 1)
     }
 
-    /// Node checks (kube-proxy's IPVS mode) run again at every resync: the hook fires once per resync
-    /// apply, never on the first apply or between resyncs.
-    @Test func everyResyncCallsTheResyncedHook() {
-        let resyncs = Mutex(0)
-        var hooks = SyncHooks()
-        hooks.resynced = { resyncs.withLock { $0 += 1 } }
-        var tuning = LoopHarness.fastRetries
-        tuning.resyncInterval = .milliseconds(300)
-        let stop = loop.start(applier: applier, tuning: tuning, hooks: hooks)
-        defer { stop() }
-        loop.listIsolatedPod()
-        #expect(applier.wait(for: 1))
-        #expect(resyncs.withLock { $0 } == 0, "the first apply is no resync")
-        #expect(eventually(within: .seconds(5)) { resyncs.withLock { $0 } >= 2 }, "two resyncs in 5 s, 300 ms apart")
-        #expect(resyncs.withLock { $0 } <= applier.applied.count - 1, "one call per resync apply")
-    }
-
     @Test func changesThatChangeNothingAreNotWritten() {
         let stop = loop.start(applier: applier)
         defer { stop() }

@@ -24,6 +24,11 @@ enum Expression: Hashable {
     case verdict(Verdict)
 }
 
+extension Expression {
+    /// `icmpv6 type`: the first byte of the transport header.
+    static let icmpv6TypeLoad = Expression.payload(.transport, offset: 0, length: 1, dreg: Register.first)
+}
+
 enum MetaKey: Hashable { case nfproto, l4proto }
 
 enum PayloadBase: Hashable { case network, transport }

@@ -39,6 +39,11 @@ struct RuleDelinearizer {
                 action = .reject
             case .verdict(let verdict):
                 action = .verdict(verdict)
+            case .meta(.l4proto, _) where loaded.isEmpty && rest.first == .cmp(.eq, sreg: Register.first, data: [ICMPv6.protocolNumber]):
+                guard rest.dropFirst().first == .icmpv6TypeLoad, let types = bounds(in: &rest, after: 2),
+                      let low = types.lower.first, let high = types.upper.first, types.lower.count == 1, low <= high
+                else { throw .unexpected("icmpv6 without a type comparison") }
+                matches.append(.icmpv6Type(low...high))
             case .meta(.l4proto, _), .payload:
                 guard let (field, _) = Field.loaded(by: expression) else { throw .unexpected("load \(expression)") }
                 if loaded.isEmpty, let match = comparison(of: field, in: &rest) {
@@ -65,16 +70,27 @@ struct RuleDelinearizer {
             guard let proto = L4Protocol.allCases.first(where: { [$0.number] == data }) else { return nil }
             rest = rest.dropFirst()
             return .l4Protocol(proto)
-        case (.destinationPort, .cmp(.eq, _, let data)?):
-            rest = rest.dropFirst()
-            let port = KeyCodec.port(data)
-            return .destinationPort(port...port)
-        case (.destinationPort, .cmp(.gte, _, let low)?):
-            guard case .cmp(.lte, _, let high)? = rest.dropFirst().first, KeyCodec.port(low) <= KeyCodec.port(high) else {
-                return nil
-            }
-            rest = rest.dropFirst(2)
-            return .destinationPort(KeyCodec.port(low)...KeyCodec.port(high))
+        case (.destinationPort, _):
+            var ahead = rest
+            guard let ports = bounds(in: &ahead, after: 0), KeyCodec.port(ports.lower) <= KeyCodec.port(ports.upper) else { return nil }
+            rest = ahead
+            return .destinationPort(KeyCodec.port(ports.lower)...KeyCodec.port(ports.upper))
+        default:
+            return nil
+        }
+    }
+
+    /// The value range of `cmp eq` or `cmp gte` + `cmp lte` (as `Emitter.compare` writes them), found after
+    /// skipping `skipped` expressions; consumes all of them.
+    private func bounds(in rest: inout ArraySlice<Expression>, after skipped: Int) -> (lower: [UInt8], upper: [UInt8])? {
+        let ahead = rest.dropFirst(skipped)
+        switch (ahead.first, ahead.dropFirst().first) {
+        case (.cmp(.eq, _, let value)?, _):
+            rest = ahead.dropFirst()
+            return (value, value)
+        case (.cmp(.gte, _, let low)?, .cmp(.lte, _, let high)?):
+            rest = ahead.dropFirst(2)
+            return (low, high)
         default:
             return nil
         }

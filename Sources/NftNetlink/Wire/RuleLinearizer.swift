@@ -29,14 +29,16 @@ struct RuleLinearizer {
                 emitter.append(.cmp(.eq, sreg: Register.first, data: [proto.number]))
             case .destinationPort(let range):
                 emitter.append(Field.destinationPort.load(into: Register.first))
-                if range.lowerBound == range.upperBound {
-                    emitter.append(.cmp(.eq, sreg: Register.first, data: KeyCodec.bigEndian(range.lowerBound)))
-                } else {
-                    emitter.append(.cmp(.gte, sreg: Register.first, data: KeyCodec.bigEndian(range.lowerBound)))
-                    emitter.append(.cmp(.lte, sreg: Register.first, data: KeyCodec.bigEndian(range.upperBound)))
-                }
+                emitter.compare(KeyCodec.bigEndian(range.lowerBound), KeyCodec.bigEndian(range.upperBound))
             case .inSet(let fields, let set):
                 emitter.lookup(fields, set: set, isVerdictMap: false, convertProtocol: isConcatenatedInterval(set))
+            case .icmpv6Type(let types):
+                // As nft emits `icmpv6 type 133-137` in an inet table: family, protocol, then the type byte.
+                emitter.require(.v6)
+                emitter.append(.meta(.l4proto, dreg: Register.first))
+                emitter.append(.cmp(.eq, sreg: Register.first, data: [ICMPv6.protocolNumber]))
+                emitter.append(.icmpv6TypeLoad)
+                emitter.compare([types.lowerBound], [types.upperBound])
             }
         }
         if rule.counter { emitter.append(.counter) }
@@ -59,12 +61,26 @@ private struct Emitter {
 
     mutating func append(_ expression: Expression) { expressions.append(expression) }
 
-    mutating func lookup(_ fields: [Field], set: String, isVerdictMap: Bool, convertProtocol: Bool) {
-        for needed in fields.compactMap(\.family) where needed != family {
-            append(.meta(.nfproto, dreg: Register.first))
-            append(.cmp(.eq, sreg: Register.first, data: [needed.nfproto]))
-            family = needed
+    /// `meta nfproto`, unless this rule already matched the family.
+    mutating func require(_ needed: IPFamily) {
+        guard needed != family else { return }
+        append(.meta(.nfproto, dreg: Register.first))
+        append(.cmp(.eq, sreg: Register.first, data: [needed.nfproto]))
+        family = needed
+    }
+
+    /// The loaded value equals `lower`, or lies between `lower` and `upper` (big-endian bytes).
+    mutating func compare(_ lower: [UInt8], _ upper: [UInt8]) {
+        if lower == upper {
+            append(.cmp(.eq, sreg: Register.first, data: lower))
+        } else {
+            append(.cmp(.gte, sreg: Register.first, data: lower))
+            append(.cmp(.lte, sreg: Register.first, data: upper))
         }
+    }
+
+    mutating func lookup(_ fields: [Field], set: String, isVerdictMap: Bool, convertProtocol: Bool) {
+        for needed in fields.compactMap(\.family) { require(needed) }
         var slot = 0
         for field in fields {
             let register = Register.forSlot(slot)

@@ -62,6 +62,9 @@ public struct RulesetEvaluator: Sendable {
         case .inSet(let fields, let set):
             guard let key = key(fields, packet) else { return false }
             return sets[set]?.verdict(for: key) != nil
+        // The model's packets carry no ICMP type: they are the first packets of TCP, UDP and SCTP
+        // connections, which neighbour discovery never is.
+        case .icmpv6Type: return false
         }
     }
 

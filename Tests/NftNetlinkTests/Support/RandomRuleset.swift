@@ -179,6 +179,12 @@ struct RandomRuleset {
                 }
             }
         }
+        if family == .v6, random.int(0...4) == 0 {
+            // ICMPv6 names its own protocol: no other transport match beside it.
+            matches.removeAll(where: \.testsTransport)
+            let low = UInt8(random.int(0...255))
+            matches.append(.icmpv6Type(low...UInt8(random.int(Int(low)...255))))
+        }
         let leaves = table.chains.filter { $0.name.hasPrefix("leaf_") }.map(\.name)
         let targets = chain.hasPrefix("base_") ? table.chains.filter { !$0.name.hasPrefix("base_") }.map(\.name)
             : chain.hasPrefix("mid_") ? leaves : []
@@ -265,6 +271,16 @@ struct SetShape {
 
 extension Set {
     var nonEmpty: Self? { isEmpty ? nil : self }
+}
+
+extension Match {
+    var testsTransport: Bool {
+        switch self {
+        case .conntrackState, .conntrackLabel: return false
+        case .l4Protocol, .destinationPort, .icmpv6Type: return true
+        case .inSet(let fields, _): return fields.contains { $0 == .l4Protocol || $0 == .destinationPort }
+        }
+    }
 }
 
 extension Rule {
