@@ -83,8 +83,9 @@ public final class Reconciler: Sendable {
         var nodeNetwork: NodeNetwork?
         /// Whether strict mode was last reported as unenforced.
         var strictModeUnenforced: Bool?
-        /// Whether the node has been checked since the agent started.
-        var nodeChecked = false
+        /// When the node's paths are checked next: at the first round, then once per resync interval
+        /// (whether or not applies succeed meanwhile).
+        var nextNodeCheck = ContinuousClock.now
     }
 
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
@@ -93,9 +94,9 @@ public final class Reconciler: Sendable {
         let networkChanged = updateNodeNetwork(&round)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
-        if resync || !round.nodeChecked {
+        if now >= round.nextNodeCheck {
             checkPaths(podAddresses: round.compiler.localPodAddresses)
-            round.nodeChecked = true
+            round.nextNodeCheck = now + tuning.resyncInterval
         }
         if let retryAt = round.retryAt, now < retryAt { return }
         guard !changes.isEmpty || networkChanged || resync || round.applied == nil else { return }
