@@ -5,11 +5,17 @@ public struct ClusterState: Sendable {
     public var namespaces: [Namespace]
     public var pods: [Pod]
     public var policies: [NetworkPolicy]
+    public var clusterPolicies: [ClusterNetworkPolicy]
+    /// Every Node, for ClusterNetworkPolicy `nodes` peers.
+    public var nodes: [ClusterNode]
 
-    public init(namespaces: [Namespace] = [], pods: [Pod] = [], policies: [NetworkPolicy] = []) {
+    public init(namespaces: [Namespace] = [], pods: [Pod] = [], policies: [NetworkPolicy] = [],
+                clusterPolicies: [ClusterNetworkPolicy] = [], nodes: [ClusterNode] = []) {
         self.namespaces = namespaces
         self.pods = pods
         self.policies = policies
+        self.clusterPolicies = clusterPolicies
+        self.nodes = nodes
     }
 }
 

@@ -23,6 +23,8 @@ public struct NodeCompiler: Sendable {
     private var sets = SetRegistry()
     private var policies: [ObjectReference: NetworkPolicy] = [:]
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
+    private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
+    private var clusterNodes: [String: ClusterNode] = [:]
     /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
     private var compiledRules: [PolicyDirection: [Rule]] = [:]
     /// The sets the current chains look up: the only ones the table holds. The registry keeps some
@@ -83,6 +85,29 @@ public struct NodeCompiler: Sendable {
         guard policies.removeValue(forKey: reference) != nil else { return }
         policiesByNamespace[reference.namespace ?? ""]?.remove(reference)
         for direction in Direction.allCases { compiledRules[PolicyDirection(policy: reference, direction: direction)] = nil }
+        targetsChanged = true
+    }
+
+    public mutating func upsert(_ policy: ClusterNetworkPolicy) {
+        guard clusterPolicies[policy.name] != policy else { return }
+        clusterPolicies[policy.name] = policy
+        targetsChanged = true
+    }
+
+    public mutating func removeClusterPolicy(named name: String) {
+        guard clusterPolicies.removeValue(forKey: name) != nil else { return }
+        targetsChanged = true
+    }
+
+    /// Any Node of the cluster, for ClusterNetworkPolicy `nodes` peers.
+    public mutating func upsert(_ node: ClusterNode) {
+        guard clusterNodes[node.name] != node else { return }
+        clusterNodes[node.name] = node
+        targetsChanged = true
+    }
+
+    public mutating func removeNode(named name: String) {
+        guard clusterNodes.removeValue(forKey: name) != nil else { return }
         targetsChanged = true
     }
 

@@ -9,7 +9,9 @@ public enum PolicyCompiler {
         compiler.setNodeNetwork(network)
         for namespace in cluster.namespaces { compiler.upsert(namespace) }
         for pod in cluster.pods { compiler.upsert(pod) }
+        for node in cluster.nodes { compiler.upsert(node) }
         for policy in cluster.policies { compiler.upsert(policy) }
+        for policy in cluster.clusterPolicies { compiler.upsert(policy) }
         return compiler.ruleset()
     }
 }
