@@ -28,7 +28,7 @@ func compareClusterPolicies(runs: Int) throws {
     print("shape        compile ms  render ms  chains  sets  elements  rules  CNP chains")
     for (index, shape) in shapes.enumerated() {
         let table = rulesets[index]!.table
-        print(String(format: "%-12@ %10.1f %10.1f %7d %5d %9d %6d %11d", shape.0 as NSString, median(compileTimes[index]),
+        print(String(format: "%@ %10.1f %10.1f %7d %5d %9d %6d %11d", shape.0.padding(toLength: 12, withPad: " ", startingAt: 0), median(compileTimes[index]),
                      median(renderTimes[index]), table.chains.count, table.sets.count, table.sets.reduce(0) { $0 + $1.elements.count },
                      table.chains.reduce(0) { $0 + $1.rules.count },
                      table.chains.filter { $0.name.contains("_admin_") || $0.name.contains("_baseline_") }.count))
@@ -67,6 +67,6 @@ private func compareAgentProcesses(shapes: [String], clusters: [ClusterState], r
     print("\nagent --dry-run --manifests (the whole process), medians of \(runs):")
     print("shape        wall ms   CPU ms  peak RSS MiB")
     for (index, shape) in shapes.enumerated() {
-        print(String(format: "%-12@ %8.0f %8.0f %13.0f", shape as NSString, median(wall[index]), median(cpu[index]), median(rss[index])))
+        print(String(format: "%@ %8.0f %8.0f %13.0f", shape.padding(toLength: 12, withPad: " ", startingAt: 0), median(wall[index]), median(cpu[index]), median(rss[index])))
     }
 }

@@ -41,11 +41,25 @@ func packetCost(runs: Int = 7, selecting: Int = 5) throws {
         }
     }
     let reference = median(rates[0])
+    let server = IPAddress(lab.address(of: "bench/server", family: .v4))!
     for (index, shape) in shapes.enumerated() {
-        let chains = rulesets[index].table.chains
-        print(String(format: "  %-46@ %8.0f connections/s (%+.1f%%; table: %d chains, %d rules)", shape.0 as NSString, median(rates[index]),
-                     (median(rates[index]) / reference - 1) * 100, chains.count, chains.reduce(0) { $0 + $1.rules.count }))
+        print(String(format: "  %@ %8.0f connections/s (%+.1f%%); the server's ingress: %@", shape.0.padding(toLength: 46, withPad: " ", startingAt: 0),
+                     median(rates[index]), (median(rates[index]) / reference - 1) * 100, ingressPath(of: server, in: rulesets[index])))
     }
+}
+
+/// The chain the server's ingress map entry jumps to, and the chains it may go on to, with their rule counts.
+private func ingressPath(of address: IPAddress, in ruleset: Ruleset) -> String {
+    let table = ruleset.table
+    let entry = table.sets.first { $0.name == "ingress_v4" }?.elements.first { $0.key == [.address(address)] }
+    guard case .jump(var name)? = entry?.verdict else { return "no entry" }
+    var path: [String] = []
+    while let chain = table.chains.first(where: { $0.name == name }) {
+        path.append("\(chain.name) (\(chain.rules.count) rules)")
+        guard case .verdict(.goto(let next))? = chain.rules.last?.action else { break }
+        name = next
+    }
+    return path.joined(separator: " -> ")
 }
 
 /// The synthetic cluster plus namespace `bench` holding the lab's two pods on node-1; a policy isolates
