@@ -108,7 +108,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "NetlinkBenchmark",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "BenchmarkSupport"],
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "BenchmarkSupport", "NetnsLab"],
             path: "Benchmarks/NetlinkBenchmark"
         ),
         // Metrics, health and logs for operators: /metrics, /healthz, /readyz (Hummingbird), JSON logs.

@@ -4,9 +4,10 @@ import IPAddressing
 
 /// A deterministic synthetic cluster: realistic shapes, no randomness, so runs compare. 100 pods per
 /// namespace and per node, each node's pods spread over namespaces; 10 apps per namespace; each policy
-/// selects one app and allows it from pods, other namespaces, CIDRs and named ports.
+/// selects one app and allows it from pods, other namespaces, CIDRs and named ports; ClusterNetworkPolicies
+/// as `SyntheticClusterPolicies` makes them.
 public enum SyntheticCluster {
-    public static func make(pods podCount: Int, policies policyCount: Int) -> ClusterState {
+    public static func make(pods podCount: Int, policies policyCount: Int, clusterPolicies: Int = 0) -> ClusterState {
         let podsPerNamespace = 100
         let namespaceCount = max(1, podCount / podsPerNamespace)
         let nodeCount = max(1, podCount / 100)
@@ -26,7 +27,8 @@ public enum SyntheticCluster {
                        creationTimestamp: "2026-01-01T00:00:00Z")
         }
         let policies = (0..<policyCount).map { index in policy(index, namespaceCount: namespaceCount) }
-        return ClusterState(namespaces: namespaces, pods: pods, policies: policies)
+        return ClusterState(namespaces: namespaces, pods: pods, policies: policies,
+                            clusterPolicies: SyntheticClusterPolicies.make(clusterPolicies, namespaceCount: namespaceCount))
     }
 
     private static func policy(_ index: Int, namespaceCount: Int) -> NetworkPolicy {

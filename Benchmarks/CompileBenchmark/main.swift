@@ -7,7 +7,12 @@ import Ruleset
 
 // Prints compile and render figures for synthetic clusters: pods × policies, compiled for one node.
 // Medians of several runs, since this machine is noisy. Usage: CompileBenchmark [runs]
+// `CompileBenchmark cnp [runs]`: 100k pods and 10k policies with and without 1,000 ClusterNetworkPolicies.
 
+if CommandLine.arguments.dropFirst().first == "cnp" {
+    try compareClusterPolicies(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
+    exit(0)
+}
 let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
 let shapes = [1_000, 10_000, 100_000].flatMap { pods in [100, 1_000, 10_000].map { (pods, $0) } }
 
@@ -39,37 +44,8 @@ for (pods, policies) in shapes {
                  table.sets.count, elements, rules, text.utf8.count / 1024, peakRSSMiB()))
 }
 
-// Incremental: a pod arrives in a compiled cluster. Remote pods only move set elements; a pod on
-// this node also rebuilds the node's chains and dispatch maps.
 print("\nincremental, 100000 pods and 10000 policies: one pod added, then removed (median of 50)")
-print("pod on       add µs  remove µs  sets changed by the add")
-let big = SyntheticCluster.make(pods: 100_000, policies: 10_000)
-var compiler = NodeCompiler(node: "node-0")
-for namespace in big.namespaces { compiler.upsert(namespace) }
-for pod in big.pods { compiler.upsert(pod) }
-for policy in big.policies { compiler.upsert(policy) }
-let baseline = compiler.ruleset()
-for (label, node) in [("other node", "node-7"), ("this node", "node-0")] {
-    var addTimes: [Double] = [], removeTimes: [Double] = []
-    var changedSets = 0
-    for sample in 0..<50 {
-        var pod = big.pods[sample * 997]
-        pod.name = "new-\(sample)"
-        pod.nodeName = node
-        pod.addresses = [.v4(0x0b00_0000 + UInt32(sample)), .v6(UInt128(0xfd01) << 112 + UInt128(sample))]
-        var start = ContinuousClock.now
-        compiler.upsert(pod)
-        let added = compiler.ruleset()
-        addTimes.append(milliseconds(ContinuousClock.now - start) * 1000)
-        let before = Dictionary(uniqueKeysWithValues: baseline.table.sets.map { ($0.name, $0) })
-        changedSets = added.table.sets.filter { before[$0.name] != $0 }.count
-        start = ContinuousClock.now
-        compiler.removePod(pod.reference)
-        _ = compiler.ruleset()
-        removeTimes.append(milliseconds(ContinuousClock.now - start) * 1000)
-    }
-    print(String(format: "%-11@ %7.0f %10.0f %10d", label as NSString, median(addTimes), median(removeTimes), changedSets))
-}
+printOnePodAdded(to: SyntheticCluster.make(pods: 100_000, policies: 10_000))
 
 func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15

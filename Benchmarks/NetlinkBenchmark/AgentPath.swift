@@ -5,18 +5,22 @@ import Foundation
 import NftNetlink
 import Ruleset
 
-/// What the agent does for a cluster of `pods` and `policies`: compile for one node and apply the whole
+/// What the agent does for a cluster of `pods`, `policies` and `clusterPolicies`: compile for one node and apply the whole
 /// table (against `nft -f` of the same text), then follow one pod at a time, end to end: NodeCompiler
 /// update, diff, batch, ACK.
-func agentPath(pods: Int, policies: Int, runs: Int = 40) throws {
-    let cluster = SyntheticCluster.make(pods: pods, policies: policies)
-    var compiler = NodeCompiler(node: "node-0")
-    for namespace in cluster.namespaces { compiler.upsert(namespace) }
-    for pod in cluster.pods { compiler.upsert(pod) }
-    for policy in cluster.policies { compiler.upsert(policy) }
-    let ruleset = compiler.ruleset()
+func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, runs: Int = 40) throws {
+    let cluster = SyntheticCluster.make(pods: pods, policies: policies, clusterPolicies: clusterPolicies)
+    var compiler = cluster.loadedCompiler(node: "node-0")
+    var ruleset = compiler.ruleset()
+    let compileTimes = (0..<3).map { _ in
+        milliseconds {
+            var fresh = cluster.loadedCompiler(node: "node-0")
+            ruleset = fresh.ruleset()
+        }
+    }
     let elements = ruleset.table.sets.reduce(0) { $0 + $1.elements.count }
-    print("agent path, \(pods) pods and \(policies) policies compiled for node-0 (\(elements) elements, "
+    print("agent path, \(pods) pods, \(policies) policies and \(clusterPolicies) ClusterNetworkPolicies compiled for node-0 "
+          + String(format: "in %.0f ms (median of 3) ", median(compileTimes)) + "(\(elements) elements, "
           + "\(ruleset.table.chains.reduce(0) { $0 + $1.rules.count }) rules):")
 
     let namespace = try ScratchNamespace()

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Glibc
 
@@ -28,29 +29,6 @@ func peakRSS() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
-/// Runs a program with output discarded; returns its wall time (ms) and peak RSS (MiB).
-func spawn(_ arguments: [String]) throws -> (milliseconds: Double, peakRSS: Double) {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0, status: Int32 = 0, usage = rusage()
-    let start = DispatchTime.now().uptimeNanoseconds
-    guard posix_spawnp(&pid, argv[0]!, &actions, nil, argv, environ) == 0 else {
-        throw BenchmarkError(description: "cannot start \(arguments[0])")
-    }
-    wait4(pid, &status, 0, &usage)
-    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-    guard status == 0 else { throw BenchmarkError(description: "\(arguments.joined(separator: " ")) failed (status \(status))") }
-    return (elapsed, Double(usage.ru_maxrss) / 1024)
-}
-
-struct BenchmarkError: Error, CustomStringConvertible {
-    let description: String
-}
-
 /// A network namespace for the run, deleted at the end; nothing here touches the root namespace.
 final class ScratchNamespace {
     let name = "nftbench\(getpid())"
@@ -61,7 +39,8 @@ final class ScratchNamespace {
 
     /// `nft -f FILE` inside the namespace.
     func loadWithNft(_ path: String) throws -> (milliseconds: Double, peakRSS: Double) {
-        try spawn(["ip", "netns", "exec", name, "nft", "-f", path])
+        let run = try spawn(["ip", "netns", "exec", name, "nft", "-f", path])
+        return (run.milliseconds, run.peakRSS)
     }
 
     /// What `ip netns exec` alone costs, to read `nft -f` figures fairly.

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import ClusterModel
 import Compiler
 import Foundation

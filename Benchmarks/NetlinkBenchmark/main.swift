@@ -10,9 +10,11 @@ let scenarios: [String: () throws -> Void] = [
     "full-calico": { try fullApply(.calico, label: "Calico shape: 2,000 sets × 100 + 2 maps × 2,000, 2,000 chains × 10 rules") },
     "one-pod": { try onePod(.calico) },
     "cluster": { try agentPath(pods: 100_000, policies: 10_000) },
+    "cluster-cnp": { try agentPath(pods: 100_000, policies: 10_000, clusterPolicies: 1_000) },
+    "packet-cost": { try packetCost() },
     "revocation": { try revocationPass() },
 ]
-let order = ["full-large", "full-calico", "one-pod", "cluster", "revocation"]
+let order = ["full-large", "full-calico", "one-pod", "cluster", "cluster-cnp", "packet-cost", "revocation"]
 
 if CommandLine.arguments.count > 1 {
     guard let scenario = scenarios[CommandLine.arguments[1]] else { fatalError("scenarios: \(order)") }
