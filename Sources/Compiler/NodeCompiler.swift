@@ -25,12 +25,14 @@ public struct NodeCompiler: Sendable {
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
     private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
     private var clusterNodes: [String: ClusterNode] = [:]
-    /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
-    private var compiledRules: [PolicyDirection: [Rule]] = [:]
+    /// Compiled rules of each policy and direction, with the position of the policy rule each comes
+    /// from, reused by every chain that includes the policy.
+    private var compiledRules: [PolicyDirection: [(position: Int, rule: Rule)]] = [:]
     /// The sets the current chains look up: the only ones the table holds. The registry keeps some
     /// unused ones too, so a pod arriving for a recently unused selector does not rebuild its set.
     private var usedSets: Set<String> = []
     private var chains: [Chain] = []
+    private var chainMeanings: [String: ChainMeaning] = [:]
     private var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
     private var nodeNetwork = NodeNetwork()
@@ -132,12 +134,24 @@ public struct NodeCompiler: Sendable {
         return Ruleset(table: table)
     }
 
+    /// The pod that holds `address` as the table sees it (the newest, when a reused address is claimed
+    /// twice); nil for addresses no pod taking part in policy holds.
+    public func pod(owning address: IPAddress) -> Pod? { index.pod(owning: address) }
+
     /// The addresses of this node's pods that the table enforces for.
     public var localPodAddresses: [IPAddress] { index.localSlots.sorted().compactMap(index.pod(at:)).flatMap(\.addresses) }
 
     /// What each named counter of the last `ruleset()` counts, by counter name. A policy that isolates
     /// no pod on this node has no counters.
     public var counterAttribution: [String: CounterAttribution] { counters.attribution }
+
+    /// What the chains, rules and sets of the last `ruleset()` stand for.
+    public var meaning: RulesetMeaning {
+        RulesetMeaning(chains: chainMeanings, sets: sets.meanings.filter { usedSets.contains($0.key) },
+                       dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
+                           IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
+                       }))
+    }
 
     /// Recomputes which policies isolate each local pod, the chains for those policy lists and the
     /// dispatch maps; then forgets sets and compiled rules nothing uses any more.
@@ -146,6 +160,7 @@ public struct NodeCompiler: Sendable {
         sets = SetRegistry()  // the compiler holds the only copy while it adds sets
         counters = PolicyCounters()
         var chainsByName: [String: Chain] = [:]
+        chainMeanings = [:]
         var mapElements: [String: [SetElement]] = [:]
         var inUse: Set<PolicyDirection> = []
         var localAddresses: [IPAddress] = []
@@ -161,15 +176,18 @@ public struct NodeCompiler: Sendable {
                 let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
                 if chainsByName[chainName] == nil {
                     var rules: [Rule] = []
+                    var meanings: [RuleMeaning] = []
                     for reference in isolating {
                         let allowing = compiledRules(of: reference, direction: direction, compiler: &compiler)
                         if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
-                        rules += allowing
+                        rules += allowing.map(\.rule)
+                        meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
                         inUse.insert(PolicyDirection(policy: reference, direction: direction))
                     }
                     let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
                     chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
                                                     rules: rules + [denyRule(direction, counter: denied)])
+                    chainMeanings[chainName] = ChainMeaning(direction: direction, policies: isolating, rules: meanings + [.deniesTheRest])
                 }
                 for address in pod.addresses {
                     mapElements[direction.dispatchMap(address.family), default: []].append(
@@ -193,12 +211,13 @@ public struct NodeCompiler: Sendable {
         let forgotten = sets.forgetUnused(keeping: usedSets, spares: max(64, usedSets.count))
         // Compiled rules stay for policies still here, unless they name a set just forgotten.
         compiledRules = compiledRules.filter { key, rules in
-            inUse.contains(key) || policies[key.policy] != nil && !rules.contains { $0.setNames.contains(where: forgotten.contains) }
+            inUse.contains(key) || policies[key.policy] != nil && !rules.contains { $0.rule.setNames.contains(where: forgotten.contains) }
         }
         targetsChanged = false
     }
 
-    private mutating func compiledRules(of reference: ObjectReference, direction: Direction, compiler: inout RuleCompiler) -> [Rule] {
+    private mutating func compiledRules(of reference: ObjectReference, direction: Direction,
+                                        compiler: inout RuleCompiler) -> [(position: Int, rule: Rule)] {
         let key = PolicyDirection(policy: reference, direction: direction)
         if let known = compiledRules[key] { return known }
         let policy = policies[reference]!
@@ -206,6 +225,7 @@ public struct NodeCompiler: Sendable {
         let rules = (direction == .ingress ? policy.ingress : policy.egress).enumerated().flatMap { position, rule in
             compiler.compile(rule, direction: direction, counter: counter,
                              comment: nftComment("\(policy.namespace)/\(policy.name) \(direction.rawValue)[\(position)]"))
+                .map { (position: position, rule: $0) }
         }
         compiledRules[key] = rules
         return rules

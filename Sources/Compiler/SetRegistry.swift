@@ -10,6 +10,8 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// What every set stands for, for explaining verdicts.
+    private(set) var meanings: [String: SetMeaning] = [:]
 
     enum PodSetMeaning {
         case peers(scope: NamespaceScope, selector: LabelSelector, family: IPFamily)
@@ -39,6 +41,7 @@ struct SetRegistry {
             let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
             let addresses = pods.flatMap(\.addresses).filter { $0.family == family }
             podSets[name] = .peers(scope: scope, selector: selector, family: family)
+            meanings[name] = .pods(namespaces: scope, pods: selector)
             sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning),
                                   elements: addresses.map { SetElement(key: [.address($0)]) })
         }
@@ -56,6 +59,7 @@ struct SetRegistry {
             let entries = candidates.compactMap(index.pod(at:)).flatMap { meaning.entries(of: $0, index: index) }
             let whose = scope == .localPods ? "pods on this node" : "pods"
             podSets[name] = meaning
+            meanings[name] = .namedPort(name: portName, proto: proto)
             sets[name] = NamedSet(name: name, keyType: [family.addressType, .inetService],
                                   comment: nftComment("\(whose) with \(proto.kubernetesName) port named \(portName)"),
                                   elements: entries.map { SetElement(key: [.address($0.0), .port($0.1)]) })
@@ -69,6 +73,7 @@ struct SetRegistry {
         let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
         let name = "cidr_\(StableName.hash(meaning))_\(block.cidr.family.rawValue)"
         if sets[name] == nil {
+            meanings[name] = .ipBlock(block)
             sets[name] = NamedSet(name: name, keyType: [block.cidr.family.addressType], isInterval: true,
                                   comment: nftComment(meaning),
                                   elements: block.addresses.ranges.map { SetElement(key: [.address($0)]) })
@@ -92,6 +97,7 @@ struct SetRegistry {
         let meaning = merged.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
         let name = "ports_\(StableName.hash(meaning))"
         if sets[name] == nil {
+            meanings[name] = .ports(merged.map { ProtocolPorts(proto: $0.0, ports: $0.1) })
             sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
                                   comment: nftComment(meaning),
                                   elements: merged.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
@@ -133,6 +139,7 @@ struct SetRegistry {
         for name in forgotten {
             sets[name] = nil
             podSets[name] = nil
+            meanings[name] = nil
         }
         return forgotten
     }
