@@ -71,15 +71,6 @@ for (label, node) in [("other node", "node-7"), ("this node", "node-0")] {
     print(String(format: "%-11@ %7.0f %10.0f %10d", label as NSString, median(addTimes), median(removeTimes), changedSets))
 }
 
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
 /// VmHWM: the process's peak resident set so far.
 func peakRSSMiB() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
