@@ -71,8 +71,8 @@ final class AgentTelemetry: Sendable {
         for (name, values) in readings {
             guard let counted = attribution[name] else { continue }
             for policy in counted.policies {
-                perPolicy.append((policy: "\(policy.namespace ?? "")/\(policy.name)", direction: counted.direction.rawValue,
-                                  verdict: counted.verdict == .allowed ? .allowed : .denied,
+                perPolicy.append((policy: "\(policy.namespace ?? "")/\(policy.name)", tier: counted.tier.rawValue,
+                                  direction: counted.direction.rawValue, verdict: PolicyVerdict(rawValue: counted.verdict.rawValue)!,
                                   packets: values.packets, bytes: values.bytes))
             }
         }

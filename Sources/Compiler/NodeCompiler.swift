@@ -14,8 +14,10 @@ import Ruleset
 /// - one chain per distinct list of policies isolating a pod in a direction: each rule `return`s when
 ///   it allows the packet; the chain ends in the deny action.
 /// - named counters: one per policy and direction for what its rules allow, one per chain for what it
-///   denies (see `CounterAttribution`).
+///   denies, one per ClusterNetworkPolicy rule (see `CounterAttribution`).
 /// - peer sets shared by every rule with the same selector, ipBlock, port list or port name.
+/// - ClusterNetworkPolicies add Admin and Baseline chains around a pod's NetworkPolicy chain (see
+///   `NodeCompiler+ClusterPolicies.swift`); a pod no ClusterNetworkPolicy selects gets none of them.
 public struct NodeCompiler: Sendable {
     public let node: String
     public let options: CompilerOptions
@@ -23,25 +25,35 @@ public struct NodeCompiler: Sendable {
     private var sets = SetRegistry()
     private var policies: [ObjectReference: NetworkPolicy] = [:]
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
-    private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
+    var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
     private var clusterNodes: [String: ClusterNode] = [:]
     /// Compiled rules of each policy and direction, with the position of the policy rule each comes
     /// from, reused by every chain that includes the policy.
     private var compiledRules: [PolicyDirection: [(position: Int, rule: Rule)]] = [:]
+    /// Compiled rules of each ClusterNetworkPolicy and direction, one list per rule in written order,
+    /// with Pass still to be pointed at the next tier of the chain that uses them.
+    var compiledClusterRules: [ClusterPolicyDirection: [[Rule]]] = [:]
     /// The sets the current chains look up: the only ones the table holds. The registry keeps some
     /// unused ones too, so a pod arriving for a recently unused selector does not rebuild its set.
     private var usedSets: Set<String> = []
     private var chains: [Chain] = []
     private var chainMeanings: [String: ChainMeaning] = [:]
-    private var counters = PolicyCounters()
+    var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
+    /// Verdict maps of the input hook for pods' new connections to this node (`--node-egress allow`).
+    private var nodeEgressMaps: [NamedSet] = []
     private var nodeNetwork = NodeNetwork()
     /// With `--unknown-pod-ips deny`: the node's pod CIDRs less known pods and node addresses.
     private var unknownPodSets: [NamedSet] = []
     private var targetsChanged = true
 
-    private struct PolicyDirection: Hashable {
+    fileprivate struct PolicyDirection: Hashable {
         var policy: ObjectReference
+        var direction: Direction
+    }
+
+    struct ClusterPolicyDirection: Hashable {
+        var policy: String
         var direction: Direction
     }
 
@@ -57,12 +69,15 @@ public struct NodeCompiler: Sendable {
         guard index.namespaceLabels[namespace.name] != namespace.labels else { return }
         index.upsertNamespace(namespace)
         sets.namespacesChanged(index: index)
+        // ClusterNetworkPolicy subjects select namespaces by label.
+        if !clusterPolicies.isEmpty { targetsChanged = true }
     }
 
     public mutating func removeNamespace(named name: String) {
         guard index.namespaceLabels[name] != nil else { return }
         index.removeNamespace(named: name)
         sets.namespacesChanged(index: index)
+        if !clusterPolicies.isEmpty { targetsChanged = true }
     }
 
     public mutating func upsert(_ pod: Pod) { update(pod.reference, to: pod) }
@@ -92,25 +107,28 @@ public struct NodeCompiler: Sendable {
 
     public mutating func upsert(_ policy: ClusterNetworkPolicy) {
         guard clusterPolicies[policy.name] != policy else { return }
+        removeClusterPolicy(named: policy.name)
         clusterPolicies[policy.name] = policy
         targetsChanged = true
     }
 
     public mutating func removeClusterPolicy(named name: String) {
         guard clusterPolicies.removeValue(forKey: name) != nil else { return }
+        for direction in Direction.allCases { compiledClusterRules[ClusterPolicyDirection(policy: name, direction: direction)] = nil }
         targetsChanged = true
     }
 
-    /// Any Node of the cluster, for ClusterNetworkPolicy `nodes` peers.
+    /// Any Node of the cluster, for ClusterNetworkPolicy `nodes` peers: only the sets of its addresses change.
     public mutating func upsert(_ node: ClusterNode) {
-        guard clusterNodes[node.name] != node else { return }
+        let before = clusterNodes[node.name]
+        guard before != node else { return }
         clusterNodes[node.name] = node
-        targetsChanged = true
+        sets.nodeChanged(before: before, after: node, nodes: clusterNodes)
     }
 
     public mutating func removeNode(named name: String) {
-        guard clusterNodes.removeValue(forKey: name) != nil else { return }
-        targetsChanged = true
+        guard let before = clusterNodes.removeValue(forKey: name) else { return }
+        sets.nodeChanged(before: before, after: nil, nodes: clusterNodes)
     }
 
     /// The node's pod CIDRs and addresses, for `--unknown-pod-ips deny`.
@@ -128,9 +146,9 @@ public struct NodeCompiler: Sendable {
         if targetsChanged { rebuildTargets() }
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
-                          sets: dispatchMaps + unknownPodSets + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
+                          sets: dispatchMaps + nodeEgressMaps + unknownPodSets + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
                           counters: counters.declarations,
-                          chains: [forwardHook()] + (options.nodeEgress == .policy ? [inputHook()] : []) + chains)
+                          chains: [forwardHook()] + (inputHook().map { [$0] } ?? []) + chains)
         return Ruleset(table: table)
     }
 
@@ -150,70 +168,105 @@ public struct NodeCompiler: Sendable {
         RulesetMeaning(chains: chainMeanings, sets: sets.meanings.filter { usedSets.contains($0.key) },
                        dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
                            IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
-                       }))
+                       } + IPFamily.allCases.map { (Self.nodeEgressMap($0), Direction.egress) }))
     }
 
-    /// Recomputes which policies isolate each local pod, the chains for those policy lists and the
+    /// What one rebuild gathers: the chains by name (and what they stand for), the verdict map elements
+    /// by map name, and the compiled rules the chains use.
+    struct TargetBuild {
+        var compiler: RuleCompiler
+        var chainsByName: [String: Chain] = [:]
+        var chainMeanings: [String: ChainMeaning] = [:]
+        var mapElements: [String: [SetElement]] = [:]
+        fileprivate var inUse: Set<PolicyDirection> = []
+        var clusterInUse: Set<ClusterPolicyDirection> = []
+    }
+
+    /// Recomputes which policies apply to each local pod, the chains for those policy lists and the
     /// dispatch maps; then forgets sets and compiled rules nothing uses any more.
     private mutating func rebuildTargets() {
-        var compiler = RuleCompiler(index: index, sets: sets)
+        var build = TargetBuild(compiler: RuleCompiler(index: index, nodes: clusterNodes, sets: sets))
         sets = SetRegistry()  // the compiler holds the only copy while it adds sets
         counters = PolicyCounters()
-        var chainsByName: [String: Chain] = [:]
-        chainMeanings = [:]
-        var mapElements: [String: [SetElement]] = [:]
-        var inUse: Set<PolicyDirection> = []
         var localAddresses: [IPAddress] = []
         var sortedPolicies: [String: [ObjectReference]] = [:]
+        let tiers = ClusterPolicyTiers(clusterPolicies.values)
         for slot in index.localSlots {
             guard let pod = index.pod(at: slot) else { continue }
             localAddresses += pod.addresses
             if sortedPolicies[pod.namespace] == nil { sortedPolicies[pod.namespace] = (policiesByNamespace[pod.namespace] ?? []).sorted() }
             let selecting = sortedPolicies[pod.namespace]!.filter { policies[$0]!.podSelector.matches(pod.labels) }
+            let subjectOf = tiers.selecting(pod, index: index)
             for direction in Direction.allCases {
                 let isolating = selecting.filter { direction == .ingress ? policies[$0]!.isolatesIngress : policies[$0]!.isolatesEgress }
-                guard !isolating.isEmpty else { continue }
-                let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
-                if chainsByName[chainName] == nil {
-                    var rules: [Rule] = []
-                    var meanings: [RuleMeaning] = []
-                    for reference in isolating {
-                        let allowing = compiledRules(of: reference, direction: direction, compiler: &compiler)
-                        if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
-                        rules += allowing.map(\.rule)
-                        meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
-                        inUse.insert(PolicyDirection(policy: reference, direction: direction))
-                    }
-                    let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
-                    chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
-                                                    rules: rules + [denyRule(direction, counter: denied)])
-                    chainMeanings[chainName] = ChainMeaning(direction: direction, policies: isolating, rules: meanings + [.deniesTheRest])
-                }
+                let networkPolicyChain = isolating.isEmpty ? nil : networkPolicyChain(isolating, direction, &build)
+                let entries = tierEntries(admin: subjectOf.admin.filter { $0.hasRules(direction) }, networkPolicyChain: networkPolicyChain,
+                                          baseline: subjectOf.baseline.filter { $0.hasRules(direction) }, direction, &build)
                 for address in pod.addresses {
-                    mapElements[direction.dispatchMap(address.family), default: []].append(
-                        SetElement(key: [.address(address)], verdict: .jump(chainName)))
+                    if let chain = entries.forward {
+                        build.mapElements[direction.dispatchMap(address.family), default: []].append(
+                            SetElement(key: [.address(address)], verdict: .jump(chain)))
+                    }
+                    if let chain = entries.nodeEgress {
+                        build.mapElements[Self.nodeEgressMap(address.family), default: []].append(
+                            SetElement(key: [.address(address)], verdict: .jump(chain)))
+                    }
                 }
             }
         }
-        sets = compiler.sets
-        chains = chainsByName.values.sorted { $0.name < $1.name }
+        sets = build.compiler.sets
+        chains = build.chainsByName.values.sorted { $0.name < $1.name }
+        chainMeanings = build.chainMeanings
         dispatchMaps = Direction.allCases.flatMap { direction in
             IPFamily.allCases.map { family in
                 let name = direction.dispatchMap(family)
                 return NamedSet(name: name, keyType: [family.addressType], isVerdictMap: true,
                                 comment: "local pods isolated for \(direction.rawValue), by IP\(family.rawValue) address",
-                                elements: (mapElements[name] ?? []).sorted())
+                                elements: (build.mapElements[name] ?? []).sorted())
             }
+        }
+        let nodeEgress = IPFamily.allCases.map { build.mapElements[Self.nodeEgressMap($0)] ?? [] }
+        nodeEgressMaps = nodeEgress.allSatisfy(\.isEmpty) ? [] : IPFamily.allCases.map { family in
+            let name = Self.nodeEgressMap(family)
+            return NamedSet(name: name, keyType: [family.addressType], isVerdictMap: true,
+                            comment: "local pods with ClusterNetworkPolicy egress, to this node, by IP\(family.rawValue) address",
+                            elements: (build.mapElements[name] ?? []).sorted())
         }
         unknownPodSets = options.unknownPodIPs == .deny ? unknownPodSets(knownPods: localAddresses) : []
         usedSets = Set(chains.flatMap { $0.rules.flatMap(\.setNames) })
         // Spares are bounded: each set costs a selector check per pod change.
         let forgotten = sets.forgetUnused(keeping: usedSets, spares: max(64, usedSets.count))
         // Compiled rules stay for policies still here, unless they name a set just forgotten.
+        let namesForgotten = { (rules: [Rule]) in rules.contains { $0.setNames.contains(where: forgotten.contains) } }
         compiledRules = compiledRules.filter { key, rules in
-            inUse.contains(key) || policies[key.policy] != nil && !rules.contains { $0.rule.setNames.contains(where: forgotten.contains) }
+            build.inUse.contains(key) || policies[key.policy] != nil && !namesForgotten(rules.map(\.rule))
+        }
+        compiledClusterRules = compiledClusterRules.filter { key, rules in
+            build.clusterInUse.contains(key) || clusterPolicies[key.policy] != nil && !namesForgotten(rules.flatMap { $0 })
         }
         targetsChanged = false
+    }
+
+    /// The chain of the NetworkPolicies isolating a pod in `direction`: their allow rules, then the deny.
+    private mutating func networkPolicyChain(_ isolating: [ObjectReference], _ direction: Direction, _ build: inout TargetBuild) -> String {
+        let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
+        if build.chainsByName[chainName] == nil {
+            var rules: [Rule] = []
+            var meanings: [RuleMeaning] = []
+            for reference in isolating {
+                let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler)
+                if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
+                rules += allowing.map(\.rule)
+                meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
+                build.inUse.insert(PolicyDirection(policy: reference, direction: direction))
+            }
+            let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
+            build.chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
+                                                  rules: rules + [denyRule(counter: denied, comment: "no policy allows this \(direction.rawValue)")])
+            build.chainMeanings[chainName] = ChainMeaning(direction: direction, tier: .networkPolicy, policies: isolating,
+                                                          rules: meanings + [.deniesTheRest])
+        }
+        return chainName
     }
 
     private mutating func compiledRules(of reference: ObjectReference, direction: Direction,
@@ -239,9 +292,10 @@ public struct NodeCompiler: Sendable {
         return nftComment("\(direction.rawValue) of pods selected by \(names.joined(separator: ", "))")
     }
 
-    private func denyRule(_ direction: Direction, counter: String) -> Rule {
-        Rule(namedCounter: counter, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
-             comment: "no policy allows this \(direction.rawValue)")
+    /// Every deny of the table, whichever tier it belongs to, is built here.
+    func denyRule(_ matches: [Match] = [], counter: String, comment: String) -> Rule {
+        Rule(matches: matches, namedCounter: counter, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
+             comment: nftComment(comment))
     }
 
     private func unknownPodSets(knownPods: [IPAddress]) -> [NamedSet] {
@@ -291,18 +345,24 @@ public struct NodeCompiler: Sendable {
                      rules: rules)
     }
 
-    /// With `--node-egress policy`: new connections local pods open to this node's own addresses are
-    /// judged by the same egress chains. Ingress from the node (kubelet probes) leaves on the output
-    /// hook and is not judged; its replies pass here as established. Only `ct state new` is judged:
-    /// IPv6 neighbour discovery is untracked, and a pod answers the node's solicitation from its own
-    /// address; judging that advertisement would cut the node off from the pod.
-    private func inputHook() -> Chain {
-        Chain(name: "input_hook", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept),
-              comment: "new connections to this node: egress of the source pod",
-              rules: [Self.establishedAccept] + IPFamily.allCases.map { family in
-                  Rule(matches: [.conntrackState([.new])],
-                       action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: Direction.egress.dispatchMap(family)))
-              })
+    /// New connections local pods open to this node's own addresses: with `--node-egress policy` judged
+    /// by the same egress chains as forwarded traffic; otherwise only ClusterNetworkPolicy egress judges
+    /// them (`nodeEgressMaps`), and without such pods there is no input hook. Ingress from the node
+    /// (kubelet probes) leaves on the output hook and is not judged; its replies pass here as
+    /// established. Only `ct state new` is judged: IPv6 neighbour discovery is untracked, and a pod
+    /// answers the node's solicitation from its own address; judging that advertisement would cut the
+    /// node off from the pod.
+    private func inputHook() -> Chain? {
+        guard options.nodeEgress == .policy || !nodeEgressMaps.isEmpty else { return nil }
+        let map = { (family: IPFamily) in options.nodeEgress == .policy ? Direction.egress.dispatchMap(family) : Self.nodeEgressMap(family) }
+        return Chain(name: "input_hook", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept),
+                     comment: "new connections to this node: egress of the source pod",
+                     rules: [Self.establishedAccept] + IPFamily.allCases.map { family in
+                         Rule(matches: [.conntrackState([.new])],
+                              action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: map(family)))
+                     })
     }
+
+    static func nodeEgressMap(_ family: IPFamily) -> String { "node_egress_\(family.rawValue)" }
 }
 

@@ -36,6 +36,23 @@ struct PolicyCounters {
         return name
     }
 
+    /// `cnp_<name>_<direction>_<index>` (`unreadable` for a stand-in's deny-all), hashed when long.
+    static func clusterRuleName(_ policy: String, _ direction: Direction, _ index: Int?) -> String {
+        let position = index.map(String.init) ?? "unreadable"
+        let readable = "cnp_\(policy)_\(direction.rawValue)_\(position)"
+        guard readable.utf8.count > readableLength else { return readable }
+        return "cnp_\(StableName.hash(policy))_\(direction.rawValue)_\(position)"
+    }
+
+    /// The counter of one ClusterNetworkPolicy rule (nil `rule`: an unreadable one's stand-in).
+    mutating func countClusterRule(_ policy: ClusterNetworkPolicy, _ direction: Direction, _ rule: ClusterRuleIdentity?,
+                                   verdict: CounterAttribution.Verdict, comment: String) {
+        let name = Self.clusterRuleName(policy.name, direction, rule?.index)
+        attribution[name] = CounterAttribution(policies: [policy.reference], direction: direction, verdict: verdict,
+                                               tier: PolicyTier(policy.tier), clusterRule: rule)
+        comments[name] = nftComment(comment)
+    }
+
     /// The counter objects, by name.
     var declarations: [NamedCounter] {
         comments.keys.sorted().map { NamedCounter(name: $0, comment: comments[$0]) }

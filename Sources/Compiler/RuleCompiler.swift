@@ -8,6 +8,8 @@ import Ruleset
 /// merged into one set look-up where they can be.
 struct RuleCompiler {
     let index: ClusterIndex
+    /// Every Node, for ClusterNetworkPolicy `nodes` peers.
+    let nodes: [String: ClusterNode]
     var sets: SetRegistry
 
     mutating func compile(_ rule: PolicyRule, direction: Direction, counter: String, comment: String) -> [Rule] {
@@ -55,12 +57,18 @@ struct RuleCompiler {
                 groups.append([.l4Protocol(port.proto), .inSet(fields: [.destinationAddress(family), .destinationPort], set: set)])
             }
         }
+        if let match = numberedPortMatch(numbered) { groups.insert(match, at: 0) }
+        return groups
+    }
+
+    /// One match for protocol and port pairs (nil port: every port of the protocol); nil for none.
+    mutating func numberedPortMatch(_ numbered: [(L4Protocol, ClosedRange<UInt16>?)]) -> [Match]? {
         if numbered.count == 1, let (proto, range) = numbered.first {
-            groups.insert([.l4Protocol(proto)] + (range.map { [.destinationPort($0)] } ?? []), at: 0)
+            return [.l4Protocol(proto)] + (range.map { [.destinationPort($0)] } ?? [])
         } else if numbered.count > 1 {
             let set = sets.portSet(numbered.map { ($0.0, $0.1 ?? 0...65535) })
-            groups.insert([.inSet(fields: [.l4Protocol, .destinationPort], set: set)], at: 0)
+            return [.inSet(fields: [.l4Protocol, .destinationPort], set: set)]
         }
-        return groups
+        return nil
     }
 }

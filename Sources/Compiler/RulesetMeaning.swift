@@ -19,16 +19,19 @@ public struct RulesetMeaning: Sendable {
     }
 }
 
-/// A chain of the policies isolating a group of local pods in one direction.
+/// A chain of one tier's policies for a group of local pods in one direction: the NetworkPolicies
+/// isolating them, or the Admin or Baseline ClusterNetworkPolicies selecting them.
 public struct ChainMeaning: Hashable, Sendable {
     public var direction: Direction
-    /// The isolating policies, in the order the chain tries their rules.
+    public var tier: PolicyTier
+    /// The policies, in the order the chain tries their rules.
     public var policies: [ObjectReference]
     /// One entry per rule of the chain, in chain order.
     public var rules: [RuleMeaning]
 
-    public init(direction: Direction, policies: [ObjectReference], rules: [RuleMeaning]) {
+    public init(direction: Direction, tier: PolicyTier, policies: [ObjectReference], rules: [RuleMeaning]) {
         self.direction = direction
+        self.tier = tier
         self.policies = policies
         self.rules = rules
     }
@@ -37,8 +40,37 @@ public struct ChainMeaning: Hashable, Sendable {
 public enum RuleMeaning: Hashable, Sendable {
     /// Part of a policy rule: it allows (`return`s) what it matches.
     case allows(PolicyRuleReference)
-    /// The end of a chain: what no rule of its policies allows is denied.
+    /// The end of a NetworkPolicy chain: what no rule of its policies allows is denied.
     case deniesTheRest
+    /// Part of a ClusterNetworkPolicy rule: its action decides what it matches (Pass hands it on).
+    case clusterRule(ClusterRuleReference)
+    /// The end of an Admin chain: no rule decided, the next tier judges.
+    case nextTier
+}
+
+/// One rule of a ClusterNetworkPolicy, as the ruleset's comments name it.
+public struct ClusterRuleReference: Hashable, Sendable, CustomStringConvertible {
+    public var policy: String
+    public var tier: PolicyTier
+    public var priority: Int
+    public var direction: Direction
+    /// nil for the stand-in of an unreadable policy, which denies everything.
+    public var rule: ClusterRuleIdentity?
+
+    public init(policy: String, tier: PolicyTier, priority: Int, direction: Direction, rule: ClusterRuleIdentity?) {
+        self.policy = policy
+        self.tier = tier
+        self.priority = priority
+        self.direction = direction
+        self.rule = rule
+    }
+
+    /// `ClusterNetworkPolicy deny-sensitive (Admin, priority 10) egress[0] "deny-vault": Deny`.
+    public var description: String {
+        let label = "ClusterNetworkPolicy \(policy) (\(tier.rawValue), priority \(priority)) \(direction.rawValue)"
+        guard let rule else { return "\(label): unreadable, denies all" }
+        return "\(label)[\(rule.index)]\(rule.name.map { " \"\($0)\"" } ?? ""): \(rule.action.rawValue)"
+    }
 }
 
 /// One ingress or egress rule of a NetworkPolicy, as the ruleset's comments name it.
@@ -63,8 +95,13 @@ public enum SetMeaning: Hashable, Sendable {
     case pods(namespaces: NamespaceScope, pods: LabelSelector)
     /// The addresses of an ipBlock: its cidr less its excepts.
     case ipBlock(IPBlock)
-    /// Pod addresses with the number their containerPort of this name and protocol has.
-    case namedPort(name: String, proto: L4Protocol)
+    /// Pod addresses with the number their containerPort of this name has: of one protocol, or
+    /// (ClusterNetworkPolicy) each with its own protocol when `proto` is nil.
+    case namedPort(name: String, proto: L4Protocol?)
+    /// The CIDRs of a ClusterNetworkPolicy `networks` peer.
+    case networks([CIDR])
+    /// The addresses of the Nodes a ClusterNetworkPolicy `nodes` peer selects.
+    case nodes(LabelSelector)
     /// Protocol and port ranges of one rule.
     case ports([ProtocolPorts])
 }

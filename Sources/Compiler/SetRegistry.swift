@@ -4,18 +4,33 @@ import IPAddressing
 import Ruleset
 
 /// The named sets rules refer to. Each set is keyed by what it means (a peer selector, an ipBlock, a
-/// port list, a port name), so rules that mean the same share one set and its name never depends on
-/// which rule asked first. Sets whose members are pods follow pod changes element by element.
+/// port list, a port name, a node selector), so rules that mean the same share one set and its name
+/// never depends on which rule asked first. Sets whose members are pods follow pod changes element by
+/// element, and sets of Node addresses follow Node changes.
 struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
+    private var nodeSets: [String: NodeSetMeaning] = [:]
     /// What every set stands for, for explaining verdicts.
     private(set) var meanings: [String: SetMeaning] = [:]
 
     enum PodSetMeaning {
         case peers(scope: NamespaceScope, selector: LabelSelector, family: IPFamily)
-        case namedPort(name: String, proto: L4Protocol, scope: NamedPortScope, family: IPFamily)
+        /// `proto` nil: the named containerPort with whatever protocol it has (ClusterNetworkPolicy), and
+        /// the protocol is part of the key.
+        case namedPort(name: String, proto: L4Protocol?, scope: NamedPortScope, family: IPFamily)
+    }
+
+    struct NodeSetMeaning {
+        var selector: LabelSelector
+        var family: IPFamily
+
+        func elements(of node: ClusterNode) -> [SetElement] {
+            guard selector.matches(node.labels) else { return [] }
+            return node.addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) }
+        }
     }
 
     // MARK: - Creating sets
@@ -48,21 +63,35 @@ struct SetRegistry {
         return name
     }
 
-    /// Pod addresses with the number their containerPort `portName` has, for one protocol. `scope`
-    /// limits the pods: ingress rules resolve names only on the node's own pods.
-    mutating func namedPortSet(name portName: String, proto: L4Protocol, family: IPFamily, scope: NamedPortScope,
+    /// Pod addresses with the number their containerPort `portName` has, for one protocol, or (`proto`
+    /// nil) with each such port's own protocol and number. `scope` limits the pods: ingress rules resolve
+    /// names only on the node's own pods.
+    mutating func namedPortSet(name portName: String, proto: L4Protocol?, family: IPFamily, scope: NamedPortScope,
                                index: ClusterIndex) -> String {
-        let name = "named\(scope == .localPods ? "_local" : "")_\(proto.rawValue)_\(portName)_\(family.rawValue)"
+        let name = "named\(scope == .localPods ? "_local" : "")_\(proto?.rawValue ?? "any")_\(portName)_\(family.rawValue)"
         if sets[name] == nil {
             let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: portName)
             let meaning = PodSetMeaning.namedPort(name: portName, proto: proto, scope: scope, family: family)
-            let entries = candidates.compactMap(index.pod(at:)).flatMap { meaning.entries(of: $0, index: index) }
             let whose = scope == .localPods ? "pods on this node" : "pods"
             podSets[name] = meaning
             meanings[name] = .namedPort(name: portName, proto: proto)
-            sets[name] = NamedSet(name: name, keyType: [family.addressType, .inetService],
-                                  comment: nftComment("\(whose) with \(proto.kubernetesName) port named \(portName)"),
-                                  elements: entries.map { SetElement(key: [.address($0.0), .port($0.1)]) })
+            sets[name] = NamedSet(name: name, keyType: [family.addressType] + (proto == nil ? [.inetProtocol] : []) + [.inetService],
+                                  comment: nftComment("\(whose) with \(proto?.kubernetesName ?? "a") port named \(portName)"),
+                                  elements: candidates.compactMap(index.pod(at:)).flatMap { meaning.elements(of: $0, index: index) })
+        }
+        return name
+    }
+
+    /// Every address of `family` in the `status.addresses` of the Nodes `selector` matches.
+    mutating func nodePeerSet(selector: LabelSelector, family: IPFamily, nodes: [String: ClusterNode]) -> String {
+        let identity = selector.selectsEverything ? "{}" : "\(selector)"
+        let name = "nodes_\(StableName.hash(identity))_\(family.rawValue)"
+        if sets[name] == nil {
+            let meaning = NodeSetMeaning(selector: selector, family: family)
+            nodeSets[name] = meaning
+            meanings[name] = .nodes(selector)
+            sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment("addresses of nodes \(selector)"),
+                                  elements: nodes.values.flatMap(meaning.elements(of:)))
         }
         return name
     }
@@ -71,12 +100,25 @@ struct SetRegistry {
     mutating func ipBlockSet(_ block: IPBlock) -> String {
         let excepts = block.except.map(\.description).joined(separator: ",")
         let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
-        let name = "cidr_\(StableName.hash(meaning))_\(block.cidr.family.rawValue)"
+        return addressSet(meaning: meaning, family: block.cidr.family, addresses: block.addresses, explained: .ipBlock(block))
+    }
+
+    /// The `family` CIDRs of a ClusterNetworkPolicy `networks` peer as an interval set; nil when it has
+    /// none of that family. One CIDR gives the set an ipBlock of that CIDR uses.
+    mutating func networksSet(_ cidrs: [CIDR], family: IPFamily) -> String? {
+        let own = Set(cidrs.filter { $0.family == family }.map(\.description)).sorted()
+        guard !own.isEmpty else { return nil }
+        let addresses = AddressRangeSet(cidrs.filter { $0.family == family }.map(\.range))
+        return addressSet(meaning: own.joined(separator: ","), family: family, addresses: addresses,
+                          explained: .networks(cidrs.filter { $0.family == family }))
+    }
+
+    private mutating func addressSet(meaning: String, family: IPFamily, addresses: AddressRangeSet, explained: SetMeaning) -> String {
+        let name = "cidr_\(StableName.hash(meaning))_\(family.rawValue)"
         if sets[name] == nil {
-            meanings[name] = .ipBlock(block)
-            sets[name] = NamedSet(name: name, keyType: [block.cidr.family.addressType], isInterval: true,
-                                  comment: nftComment(meaning),
-                                  elements: block.addresses.ranges.map { SetElement(key: [.address($0)]) })
+            meanings[name] = explained
+            sets[name] = NamedSet(name: name, keyType: [family.addressType], isInterval: true, comment: nftComment(meaning),
+                                  elements: addresses.ranges.map { SetElement(key: [.address($0)]) })
         }
         return name
     }
@@ -130,6 +172,18 @@ struct SetRegistry {
         }
     }
 
+    /// Moves a changed Node's addresses in every Node-derived set; `nodes` is every Node after the
+    /// change, so an address another matching Node still has stays.
+    mutating func nodeChanged(before: ClusterNode?, after: ClusterNode?, nodes: [String: ClusterNode]) {
+        for (name, meaning) in nodeSets {
+            let old = Set(before.map(meaning.elements(of:)) ?? []), new = Set(after.map(meaning.elements(of:)) ?? [])
+            guard old != new else { continue }
+            let others = Set(nodes.values.filter { $0.name != (after ?? before)?.name }.flatMap(meaning.elements(of:)))
+            for element in old.subtracting(new).subtracting(others) { sets[name]!.elements.remove(element) }
+            for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
+        }
+    }
+
     /// Forgets the sets no rule refers to, beyond the `spares` largest of them (the costliest to build
     /// again); returns the names forgotten.
     mutating func forgetUnused(keeping used: Set<String>, spares: Int) -> Set<String> {
@@ -139,6 +193,7 @@ struct SetRegistry {
         for name in forgotten {
             sets[name] = nil
             podSets[name] = nil
+            nodeSets[name] = nil
             meanings[name] = nil
         }
         return forgotten
@@ -146,28 +201,24 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
-    /// (address, port) pairs a pod contributes; the port is 0 for peer sets.
-    func entries(of pod: Pod, index: ClusterIndex) -> [(IPAddress, UInt16)] {
+    /// The elements a pod contributes: its address for peer sets, (address, [protocol,] port) for
+    /// named-port sets.
+    func elements(of pod: Pod, index: ClusterIndex) -> [SetElement] {
         switch self {
         case .peers(let scope, let selector, let family):
             guard index.selects(pod, scope: scope, selector: selector) else { return [] }
-            return pod.addresses.filter { $0.family == family }.map { ($0, 0) }
+            return pod.addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) }
         case .namedPort(let name, let proto, let scope, let family):
             guard scope == .allPods || pod.nodeName == index.node else { return [] }
-            var entries: [(IPAddress, UInt16)] = []
-            for named in pod.namedPorts where named.name == name && named.proto == proto {
-                for address in pod.addresses where address.family == family && !entries.contains(where: { $0 == (address, named.port) }) {
-                    entries.append((address, named.port))
+            var elements: [SetElement] = []
+            for named in pod.namedPorts where named.name == name && (proto == nil || named.proto == proto) {
+                let protoPart: [KeyPart] = proto == nil ? [.l4Protocol(named.proto)] : []
+                for address in pod.addresses where address.family == family {
+                    let element = SetElement(key: [.address(address)] + protoPart + [.port(named.port)])
+                    if !elements.contains(element) { elements.append(element) }
                 }
             }
-            return entries
-        }
-    }
-
-    func elements(of pod: Pod, index: ClusterIndex) -> [SetElement] {
-        entries(of: pod, index: index).map { address, port in
-            if case .peers = self { return SetElement(key: [.address(address)]) }
-            return SetElement(key: [.address(address), .port(port)])
+            return elements
         }
     }
 }

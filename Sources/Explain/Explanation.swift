@@ -41,10 +41,18 @@ public struct DirectionReport: Codable, Hashable, Sendable {
     /// The node whose table judges it.
     public var node: String?
     public var status: Status
-    /// The policies isolating the pod in this direction, in the order the chain tries them.
+    /// The NetworkPolicies isolating the pod in this direction, in the order the chain tries them
+    /// (when the walk reached the NetworkPolicy tier).
     public var isolatedBy: [String] = []
-    /// The rule that allowed the connection: `namespace/name direction[index]`, as the ruleset's comments say.
+    /// The ClusterNetworkPolicy tiers the walk went through, in order: `Admin: name, name`, `Baseline: name`.
+    public var clusterPolicies: [String] = []
+    /// The rule that allowed the connection, as the ruleset's comments name it: `namespace/name direction[index]`,
+    /// or a ClusterNetworkPolicy Accept rule.
     public var allowedBy: String?
+    /// The ClusterNetworkPolicy rule that denied the connection (Deny, a rule failing closed, an unreadable policy).
+    public var deniedBy: String?
+    /// ClusterNetworkPolicy Pass rules that handed the connection to the next tier, in order.
+    public var passedBy: [String] = []
     /// Why each rule tried did not admit the connection, in chain order.
     public var unmatched: [RuleMismatch] = []
 }

@@ -15,17 +15,25 @@ public enum ExplanationText {
     private static func line(_ report: DirectionReport, _ explanation: Explanation) -> String {
         let side = report.direction == "egress" ? explanation.from : explanation.to
         let subject = "\(report.direction) of \(side.label)\(report.node.map { " (\($0))" } ?? "")"
-        let isolated = "is isolated by \(report.isolatedBy.joined(separator: ", "))"
         let peer = report.direction == "egress" ? explanation.to.label : explanation.from.label
+        let connection = "\(peer):\(explanation.protocol)/\(explanation.port)"
         switch report.status {
         case .unjudged:
             return "\(report.direction) of \(side.label): not judged (\(side.pod == nil ? "outside the cluster" : "on no node"))"
         case .notIsolated: return "\(subject): not isolated, allowed"
         case .notReached: return "\(subject): not reached (denied before)"
-        case .allowed:
-            return "\(subject) \(isolated); \(report.allowedBy.map { "\($0) admits" } ?? "admitted") \(peer):\(explanation.protocol)/\(explanation.port)"
-        case .denied:
-            return "\(subject) \(isolated); no rule admits \(peer):\(explanation.protocol)/\(explanation.port)"
+        case .allowed, .denied:
+            let verdict: String
+            if report.status == .allowed {
+                verdict = report.allowedBy.map { "\($0) admits \(connection)" } ?? "no rule decided: allowed"
+            } else {
+                verdict = report.deniedBy.map { "\($0) denies \(connection)" } ?? "no rule admits \(connection)"
+            }
+            let isolated = report.isolatedBy.isEmpty ? [] : ["isolated by \(report.isolatedBy.joined(separator: ", "))"]
+            guard !report.clusterPolicies.isEmpty else { return "\(subject) is \(isolated.joined()); \(verdict)" }
+            let tiers = report.clusterPolicies.map { "ClusterNetworkPolicies \($0)" }
+            let passes = report.passedBy.map { "\($0) passes" }
+            return "\(subject): " + (tiers + passes + isolated + [verdict]).joined(separator: "; ")
         }
     }
 }

@@ -24,6 +24,9 @@ struct MismatchReason {
             case .pods(let namespaces, let pods)?: return podsReason(namespaces, pods, peer: peer)
             case .ipBlock(let block)?: return ipBlockReason(block, peer: peer)
             case .namedPort(let name, let proto)?: return namedPortReason(name, proto)
+            case .networks(let cidrs)?:
+                return "wants networks \(cidrs.map(\.description).joined(separator: ", ")); \(name(of: peer)) is outside them"
+            case .nodes(let selector)?: return "wants addresses of nodes \(selector); \(name(of: peer)) is none"
             case .ports(let entries)?:
                 return "wants \(entries.map(\.description).joined(separator: ", ")), not \(query.proto.kubernetesName) \(query.port)"
             case nil: return "the packet is not in set \(set)"
@@ -51,16 +54,22 @@ struct MismatchReason {
         }
     }
 
+    private func name(of peer: ClusterExplainer.Resolved) -> String {
+        peer.pod.map { "\($0.qualifiedName) (\(peer.address))" } ?? "\(peer.address)"
+    }
+
     private func ipBlockReason(_ block: IPBlock, peer: ClusterExplainer.Resolved) -> String {
-        let name = peer.pod.map { "\($0.qualifiedName) (\(peer.address))" } ?? "\(peer.address)"
+        let name = name(of: peer)
         guard block.cidr.range.contains(peer.address) else { return "wants ipBlock \(block.cidr); \(name) is outside it" }
         let cut = block.except.first { $0.range.contains(peer.address) }
         return "wants ipBlock \(block.cidr); \(name) is inside its except \(cut.map(\.description) ?? "")"
     }
 
-    private func namedPortReason(_ name: String, _ proto: L4Protocol) -> String {
+    /// `proto` nil: a ClusterNetworkPolicy named port, of whichever protocol the pod declares.
+    private func namedPortReason(_ name: String, _ proto: L4Protocol?) -> String {
         let query = reading.query
-        guard proto == query.proto else { return "wants port \(name) (\(proto.kubernetesName)), not \(query.proto.kubernetesName)" }
+        if let proto, proto != query.proto { return "wants port \(name) (\(proto.kubernetesName)), not \(query.proto.kubernetesName)" }
+        let proto = proto ?? query.proto
         guard let pod = reading.destination.pod else {
             return "wants port \(name); \(reading.destination.address) is no pod's address, so it defines no named port"
         }

@@ -22,40 +22,39 @@ struct TraceReading {
             return view.meaning.dispatchMaps[map] == direction
         }
         guard !dispatches.isEmpty else { return report }
-        guard let (start, dispatch) = dispatches.first(where: { $0.element.outcome != .noMapElement }),
-              case .took(let verdict) = dispatch.outcome, let chainName = verdict.chainName,
-              let chain = view.meaning.chains[chainName] else {
+        guard let start = dispatches.first(where: { $0.element.outcome != .noMapElement })?.offset else {
             report.status = .notIsolated
             return report
         }
-        report.isolatedBy = chain.policies.map(\.namespacedName)
         report.status = .allowed
         var mismatches: [(rule: String, reasons: [String?])] = []
+        var chainsSeen: [String] = []
+        // The tier chains the walk went through from the map entry on, until it came back to the base chain.
         for step in trace.steps[(start + 1)...] {
-            guard let meaning = view.meaning.chains[step.chain], step.rule < meaning.rules.count else { break }
-            switch (meaning.rules[step.rule], step.outcome) {
-            case (.allows(let reference), .failed(let match)):
-                let reason = view.rule(step).map { MismatchReason(reading: self).describe($0.matches[match], direction: direction) } ?? nil
-                if let index = mismatches.firstIndex(where: { $0.rule == reference.description }) {
+            guard let chain = view.meaning.chains[step.chain], step.rule < chain.rules.count else { break }
+            if !chainsSeen.contains(step.chain) {
+                chainsSeen.append(step.chain)
+                enter(chain, &report)
+            }
+            let ruleMeaning = chain.rules[step.rule]
+            if case .failed(let match) = step.outcome, let name = ruleMeaning.ruleName {
+                let reason = view.rule(step).flatMap { MismatchReason(reading: self).describe($0.matches[match], direction: direction) }
+                if let index = mismatches.firstIndex(where: { $0.rule == name }) {
                     mismatches[index].reasons.append(reason)
                 } else {
-                    mismatches.append((reference.description, [reason]))
+                    mismatches.append((name, [reason]))
                 }
-            case (.allows(let reference), .took(.return)):
-                report.allowedBy = reference.description
-            case (.deniesTheRest, _):
-                report.status = .denied
-            default:
-                break
+                continue
             }
+            decide(ruleMeaning, step.outcome, &report)
         }
         report.unmatched = mismatches.map { rule, reasons in
             // Rules of the other address family say nothing about this packet unless nothing else does.
-            let known = reasons.compactMap { $0 }
-            let unique = known.reduce(into: [String]()) { kept, reason in if !kept.contains(reason) { kept.append(reason) } }
-            return RuleMismatch(rule: rule, reason: unique.isEmpty ? "matches only IP\(query.family == .v4 ? "v6" : "v4") addresses" : unique.joined(separator: "; or "))
+            let unique = reasons.compactMap { $0 }.reduce(into: [String]()) { kept, reason in if !kept.contains(reason) { kept.append(reason) } }
+            let otherFamily = "matches only IP\(query.family == .v4 ? "v6" : "v4") addresses"
+            return RuleMismatch(rule: rule, reason: unique.isEmpty ? otherFamily : unique.joined(separator: "; or "))
         }
-        if report.status == .denied {
+        if report.status == .denied, report.deniedBy == nil, let chain = chainsSeen.last.flatMap({ view.meaning.chains[$0] }) {
             let contributing = Set(chain.rules.compactMap { meaning -> ObjectReference? in
                 if case .allows(let reference) = meaning { return reference.policy }
                 return nil
@@ -65,6 +64,46 @@ struct TraceReading {
             }
         }
         return report
+    }
+
+    /// A tier's chain: NetworkPolicies isolate the pod; ClusterNetworkPolicies of a tier select it.
+    private func enter(_ chain: ChainMeaning, _ report: inout DirectionReport) {
+        if chain.tier == .networkPolicy {
+            report.isolatedBy = chain.policies.map(\.namespacedName)
+        } else {
+            report.clusterPolicies.append("\(chain.tier.rawValue): \(chain.policies.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    /// What a rule that matched did.
+    private func decide(_ meaning: RuleMeaning, _ outcome: EvaluationTrace.Outcome, _ report: inout DirectionReport) {
+        let denies = outcome == .took(.drop) || outcome == .rejected
+        switch meaning {
+        case .allows(let reference) where outcome == .took(.return):
+            report.allowedBy = reference.description
+        case .deniesTheRest where denies:
+            report.status = .denied
+        case .clusterRule(let reference) where denies:
+            report.status = .denied
+            report.deniedBy = reference.description
+        case .clusterRule(let reference) where reference.rule?.action == .pass:
+            report.passedBy.append(reference.description)
+        case .clusterRule(let reference) where outcome == .took(.return):
+            report.allowedBy = reference.description
+        default:
+            break
+        }
+    }
+}
+
+extension RuleMeaning {
+    /// How explanations name the policy rule, or nil for a chain's own rules.
+    var ruleName: String? {
+        switch self {
+        case .allows(let reference): return reference.description
+        case .clusterRule(let reference): return reference.description
+        case .deniesTheRest, .nextTier: return nil
+        }
     }
 }
 

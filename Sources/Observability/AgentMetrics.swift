@@ -122,12 +122,13 @@ public final class AgentMetrics: Sendable {
     }
 
     /// Publishes the kernel's per-policy counters as `netpol_agent_policy_packets_total` and
-    /// `netpol_agent_policy_bytes_total{namespace,policy,direction,verdict}`.
+    /// `netpol_agent_policy_bytes_total{namespace,policy,tier,direction,verdict}`.
     ///
     /// Pass every counter read at once: the readings are absolute kernel values. Readings with the same
     /// labels are added up; a value lower than the previous one means the kernel counter was recreated
     /// and counts from zero; policies missing from a snapshot lose their series.
-    /// - Parameter readings: `policy` is "namespace/name"; `direction` is "ingress" or "egress".
+    /// - Parameter readings: `policy` is "namespace/name" ("/name" for a ClusterNetworkPolicy, which has no
+    ///   namespace); `direction` is "ingress" or "egress".
     public func publishPolicyCounters(_ readings: [PolicyCounterReading]) {
         policyCounters.publish(readings)
     }

@@ -3,19 +3,23 @@ import Synchronization
 
 public enum PolicyVerdict: String, Sendable {
     case allowed, denied
+    /// A ClusterNetworkPolicy Pass rule handed the packet to the next tier.
+    case passed
 }
 
-/// One nftables named counter as read from the kernel (absolute values).
-public typealias PolicyCounterReading = (policy: String, direction: String, verdict: PolicyVerdict, packets: UInt64, bytes: UInt64)
+/// One nftables named counter as read from the kernel (absolute values). `tier` is `Admin`,
+/// `NetworkPolicy` or `Baseline`.
+public typealias PolicyCounterReading = (policy: String, tier: String, direction: String, verdict: PolicyVerdict, packets: UInt64,
+                                         bytes: UInt64)
 
 /// Turns absolute kernel readings into Prometheus counters: the library's counters only go up, so each
 /// series is advanced by the difference from the previous reading.
 final class PolicyCounterPublisher: Sendable {
     private struct Key: Hashable {
-        var namespace, policy, direction, verdict: String
+        var namespace, policy, tier, direction, verdict: String
 
         var labels: [(String, String)] {
-            [("namespace", namespace), ("policy", policy), ("direction", direction), ("verdict", verdict)]
+            [("namespace", namespace), ("policy", policy), ("tier", tier), ("direction", direction), ("verdict", verdict)]
         }
     }
 
@@ -34,11 +38,11 @@ final class PolicyCounterPublisher: Sendable {
     }
 
     private static var packets: MetricNameDescriptor {
-        AgentMetrics.name("policy_packets", "total", "Packets allowed or denied by a NetworkPolicy, from nftables named counters.")
+        AgentMetrics.name("policy_packets", "total", "Packets allowed, denied or passed by a NetworkPolicy or ClusterNetworkPolicy, from nftables named counters.")
     }
 
     private static var bytes: MetricNameDescriptor {
-        AgentMetrics.name("policy_bytes", "total", "Bytes allowed or denied by a NetworkPolicy, from nftables named counters.")
+        AgentMetrics.name("policy_bytes", "total", "Bytes allowed, denied or passed by a NetworkPolicy or ClusterNetworkPolicy, from nftables named counters.")
     }
 
     func publish(_ readings: [PolicyCounterReading]) {
@@ -46,7 +50,7 @@ final class PolicyCounterPublisher: Sendable {
         for reading in readings {
             let parts = reading.policy.split(separator: "/", maxSplits: 1)
             let key = Key(namespace: parts.count == 2 ? String(parts[0]) : "", policy: String(parts.last ?? ""),
-                          direction: reading.direction, verdict: reading.verdict.rawValue)
+                          tier: reading.tier, direction: reading.direction, verdict: reading.verdict.rawValue)
             let sum = totals[key, default: (0, 0)]
             totals[key] = (sum.packets &+ reading.packets, sum.bytes &+ reading.bytes)
         }

@@ -53,32 +53,32 @@ import Testing
     }
 
     @Test func policyCountersFollowAbsoluteKernelReadings() {
-        let allowed = #"{namespace="prod",policy="web",direction="ingress",verdict="allowed"}"#
-        let denied = #"{namespace="prod",policy="web",direction="ingress",verdict="denied"}"#
+        let allowed = #"{namespace="prod",policy="web",tier="NetworkPolicy",direction="ingress",verdict="allowed"}"#
+        let denied = #"{namespace="prod",policy="web",tier="NetworkPolicy",direction="ingress",verdict="denied"}"#
         metrics.publishPolicyCounters([
-            (policy: "prod/web", direction: "ingress", verdict: .allowed, packets: 10, bytes: 1000),
-            (policy: "prod/web", direction: "ingress", verdict: .allowed, packets: 5, bytes: 500),  // a second rule: added up
-            (policy: "prod/web", direction: "ingress", verdict: .denied, packets: 2, bytes: 120),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .allowed, packets: 10, bytes: 1000),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .allowed, packets: 5, bytes: 500),  // a second rule: added up
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .denied, packets: 2, bytes: 120),
         ])
         #expect(current["netpol_agent_policy_packets_total" + allowed] == 15)
         #expect(current["netpol_agent_policy_bytes_total" + allowed] == 1500)
 
         metrics.publishPolicyCounters([
-            (policy: "prod/web", direction: "ingress", verdict: .allowed, packets: 20, bytes: 2000),
-            (policy: "prod/web", direction: "ingress", verdict: .denied, packets: 3, bytes: 180),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .allowed, packets: 20, bytes: 2000),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .denied, packets: 3, bytes: 180),
         ])
         #expect(current["netpol_agent_policy_packets_total" + allowed] == 20)
         #expect(current["netpol_agent_policy_packets_total" + denied] == 3)
 
         // The table was recreated: the kernel counts from zero again, the exported counter keeps rising.
         metrics.publishPolicyCounters([
-            (policy: "prod/web", direction: "ingress", verdict: .allowed, packets: 4, bytes: 400),
-            (policy: "prod/web", direction: "ingress", verdict: .denied, packets: 3, bytes: 180),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .allowed, packets: 4, bytes: 400),
+            (policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .denied, packets: 3, bytes: 180),
         ])
         #expect(current["netpol_agent_policy_packets_total" + allowed] == 24)
 
         // The policy is gone: so are its series.
-        metrics.publishPolicyCounters([(policy: "prod/web", direction: "ingress", verdict: .denied, packets: 3, bytes: 180)])
+        metrics.publishPolicyCounters([(policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .denied, packets: 3, bytes: 180)])
         #expect(current["netpol_agent_policy_packets_total" + allowed] == nil)
         #expect(current["netpol_agent_policy_packets_total" + denied] == 3)
     }

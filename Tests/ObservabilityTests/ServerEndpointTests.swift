@@ -37,7 +37,7 @@ import Testing
             #expect(samples(before.body)[#"netpol_agent_apply_duration_seconds_count{mode="full"}"#] == 0)
 
             metrics.recordApply(.full, duration: .milliseconds(3))
-            metrics.publishPolicyCounters([(policy: "prod/web", direction: "ingress", verdict: .denied, packets: 7, bytes: 420)])
+            metrics.publishPolicyCounters([(policy: "prod/web", tier: "NetworkPolicy", direction: "ingress", verdict: .denied, packets: 7, bytes: 420)])
 
             let after = samples(try await httpGet(port: port, path: "/metrics").body)
             #expect(after[#"netpol_agent_apply_duration_seconds_count{mode="full"}"#] == 1)
@@ -45,7 +45,7 @@ import Testing
             #expect(after[#"netpol_agent_apply_duration_seconds_bucket{mode="full",le="0.005"}"#] == 1)
             #expect(after[#"netpol_agent_apply_duration_seconds_sum{mode="full"}"#] == 0.003)
             #expect(after[#"netpol_agent_apply_duration_seconds_count{mode="incremental"}"#] == 0)
-            #expect(after[#"netpol_agent_policy_packets_total{namespace="prod",policy="web",direction="ingress",verdict="denied"}"#] == 7)
+            #expect(after[#"netpol_agent_policy_packets_total{namespace="prod",policy="web",tier="NetworkPolicy",direction="ingress",verdict="denied"}"#] == 7)
         }
     }
 

@@ -166,8 +166,10 @@ struct GenCluster {
     var namespaces: [GenNamespace]
     var pods: [GenPod]
     var policies: [GenPolicy]
+    var clusterPolicies: [GenCNP]
+    var nodes: [GenNode]
     var node: String
-    /// Every ipBlock cidr and except, for choosing interesting addresses.
+    /// Every ipBlock cidr and except and every `networks` CIDR, for choosing interesting addresses.
     var blocks: [String]
 
     /// Decodes the wire objects from JSON and validates them, as the agent would.
@@ -178,7 +180,8 @@ struct GenCluster {
         return ClusterState(
             namespaces: try namespaces.map { try Namespace(validating: decode(NamespaceObject.self, $0.json)) },
             pods: try pods.map { try Pod(validating: decode(PodObject.self, $0.json)) },
-            policies: try policies.map { try NetworkPolicy(validating: decode(NetworkPolicyObject.self, $0.json)) })
+            policies: try policies.map { try NetworkPolicy(validating: decode(NetworkPolicyObject.self, $0.json)) },
+            clusterPolicies: clusterPolicies.map(\.model), nodes: nodes.map(\.model))
     }
 }
 
@@ -223,7 +226,8 @@ struct ClusterGenerator {
         var blocks: [String] = []
         var policies: [GenPolicy] = []
         for index in 0..<int(0...12) { policies.append(policy(index, namespaces: namespaceNames, blocks: &blocks)) }
-        return GenCluster(namespaces: namespaces, pods: pods, policies: policies,
+        let clusterPolicies = clusterPolicies(namespaces: namespaceNames, blocks: &blocks)
+        return GenCluster(namespaces: namespaces, pods: pods, policies: policies, clusterPolicies: clusterPolicies, nodes: nodes(),
                           node: weighted([(0.45, "node-1"), (0.45, "node-2"), (0.1, "node-3")]), blocks: blocks)
     }
 

@@ -1,9 +1,11 @@
+import Compiler
 import IPAddressing
 import Ruleset
 
 /// networking.k8s.io/v1 NetworkPolicy semantics written down directly from the API reference, over the
 /// generator's wire objects (not the validated model), for one node's forward hook: is a new connection
-/// from `source` to `destination` allowed?
+/// from `source` to `destination` allowed? ClusterNetworkPolicy tiers wrap the NetworkPolicy decision
+/// (ClusterPolicyOracle.swift).
 struct Oracle {
     struct Member {
         var pod: GenPod
@@ -13,7 +15,7 @@ struct Oracle {
     let cluster: GenCluster
     /// Each address of an enforceable pod belongs to its newest claimant.
     private var owner: [IPAddress: Int] = [:]
-    private var namespaceLabels: [String: [String: String]] = [:]
+    private(set) var namespaceLabels: [String: [String: String]] = [:]
 
     init(_ cluster: GenCluster) {
         self.cluster = cluster
@@ -42,33 +44,43 @@ struct Oracle {
 
     func pod(at address: IPAddress) -> GenPod? { owner[address].map { cluster.pods[$0] } }
 
-    func allows(_ packet: Packet) -> Bool {
+    /// `hook`: `.forward` judges the source's egress and the destination's ingress; `.input` (a local
+    /// pod's connection to this node's address) judges the source's egress only, where the NetworkPolicy
+    /// tier allows everything unless `nodeEgress` is `.policy`.
+    func allows(_ packet: Packet, hook: BaseChainHook.Hook = .forward, nodeEgress: CompilerOptions.NodeEgress = .allow) -> Bool {
         let source = pod(at: packet.source), destination = pod(at: packet.destination)
         if let source, source.node == cluster.node {
-            let policies = isolating(source, type: "Egress")
-            if !policies.isEmpty {
-                let allowed = policies.contains { policy in
-                    (policy.egress ?? []).contains { rule in
-                        peersMatch(rule.peers, policy: policy, address: packet.destination, pod: destination)
-                            && portsMatch(rule.ports, packet: packet, receiver: destination)
-                    }
-                }
-                if !allowed { return false }
-            }
+            let egress = Judgement(subject: source, type: "Egress", peerAddress: packet.destination, peer: destination, receiver: destination)
+            let nodeAllowed = hook == .input && nodeEgress == .allow
+            if !permits(egress, packet, networkPolicyTier: nodeAllowed ? { _, _ in true } : networkPolicyAllows) { return false }
         }
+        guard hook == .forward else { return true }
         if let destination, destination.node == cluster.node {
-            let policies = isolating(destination, type: "Ingress")
-            if !policies.isEmpty {
-                let allowed = policies.contains { policy in
-                    (policy.ingress ?? []).contains { rule in
-                        peersMatch(rule.peers, policy: policy, address: packet.source, pod: source)
-                            && portsMatch(rule.ports, packet: packet, receiver: destination)
-                    }
-                }
-                if !allowed { return false }
-            }
+            let ingress = Judgement(subject: destination, type: "Ingress", peerAddress: packet.source, peer: source, receiver: destination)
+            if !permits(ingress, packet, networkPolicyTier: networkPolicyAllows) { return false }
         }
         return true
+    }
+
+    /// One direction of one connection, from the local pod's side.
+    struct Judgement {
+        var subject: GenPod
+        /// "Ingress" or "Egress".
+        var type: String
+        var peerAddress: IPAddress
+        var peer: GenPod?
+        /// The pod that receives the connection, where named ports resolve.
+        var receiver: GenPod?
+    }
+
+    /// The NetworkPolicy tier for a pod some NetworkPolicy isolates in this direction: does one allow it?
+    func networkPolicyAllows(_ judgement: Judgement, _ packet: Packet) -> Bool {
+        isolating(judgement.subject, type: judgement.type).contains { policy in
+            ((judgement.type == "Ingress" ? policy.ingress : policy.egress) ?? []).contains { rule in
+                peersMatch(rule.peers, policy: policy, address: judgement.peerAddress, pod: judgement.peer)
+                    && portsMatch(rule.ports, packet: packet, receiver: judgement.receiver)
+            }
+        }
     }
 
     /// Policies of the pod's namespace that select it and have `type` in their (defaulted) policyTypes.

@@ -5,12 +5,13 @@ import IPAddressing
 import Ruleset
 import Testing
 
-/// Random clusters and policies, compiled for a random node. Each must
+/// Random clusters, NetworkPolicies, ClusterNetworkPolicies and Nodes, compiled for a random node. Each must
 /// - validate (the generator only writes valid objects),
 /// - refer only to sets and chains that exist, with elements of the declared key types,
 /// - give the same text when compiled again from the same objects in another order,
-/// - decide sampled connections exactly as the NetworkPolicy oracle does (the typed model is run by
-///   RulesetEvaluator), and
+/// - decide sampled connections exactly as the oracle of NetworkPolicy and ClusterNetworkPolicy tiers
+///   does (the typed model is run by RulesetEvaluator), on the forward hook and, for local pods'
+///   connections to their own node, on the input hook, and
 /// - load with `nft -c -f` inside a scratch network namespace (all files in one `ip netns exec`).
 ///
 /// PROPERTY_SEED=<n or 0xhex> replays from a seed (iteration i uses seed + i); PROPERTY_ITERATIONS
@@ -19,6 +20,7 @@ import Testing
 struct PropertyTests {
     static let iterations = ProcessInfo.processInfo.environment["PROPERTY_ITERATIONS"].flatMap { Int($0) } ?? 200
     static let packetsPerCluster = 150
+    static let packetsToOwnNode = 30
 
     static func baseSeed() -> UInt64 {
         guard let text = ProcessInfo.processInfo.environment["PROPERTY_SEED"] else { return UInt64.random(in: 0...UInt64.max) }
@@ -52,7 +54,8 @@ struct PropertyTests {
                 failingSeeds.insert(seed)
                 continue
             }
-            let options = CompilerOptions(denyAction: generator.chance(0.5) ? .drop : .reject)
+            let options = CompilerOptions(denyAction: generator.chance(0.5) ? .drop : .reject,
+                                          nodeEgress: generator.chance(0.8) ? .allow : .policy)
             let ruleset = PolicyCompiler.compile(state, node: generated.node, options: options)
             let text = NftTextRenderer.render(ruleset)
 
@@ -68,6 +71,8 @@ struct PropertyTests {
             shuffled.namespaces.shuffle(using: &generator.random)
             shuffled.pods.shuffle(using: &generator.random)
             shuffled.policies.shuffle(using: &generator.random)
+            shuffled.clusterPolicies.shuffle(using: &generator.random)
+            shuffled.nodes.shuffle(using: &generator.random)
             let again = NftTextRenderer.render(PolicyCompiler.compile(shuffled, node: generated.node, options: options))
             if again != text {
                 Issue.record("\(replay): compiling the same cluster in another order changed the text:\n\(Self.firstDifference(text, again))")
@@ -78,25 +83,27 @@ struct PropertyTests {
             let oracle = Oracle(generated)
             let evaluator = RulesetEvaluator(ruleset)
             var mismatches: [String] = []
-            for packet in Self.packets(for: generated, using: &generator) {
-                let expected = oracle.allows(packet)
-                let actual = evaluator.evaluate(packet) == .accept
+            let forward = Self.packets(for: generated, using: &generator).map { ($0, BaseChainHook.Hook.forward) }
+            let input = Self.packetsToOwnNode(for: generated, using: &generator).map { ($0, BaseChainHook.Hook.input) }
+            for (packet, hook) in forward + input {
+                let expected = oracle.allows(packet, hook: hook, nodeEgress: options.nodeEgress)
+                let actual = evaluator.evaluate(packet, hook: hook) == .accept
                 stats.packets += 1
                 if actual { stats.accepted += 1 }
                 if expected != actual {
-                    mismatches.append("\(packet): oracle \(expected ? "allows" : "denies"), ruleset \(actual ? "allows" : "denies")")
+                    mismatches.append("\(packet) (\(hook)): oracle \(expected ? "allows" : "denies"), ruleset \(actual ? "allows" : "denies")")
                 }
             }
             if !mismatches.isEmpty {
                 Issue.record("""
-                    \(replay): \(mismatches.count) connections decided differently from the NetworkPolicy oracle (node \(generated.node)):
+                    \(replay): \(mismatches.count) connections decided differently from the oracle (node \(generated.node)):
                     \(mismatches.prefix(5).joined(separator: "\n"))
                     """)
                 failingSeeds.insert(seed)
             }
 
             stats.pods += state.pods.count
-            stats.policies += state.policies.count
+            stats.policies += state.policies.count + state.clusterPolicies.count
             stats.chains += ruleset.table.chains.count
             stats.sets += ruleset.table.sets.count
             stats.elements += ruleset.table.sets.reduce(0) { $0 + $1.elements.count }
@@ -172,6 +179,7 @@ struct PropertyTests {
     /// and addresses at the edges of every ipBlock and except, on ports the policies and pods name.
     static func packets(for cluster: GenCluster, using generator: inout ClusterGenerator) -> [Packet] {
         var addresses = Set(["8.8.8.8", "192.168.0.1", "10.0.0.250", "2001:db8::1", "fd00::ff:1"].compactMap { IPAddress($0) })
+        for node in cluster.nodes { for text in node.addresses { addresses.insert(IPAddress(text)!) } }
         for pod in cluster.pods { for text in pod.ips { addresses.insert(IPAddress(text)!) } }
         for text in cluster.blocks {
             let range = CIDR(text)!.range
@@ -180,6 +188,11 @@ struct PropertyTests {
             }
         }
         var ports: Set<Int> = Set(ClusterGenerator.commonPorts + [1, 65535, 12345])
+        for policy in cluster.clusterPolicies {
+            for rule in policy.ingress + policy.egress {
+                for case .port(_, let start, let end) in rule.protocols ?? [] { ports.formUnion([start, start - 1, end ?? start, (end ?? start) + 1]) }
+            }
+        }
         for policy in cluster.policies {
             for rule in (policy.ingress ?? []) + (policy.egress ?? []) {
                 for port in rule.ports ?? [] {
@@ -210,6 +223,21 @@ struct PropertyTests {
             }
             guard source != destination else { continue }
             packets.append(Packet(source, destination, generator.pick(L4Protocol.allCases), UInt16(generator.pick(portList))))
+        }
+        return packets
+    }
+
+    /// New connections from the node's pods to the node's own addresses (the input hook).
+    static func packetsToOwnNode(for cluster: GenCluster, using generator: inout ClusterGenerator) -> [Packet] {
+        let nodeAddresses = (cluster.nodes.first { $0.name == cluster.node }?.addresses ?? []).compactMap { IPAddress($0) }
+        let local = cluster.pods.filter { $0.node == cluster.node && Oracle.takesPart($0) }.flatMap(\.ips).compactMap { IPAddress($0) }
+        var packets: [Packet] = []
+        for _ in 0..<packetsToOwnNode {
+            guard !local.isEmpty else { break }
+            let source = generator.pick(local)
+            guard let destination = nodeAddresses.filter({ $0.family == source.family }).first else { continue }
+            let port = generator.chance(0.5) ? generator.pick(ClusterGenerator.commonPorts) : generator.int(1...65535)
+            packets.append(Packet(source, destination, generator.pick(L4Protocol.allCases), UInt16(port)))
         }
         return packets
     }

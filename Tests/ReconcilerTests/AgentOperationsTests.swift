@@ -98,7 +98,7 @@ struct AgentOperationsTests {
 
     /// `netpol_agent_policy_packets_total` of one policy of namespace x, ingress, for a verdict.
     private func policyPackets(_ exposition: String, _ policy: String, _ verdict: String) -> Double? {
-        let labels = [#"namespace="x""#, #"policy="\#(policy)""#, #"direction="ingress""#, #"verdict="\#(verdict)""#]
+        let labels = [#"namespace="x""#, #"policy="\#(policy)""#, #"tier="NetworkPolicy""#, #"direction="ingress""#, #"verdict="\#(verdict)""#]
         for line in exposition.split(separator: "\n") where line.hasPrefix("netpol_agent_policy_packets_total{") {
             guard labels.allSatisfy({ line.contains($0) }), let value = line.split(separator: " ").last else { continue }
             return Double(value)
