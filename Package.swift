@@ -37,12 +37,14 @@ let package = Package(
         .target(name: "Ruleset", dependencies: ["IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         // Pure policy compiler: cluster state + node name → Ruleset. No I/O.
         .target(name: "Compiler", dependencies: ["IPAddressing", "ClusterModel", "Ruleset", .product(name: "HashTreeCollections", package: "swift-collections")]),
+        // Why a connection is allowed or denied: walks the nodes' compiled rulesets (`agent explain`).
+        .target(name: "Explain", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset"]),
         // Reads manifests (YAML/JSON files, directories, Lists, multi-document YAML).
         .target(name: "Manifests", dependencies: ["ClusterModel", "Compiler", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "Agent",
             dependencies: [
-                "ClusterModel", "Compiler", "Ruleset", "Manifests", "IPAddressing",
+                "ClusterModel", "Compiler", "Ruleset", "Manifests", "IPAddressing", "Explain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "KubeClient", "ClusterCache", "Reconciler", "NftNetlink", "Observability", "SystemdNotify", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
@@ -90,12 +92,18 @@ let package = Package(
         // Test support: a seedable random generator shared by the randomized tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport"]),
+        .testTarget(name: "ExplainTests", dependencies: ["Explain", "ClusterModel", "Compiler", "IPAddressing", "Manifests"]),
         .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "TestSupport"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", "NftNetlink",
+            dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "Manifests", "NetnsLab", "NftNetlink", "Explain",
                            .product(name: "Yams", package: "Yams")],
             exclude: ["Cases"]
+        ),
+        .executableTarget(
+            name: "ExplainBenchmark",
+            dependencies: ["Compiler", "Explain", "BenchmarkSupport"],
+            path: "Benchmarks/ExplainBenchmark"
         ),
         // libnftnl + libmnl (apt: libnftnl-dev, libmnl-dev), for programming nftables over netlink.
         .systemLibrary(name: "CNftables", path: "Sources/CNftables", providers: [.apt(["libnftnl-dev", "libmnl-dev"])]),
@@ -103,7 +111,7 @@ let package = Package(
         .target(name: "NftNetlink", dependencies: ["CNftables", "Ruleset", "IPAddressing", .product(name: "HashTreeCollections", package: "swift-collections")]),
         .testTarget(
             name: "NftNetlinkTests",
-            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab", "TestSupport",
+            dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab", "TestSupport", "Explain",
                            .product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .executableTarget(

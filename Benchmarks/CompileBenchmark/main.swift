@@ -47,15 +47,6 @@ for (pods, policies) in shapes {
 print("\nincremental, 100000 pods and 10000 policies: one pod added, then removed (median of 50)")
 printOnePodAdded(to: SyntheticCluster.make(pods: 100_000, policies: 10_000))
 
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
 /// VmHWM: the process's peak resident set so far.
 func peakRSSMiB() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),

@@ -36,6 +36,9 @@ struct ClusterIndex {
 
     func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
 
+    /// The pod that holds `address`: the newest of those claiming it.
+    func pod(owning address: IPAddress) -> Pod? { owners.owner(of: address).flatMap(pod(at:)) }
+
     func isLocal(_ slot: Int) -> Bool { localSlots.contains(slot) }
 
     // MARK: - Updates

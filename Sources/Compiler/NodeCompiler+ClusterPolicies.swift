@@ -36,13 +36,26 @@ extension NodeCompiler {
         guard build.chainsByName[name] == nil else { return name }
         let pass = Action.verdict(next.map { .goto($0) } ?? .return)
         var rules: [Rule] = []
+        var meanings: [RuleMeaning] = []
         for policy in policies {
-            for var rule in clusterRules(of: policy, direction, &build).joined() {
-                if rule.action == Self.passToNextTier { rule.action = pass }
-                rules.append(rule)
+            let identities: [ClusterRuleIdentity?] = policy.unreadable != nil ? [nil]
+                : policy.rules(direction).enumerated().map { ClusterRuleIdentity(index: $0, name: $1.name, action: $1.action) }
+            for (identity, compiled) in zip(identities, clusterRules(of: policy, direction, &build)) {
+                let reference = ClusterRuleReference(policy: policy.name, tier: PolicyTier(tier), priority: policy.priority,
+                                                     direction: direction, rule: identity)
+                for var rule in compiled {
+                    if rule.action == Self.passToNextTier { rule.action = pass }
+                    rules.append(rule)
+                    meanings.append(.clusterRule(reference))
+                }
             }
         }
-        if let next { rules.append(Rule(action: .verdict(.goto(next)), comment: "no \(tier.rawValue) rule decided: next tier")) }
+        if let next {
+            rules.append(Rule(action: .verdict(.goto(next)), comment: "no \(tier.rawValue) rule decided: next tier"))
+            meanings.append(.nextTier)
+        }
+        build.chainMeanings[name] = ChainMeaning(direction: direction, tier: PolicyTier(tier), policies: policies.map(\.reference),
+                                                 rules: meanings)
         let names = policies.map { "\($0.name) (\($0.priority))" }.joined(separator: ", ")
         let then = next.map { "; then \($0)" } ?? (tier == .baseline ? "; then allowed" : "")
         build.chainsByName[name] = Chain(name: name, comment: nftComment("\(direction.rawValue) of pods selected by \(tier.rawValue) ClusterNetworkPolicy \(names)\(then)"),

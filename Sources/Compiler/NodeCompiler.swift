@@ -27,8 +27,9 @@ public struct NodeCompiler: Sendable {
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
     var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
     private var clusterNodes: [String: ClusterNode] = [:]
-    /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
-    private var compiledRules: [PolicyDirection: [Rule]] = [:]
+    /// Compiled rules of each policy and direction, with the position of the policy rule each comes
+    /// from, reused by every chain that includes the policy.
+    private var compiledRules: [PolicyDirection: [(position: Int, rule: Rule)]] = [:]
     /// Compiled rules of each ClusterNetworkPolicy and direction, one list per rule in written order,
     /// with Pass still to be pointed at the next tier of the chain that uses them.
     var compiledClusterRules: [ClusterPolicyDirection: [[Rule]]] = [:]
@@ -36,6 +37,7 @@ public struct NodeCompiler: Sendable {
     /// unused ones too, so a pod arriving for a recently unused selector does not rebuild its set.
     private var usedSets: Set<String> = []
     private var chains: [Chain] = []
+    private var chainMeanings: [String: ChainMeaning] = [:]
     var counters = PolicyCounters()
     private var dispatchMaps: [NamedSet] = []
     /// Verdict maps of the input hook for pods' new connections to this node (`--node-egress allow`).
@@ -150,6 +152,10 @@ public struct NodeCompiler: Sendable {
         return Ruleset(table: table)
     }
 
+    /// The pod that holds `address` as the table sees it (the newest, when a reused address is claimed
+    /// twice); nil for addresses no pod taking part in policy holds.
+    public func pod(owning address: IPAddress) -> Pod? { index.pod(owning: address) }
+
     /// The addresses of this node's pods that the table enforces for.
     public var localPodAddresses: [IPAddress] { index.localSlots.sorted().compactMap(index.pod(at:)).flatMap(\.addresses) }
 
@@ -157,11 +163,20 @@ public struct NodeCompiler: Sendable {
     /// no pod on this node has no counters.
     public var counterAttribution: [String: CounterAttribution] { counters.attribution }
 
-    /// What one rebuild gathers: the chains by name, the verdict map elements by map name, and the
-    /// compiled rules the chains use.
+    /// What the chains, rules and sets of the last `ruleset()` stand for.
+    public var meaning: RulesetMeaning {
+        RulesetMeaning(chains: chainMeanings, sets: sets.meanings.filter { usedSets.contains($0.key) },
+                       dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
+                           IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
+                       } + IPFamily.allCases.map { (Self.nodeEgressMap($0), Direction.egress) }))
+    }
+
+    /// What one rebuild gathers: the chains by name (and what they stand for), the verdict map elements
+    /// by map name, and the compiled rules the chains use.
     struct TargetBuild {
         var compiler: RuleCompiler
         var chainsByName: [String: Chain] = [:]
+        var chainMeanings: [String: ChainMeaning] = [:]
         var mapElements: [String: [SetElement]] = [:]
         fileprivate var inUse: Set<PolicyDirection> = []
         var clusterInUse: Set<ClusterPolicyDirection> = []
@@ -201,6 +216,7 @@ public struct NodeCompiler: Sendable {
         }
         sets = build.compiler.sets
         chains = build.chainsByName.values.sorted { $0.name < $1.name }
+        chainMeanings = build.chainMeanings
         dispatchMaps = Direction.allCases.flatMap { direction in
             IPFamily.allCases.map { family in
                 let name = direction.dispatchMap(family)
@@ -223,7 +239,7 @@ public struct NodeCompiler: Sendable {
         // Compiled rules stay for policies still here, unless they name a set just forgotten.
         let namesForgotten = { (rules: [Rule]) in rules.contains { $0.setNames.contains(where: forgotten.contains) } }
         compiledRules = compiledRules.filter { key, rules in
-            build.inUse.contains(key) || policies[key.policy] != nil && !namesForgotten(rules)
+            build.inUse.contains(key) || policies[key.policy] != nil && !namesForgotten(rules.map(\.rule))
         }
         compiledClusterRules = compiledClusterRules.filter { key, rules in
             build.clusterInUse.contains(key) || clusterPolicies[key.policy] != nil && !namesForgotten(rules.flatMap { $0 })
@@ -236,20 +252,25 @@ public struct NodeCompiler: Sendable {
         let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
         if build.chainsByName[chainName] == nil {
             var rules: [Rule] = []
+            var meanings: [RuleMeaning] = []
             for reference in isolating {
                 let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler)
                 if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
-                rules += allowing
+                rules += allowing.map(\.rule)
+                meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
                 build.inUse.insert(PolicyDirection(policy: reference, direction: direction))
             }
             let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
             build.chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
                                                   rules: rules + [denyRule(counter: denied, comment: "no policy allows this \(direction.rawValue)")])
+            build.chainMeanings[chainName] = ChainMeaning(direction: direction, tier: .networkPolicy, policies: isolating,
+                                                          rules: meanings + [.deniesTheRest])
         }
         return chainName
     }
 
-    private mutating func compiledRules(of reference: ObjectReference, direction: Direction, compiler: inout RuleCompiler) -> [Rule] {
+    private mutating func compiledRules(of reference: ObjectReference, direction: Direction,
+                                        compiler: inout RuleCompiler) -> [(position: Int, rule: Rule)] {
         let key = PolicyDirection(policy: reference, direction: direction)
         if let known = compiledRules[key] { return known }
         let policy = policies[reference]!
@@ -257,6 +278,7 @@ public struct NodeCompiler: Sendable {
         let rules = (direction == .ingress ? policy.ingress : policy.egress).enumerated().flatMap { position, rule in
             compiler.compile(rule, direction: direction, counter: counter,
                              comment: nftComment("\(policy.namespace)/\(policy.name) \(direction.rawValue)[\(position)]"))
+                .map { (position: position, rule: $0) }
         }
         compiledRules[key] = rules
         return rules

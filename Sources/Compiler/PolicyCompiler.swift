@@ -5,6 +5,13 @@ import Ruleset
 public enum PolicyCompiler {
     public static func compile(_ cluster: ClusterState, node: String, options: CompilerOptions = CompilerOptions(),
                                network: NodeNetwork = NodeNetwork()) -> Ruleset {
+        var compiler = compiler(for: cluster, node: node, options: options, network: network)
+        return compiler.ruleset()
+    }
+
+    /// A node compiler holding the whole cluster, for callers that also want `meaning` or counters.
+    public static func compiler(for cluster: ClusterState, node: String, options: CompilerOptions = CompilerOptions(),
+                                network: NodeNetwork = NodeNetwork()) -> NodeCompiler {
         var compiler = NodeCompiler(node: node, options: options)
         compiler.setNodeNetwork(network)
         for namespace in cluster.namespaces { compiler.upsert(namespace) }
@@ -12,6 +19,6 @@ public enum PolicyCompiler {
         for node in cluster.nodes { compiler.upsert(node) }
         for policy in cluster.policies { compiler.upsert(policy) }
         for policy in cluster.clusterPolicies { compiler.upsert(policy) }
-        return compiler.ruleset()
+        return compiler
     }
 }

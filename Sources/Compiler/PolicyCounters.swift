@@ -61,5 +61,5 @@ struct PolicyCounters {
 
 extension ObjectReference {
     /// "namespace/name", as operators name policies.
-    var namespacedName: String { "\(namespace ?? "")/\(name)" }
+    public var namespacedName: String { "\(namespace ?? "")/\(name)" }
 }

@@ -13,6 +13,8 @@ struct SetRegistry {
     private var podSets: [String: PodSetMeaning] = [:]
     /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
     private var nodeSets: [String: NodeSetMeaning] = [:]
+    /// What every set stands for, for explaining verdicts.
+    private(set) var meanings: [String: SetMeaning] = [:]
 
     enum PodSetMeaning {
         case peers(scope: NamespaceScope, selector: LabelSelector, family: IPFamily)
@@ -54,6 +56,7 @@ struct SetRegistry {
             let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
             let addresses = pods.flatMap(\.addresses).filter { $0.family == family }
             podSets[name] = .peers(scope: scope, selector: selector, family: family)
+            meanings[name] = .pods(namespaces: scope, pods: selector)
             sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning),
                                   elements: addresses.map { SetElement(key: [.address($0)]) })
         }
@@ -71,6 +74,7 @@ struct SetRegistry {
             let meaning = PodSetMeaning.namedPort(name: portName, proto: proto, scope: scope, family: family)
             let whose = scope == .localPods ? "pods on this node" : "pods"
             podSets[name] = meaning
+            meanings[name] = .namedPort(name: portName, proto: proto)
             sets[name] = NamedSet(name: name, keyType: [family.addressType] + (proto == nil ? [.inetProtocol] : []) + [.inetService],
                                   comment: nftComment("\(whose) with \(proto?.kubernetesName ?? "a") port named \(portName)"),
                                   elements: candidates.compactMap(index.pod(at:)).flatMap { meaning.elements(of: $0, index: index) })
@@ -85,6 +89,7 @@ struct SetRegistry {
         if sets[name] == nil {
             let meaning = NodeSetMeaning(selector: selector, family: family)
             nodeSets[name] = meaning
+            meanings[name] = .nodes(selector)
             sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment("addresses of nodes \(selector)"),
                                   elements: nodes.values.flatMap(meaning.elements(of:)))
         }
@@ -95,7 +100,7 @@ struct SetRegistry {
     mutating func ipBlockSet(_ block: IPBlock) -> String {
         let excepts = block.except.map(\.description).joined(separator: ",")
         let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
-        return addressSet(meaning: meaning, family: block.cidr.family, addresses: block.addresses)
+        return addressSet(meaning: meaning, family: block.cidr.family, addresses: block.addresses, explained: .ipBlock(block))
     }
 
     /// The `family` CIDRs of a ClusterNetworkPolicy `networks` peer as an interval set; nil when it has
@@ -104,12 +109,14 @@ struct SetRegistry {
         let own = Set(cidrs.filter { $0.family == family }.map(\.description)).sorted()
         guard !own.isEmpty else { return nil }
         let addresses = AddressRangeSet(cidrs.filter { $0.family == family }.map(\.range))
-        return addressSet(meaning: own.joined(separator: ","), family: family, addresses: addresses)
+        return addressSet(meaning: own.joined(separator: ","), family: family, addresses: addresses,
+                          explained: .networks(cidrs.filter { $0.family == family }))
     }
 
-    private mutating func addressSet(meaning: String, family: IPFamily, addresses: AddressRangeSet) -> String {
+    private mutating func addressSet(meaning: String, family: IPFamily, addresses: AddressRangeSet, explained: SetMeaning) -> String {
         let name = "cidr_\(StableName.hash(meaning))_\(family.rawValue)"
         if sets[name] == nil {
+            meanings[name] = explained
             sets[name] = NamedSet(name: name, keyType: [family.addressType], isInterval: true, comment: nftComment(meaning),
                                   elements: addresses.ranges.map { SetElement(key: [.address($0)]) })
         }
@@ -132,6 +139,7 @@ struct SetRegistry {
         let meaning = merged.map { "\($0.0.kubernetesName) \(portText($0.1))" }.joined(separator: ", ")
         let name = "ports_\(StableName.hash(meaning))"
         if sets[name] == nil {
+            meanings[name] = .ports(merged.map { ProtocolPorts(proto: $0.0, ports: $0.1) })
             sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
                                   comment: nftComment(meaning),
                                   elements: merged.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
@@ -186,6 +194,7 @@ struct SetRegistry {
             sets[name] = nil
             podSets[name] = nil
             nodeSets[name] = nil
+            meanings[name] = nil
         }
         return forgotten
     }

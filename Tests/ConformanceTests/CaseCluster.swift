@@ -4,18 +4,18 @@ import Compiler
 import Manifests
 import NetnsLab
 
-/// The API objects of a case as a cluster would hold them, with the lab's real pod addresses and
+/// The API objects of a case as a cluster would hold them, with the (lab's or planned) pod addresses and
 /// nodes. Actions change it the way the e2e code changes the cluster.
 struct CaseCluster {
     private(set) var builder = ClusterBuilder()
     let family: LabFamily
-    private let lab: Lab
+    private let addresses: any CaseAddresses
     private let podNames: [String]
 
     static let namespaces = ["x", "y", "z"]
 
-    init(for testCase: ConformanceCase, lab: Lab, family: LabFamily) throws {
-        self.lab = lab
+    init(for testCase: ConformanceCase, addresses: any CaseAddresses, family: LabFamily) throws {
+        self.addresses = addresses
         self.family = family
         self.podNames = testCase.pods
         for name in CaseCluster.namespaces {
@@ -28,12 +28,12 @@ struct CaseCluster {
         }
         for pod in testCase.pods {
             let (namespace, name) = CaseCluster.split(pod)
-            let addresses = LabFamily.allCases.map { PodObject.PodIP(ip: lab.address(of: pod, family: $0)) }
+            let podIPs = LabFamily.allCases.map { PodObject.PodIP(ip: addresses.address(of: pod, family: $0)) }
             let object = PodObject(
                 metadata: ObjectMeta(name: name, namespace: namespace, labels: ["pod": name]),
-                spec: .init(nodeName: lab.nodeName(lab.node(of: pod)),
+                spec: .init(nodeName: addresses.nodeName(ofPod: pod),
                             containers: [.init(name: "serve", ports: containerPorts)]),
-                status: .init(phase: "Running", podIP: addresses[0].ip, podIPs: addresses))
+                status: .init(phase: "Running", podIP: podIPs[0].ip, podIPs: podIPs))
             try builder.add(.pod(object))
         }
     }
@@ -78,11 +78,11 @@ struct CaseCluster {
             switch (parts.first, parts.count) {
             case ("ip", 2):
                 guard podNames.contains(parts[1]) else { throw CaseError("placeholder names unknown pod \(parts[1])") }
-                result += lab.address(of: parts[1], family: family)
+                result += addresses.address(of: parts[1], family: family)
             case ("prefix", 3):
                 result += family == .v4 ? parts[1] : parts[2]
             case ("net", 4):
-                guard podNames.contains(parts[1]), let address = IPAddress(lab.address(of: parts[1], family: family)),
+                guard podNames.contains(parts[1]), let address = IPAddress(addresses.address(of: parts[1], family: family)),
                       let length = Int(family == .v4 ? parts[2] : parts[3]) else { throw CaseError("bad placeholder ${\(parts.joined(separator: ":"))}") }
                 result += CIDR(address: address, prefixLength: length).description
             default:

@@ -33,7 +33,7 @@ struct CaseRunner {
 
     /// Returns the wrong cells (none when the case passes).
     func run(_ testCase: ConformanceCase, family: LabFamily) throws -> [WrongCell] {
-        var cluster = try CaseCluster(for: testCase, lab: lab, family: family)
+        var cluster = try CaseCluster(for: testCase, addresses: lab, family: family)
         var failures: [WrongCell] = []
         for (stepIndex, step) in testCase.steps.enumerated() {
             for action in step.actions ?? [] { try cluster.perform(action) }

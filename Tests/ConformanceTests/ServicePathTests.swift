@@ -84,7 +84,7 @@ private final class ServiceLab {
             let testCase = try YAMLDecoder().decode(ConformanceCase.self, from: """
                 {name: service paths, pods: [\(names.joined(separator: ", "))], protocols: [TCP, UDP], ports: [80], steps: []}
                 """)
-            cluster = try CaseCluster(for: testCase, lab: lab, family: family)
+            cluster = try CaseCluster(for: testCase, addresses: lab, family: family)
             programmer = NetlinkProgrammer(lab: lab)
             try program()
         } catch {

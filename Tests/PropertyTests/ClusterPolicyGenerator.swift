@@ -1,3 +1,4 @@
+// Shared by PropertyTests and NftNetlinkTests (Tests/NftNetlinkTests/Support holds a symlink to this file).
 import ClusterModel
 import IPAddressing
 

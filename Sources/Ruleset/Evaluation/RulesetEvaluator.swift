@@ -9,6 +9,8 @@ import IPAddressing
 public struct RulesetEvaluator: Sendable {
     private let chains: [String: Chain]
     private let sets: [String: SetLookup]
+    /// The base chains of each hook, in the order the kernel runs them.
+    private let baseChains: [BaseChainHook.Hook: [Chain]]
 
     /// The kernel refuses deeper jump stacks (NFT_JUMP_STACK_SIZE); a deeper walk is a broken model.
     private static let maximumDepth = 16
@@ -16,38 +18,62 @@ public struct RulesetEvaluator: Sendable {
     public init(_ ruleset: Ruleset) {
         chains = Dictionary(ruleset.table.chains.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         sets = Dictionary(ruleset.table.sets.map { ($0.name, SetLookup($0)) }, uniquingKeysWith: { first, _ in first })
+        baseChains = Dictionary(grouping: ruleset.table.chains.filter { $0.hook != nil }, by: { $0.hook!.hook })
+            .mapValues { $0.sorted { ($0.hook!.priority, $0.name) < ($1.hook!.priority, $1.name) } }
     }
 
     /// The verdict of the table's base chains on `hook` for `packet`, in table order; a table without
     /// such a chain accepts.
     public func verdict(for packet: Packet, hook: BaseChainHook.Hook = .forward) -> PacketVerdict {
-        let bases = chains.values.filter { $0.hook?.hook == hook }.sorted { ($0.hook!.priority, $0.name) < ($1.hook!.priority, $1.name) }
-        for base in bases {
-            let outcome = run(base, packet, depth: 0) ?? (base.hook!.policy == .accept ? .accept : .drop)
+        var observer = NoTrace()
+        return walk(packet, hook: hook, observer: &observer)
+    }
+
+    /// The same walk as `verdict(for:hook:)`, recording every chain entered and rule tried.
+    public func trace(for packet: Packet, hook: BaseChainHook.Hook = .forward) -> EvaluationTrace {
+        var trace = EvaluationTrace()
+        trace.verdict = walk(packet, hook: hook, observer: &trace)
+        return trace
+    }
+
+    private func walk<Observer: EvaluationObserver>(_ packet: Packet, hook: BaseChainHook.Hook, observer: inout Observer) -> PacketVerdict {
+        for base in baseChains[hook] ?? [] {
+            let outcome = run(base, packet, depth: 0, observer: &observer) ?? (base.hook!.policy == .accept ? .accept : .drop)
             if outcome != .accept { return outcome }
         }
         return .accept
     }
 
     /// The chain's decision, or nil when it returns to its caller.
-    private func run(_ chain: Chain, _ packet: Packet, depth: Int) -> PacketVerdict? {
+    private func run<Observer: EvaluationObserver>(_ chain: Chain, _ packet: Packet, depth: Int, observer: inout Observer) -> PacketVerdict? {
         guard depth < Self.maximumDepth else { return .drop }
-        for rule in chain.rules where rule.matches.allSatisfy({ matches($0, packet) }) {
+        observer.entered(chain.name)
+        for (position, rule) in chain.rules.enumerated() {
+            if let failed = rule.matches.firstIndex(where: { !matches($0, packet) }) {
+                observer.tried(chain.name, rule: position, outcome: .failed(match: failed))
+                continue
+            }
             let verdict: Verdict
             switch rule.action {
-            case .reject: return .reject
+            case .reject:
+                observer.tried(chain.name, rule: position, outcome: .rejected)
+                return .reject
             case .verdict(let fixed): verdict = fixed
             case .verdictMap(let fields, let map):
-                guard let key = key(fields, packet), let mapped = sets[map]?.verdict(for: key) else { continue }
+                guard let key = key(fields, packet), let mapped = sets[map]?.verdict(for: key) else {
+                    observer.tried(chain.name, rule: position, outcome: .noMapElement)
+                    continue
+                }
                 verdict = mapped
             }
+            observer.tried(chain.name, rule: position, outcome: .took(verdict))
             switch verdict {
             case .accept: return .accept
             case .drop: return .drop
             case .return: return nil
-            case .goto(let target): return chains[target].flatMap { run($0, packet, depth: depth + 1) }
+            case .goto(let target): return chains[target].flatMap { run($0, packet, depth: depth + 1, observer: &observer) }
             case .jump(let target):
-                if let decided = chains[target].flatMap({ run($0, packet, depth: depth + 1) }) { return decided }
+                if let decided = chains[target].flatMap({ run($0, packet, depth: depth + 1, observer: &observer) }) { return decided }
             }
         }
         return nil
