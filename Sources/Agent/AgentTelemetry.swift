@@ -1,4 +1,5 @@
 import Compiler
+import KubeClient
 import NftNetlink
 import Observability
 import Reconciler
@@ -35,6 +36,11 @@ final class AgentTelemetry: Sendable {
         }
         hooks.applied = { [self] record in applied(record) }
         hooks.unknownPodIPsUnenforced = { [metrics] unenforced in metrics.setUnknownPodIPsUnenforced(unenforced) }
+        hooks.clusterPolicyAPIAvailable = { [metrics, health] available in
+            metrics.setClusterPolicyAPIAvailable(available)
+            // Its reflector stopped: a failure it reported last no longer stands.
+            if !available { health.apiSucceeded(resource: ClusterNetworkPoliciesResource.name) }
+        }
         hooks.applyFailed = { [self] error in
             metrics.recordApplyFailure(synced.load(ordering: .relaxed) ? .incremental : .full)
             health.applyFailed(error)

@@ -7,6 +7,8 @@ public struct ClusterBuilder {
     private var namespaces: [String: Namespace] = [:]
     private var pods: [ObjectReference: Pod] = [:]
     private var policies: [ObjectReference: NetworkPolicy] = [:]
+    private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
+    private var nodes: [String: ClusterNode] = [:]
 
     public init() {}
 
@@ -22,6 +24,12 @@ public struct ClusterBuilder {
         case .networkPolicy(let raw):
             let policy = try NetworkPolicy(validating: raw)
             policies[policy.reference] = policy
+        case .clusterNetworkPolicy(let raw):
+            let policy = try ClusterNetworkPolicy(validating: raw)
+            clusterPolicies[policy.name] = policy
+        case .node(let raw):
+            let node = try ClusterNode(validating: raw)
+            nodes[node.name] = node
         }
     }
 
@@ -29,6 +37,8 @@ public struct ClusterBuilder {
         switch reference.kind {
         case "Namespace": namespaces[reference.name] = nil
         case "Pod": pods[reference] = nil
+        case "ClusterNetworkPolicy": clusterPolicies[reference.name] = nil
+        case "Node": nodes[reference.name] = nil
         default: policies[reference] = nil
         }
     }
@@ -44,6 +54,8 @@ public struct ClusterBuilder {
     public var state: ClusterState {
         ClusterState(namespaces: namespaces.values.sorted { $0.name < $1.name },
                      pods: pods.keys.sorted().map { pods[$0]! },
-                     policies: policies.keys.sorted().map { policies[$0]! })
+                     policies: policies.keys.sorted().map { policies[$0]! },
+                     clusterPolicies: clusterPolicies.keys.sorted().map { clusterPolicies[$0]! },
+                     nodes: nodes.keys.sorted().map { nodes[$0]! })
     }
 }

@@ -7,6 +7,9 @@ public enum KubernetesObject {
     case namespace(NamespaceObject)
     case pod(PodObject)
     case networkPolicy(NetworkPolicyObject)
+    case clusterNetworkPolicy(ClusterNetworkPolicyObject)
+    /// Nodes, for ClusterNetworkPolicy `nodes` peers.
+    case node(NodeObject)
 }
 
 public enum DecodedDocument {
@@ -26,6 +29,9 @@ extension ManifestDocument {
             case ("Namespace", "v1"): return .object(.namespace(try decode(NamespaceObject.self)))
             case ("Pod", "v1"): return .object(.pod(try decode(PodObject.self)))
             case ("NetworkPolicy", "networking.k8s.io/v1"): return .object(.networkPolicy(try decode(NetworkPolicyObject.self)))
+            case ("ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2"):
+                return .object(.clusterNetworkPolicy(try decode(ClusterNetworkPolicyObject.self)))
+            case ("Node", "v1"): return .object(.node(try decode(NodeObject.self)))
             default:
                 return .skipped(kind: apiVersion.isEmpty ? kind : "\(apiVersion) \(kind)")
             }
@@ -48,9 +54,11 @@ extension ManifestDocument {
     private func objectName(kind: String) -> String {
         let metadata = node.mapping?["metadata"]?.mapping
         let name = metadata?["name"]?.string ?? "(unnamed)"
-        return ObjectReference(kind: kind, namespace: kind == "Namespace" ? nil : metadata?["namespace"]?.string ?? "default",
-                               name: name).description
+        let namespace = Self.clusterScopedKinds.contains(kind) ? nil : metadata?["namespace"]?.string ?? "default"
+        return ObjectReference(kind: kind, namespace: namespace, name: name).description
     }
+
+    private static let clusterScopedKinds: Set<String> = ["Namespace", "Node", "ClusterNetworkPolicy"]
 
     private func describe(_ error: DecodingError) -> String {
         func path(_ keys: [CodingKey]) -> String {

@@ -137,6 +137,28 @@ struct ManifestTests {
         #expect(loaded.state.namespaces.map(\.name) == ["kept"])
     }
 
+    @Test("ClusterNetworkPolicies and Nodes are loaded; an invalid one is an error naming it without a namespace")
+    func clusterScopedKinds() throws {
+        let text = """
+            \(Manifest.clusterPolicy("guard", spec: "tier: Admin\npriority: 1\nsubject: {namespaces: {}}"))
+            ---
+            \(Manifest.clusterPolicy("bad", spec: "tier: Admin\npriority: 2000\nsubject: {namespaces: {}}"))
+            ---
+            \(Manifest.clusterPolicy("mistyped", spec: "tier: Admin\npriority: high\nsubject: {namespaces: {}}"))
+            ---
+            {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}, "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}}
+            """
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("cluster.yaml", text)
+        let loaded = load(paths: [file])
+        #expect(loaded.state.clusterPolicies.map(\.name) == ["guard"])
+        #expect(loaded.state.nodes.map(\.name) == ["n1"])
+        #expect(loaded.errors.count == 2)
+        #expect(loaded.errors.first?.hasPrefix("\(file)#2: ClusterNetworkPolicy bad: spec.priority: ") == true, "\(loaded.errors)")
+        #expect(loaded.errors.last?.hasPrefix("\(file)#3: ClusterNetworkPolicy mistyped: spec.priority: ") == true, "\(loaded.errors)")
+    }
+
     @Test("unparsable YAML names the file")
     func unparsable() throws {
         let directory = try TemporaryDirectory()

@@ -34,14 +34,29 @@ enum Manifest {
 
     /// A NetworkPolicy whose spec is YAML text (indented by the caller however it likes).
     static func policy(_ name: String, ns: String = "default", spec: String) -> String {
-        let lines = dedent(spec).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
-        return """
+        """
         apiVersion: networking.k8s.io/v1
         kind: NetworkPolicy
         metadata: {name: \(name), namespace: \(ns)}
         spec:
-        \(lines.joined(separator: "\n"))
+        \(indented(spec))
         """
+    }
+
+    /// A ClusterNetworkPolicy whose spec is YAML text.
+    static func clusterPolicy(_ name: String, spec: String) -> String {
+        """
+        apiVersion: policy.networking.k8s.io/v1alpha2
+        kind: ClusterNetworkPolicy
+        metadata: {name: \(name)}
+        spec:
+        \(indented(spec))
+        """
+    }
+
+    /// `spec` YAML dedented, then indented under `spec:`.
+    private static func indented(_ spec: String) -> String {
+        dedent(spec).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
     }
 
     static func json(_ object: [String: Any]) -> String {
