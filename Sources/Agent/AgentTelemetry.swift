@@ -1,4 +1,5 @@
 import Compiler
+import KubeClient
 import NftNetlink
 import Observability
 import Reconciler
@@ -35,6 +36,14 @@ final class AgentTelemetry: Sendable {
         }
         hooks.applied = { [self] record in applied(record) }
         hooks.unknownPodIPsUnenforced = { [metrics] unenforced in metrics.setUnknownPodIPsUnenforced(unenforced) }
+        hooks.clusterPolicyAPIAvailable = { [metrics, health] available in
+            metrics.setClusterPolicyAPIAvailable(available)
+            // Its reflectors stopped: a failure they reported last no longer stands (the own-Node
+            // reflector, which shares the name "nodes", reports its next failure anew).
+            if !available {
+                for resource in [ClusterNetworkPoliciesResource.name, NodesResource.name] { health.apiSucceeded(resource: resource) }
+            }
+        }
         hooks.applyFailed = { [self] error in
             metrics.recordApplyFailure(synced.load(ordering: .relaxed) ? .incremental : .full)
             health.applyFailed(error)

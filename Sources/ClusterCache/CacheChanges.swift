@@ -11,13 +11,16 @@ public struct CacheChanges: Sendable {
     public var namespaces: [Change<Namespace>] = []
     public var pods: [Change<Pod>] = []
     public var policies: [Change<NetworkPolicy>] = []
+    public var clusterPolicies: [Change<ClusterNetworkPolicy>] = []
+    /// Every Node (for `nodes` peers), not only the agent's own.
+    public var nodes: [Change<ClusterNode>] = []
     /// When the oldest of these changes reached the cache.
     public var since: ContinuousClock.Instant?
 
     public init() {}
 
-    public var isEmpty: Bool { namespaces.isEmpty && pods.isEmpty && policies.isEmpty }
-    public var count: Int { namespaces.count + pods.count + policies.count }
+    public var isEmpty: Bool { count == 0 }
+    public var count: Int { namespaces.count + pods.count + policies.count + clusterPolicies.count + nodes.count }
 }
 
 extension CacheChanges.Change {

@@ -27,9 +27,7 @@ extension Namespace: CachedModel {
     typealias Resource = NamespacesResource
     static func validated(_ wire: NamespaceObject) throws(ValidationError) -> Namespace { try Namespace(validating: wire) }
     var key: ObjectKey { ObjectKey(namespace: "", name: name) }
-    static func key(of metadata: ObjectMeta) -> ObjectKey? {
-        metadata.name.map { ObjectKey(namespace: "", name: $0) }
-    }
+    static func key(of metadata: ObjectMeta) -> ObjectKey? { clusterScopedKey(metadata) }
 }
 
 extension Pod: CachedModel {
@@ -58,6 +56,33 @@ extension NetworkPolicy: CachedModel {
     }
     var isStandIn: Bool { unreadable != nil }
     static var standInMeaning: String { "the pods it selects are isolated, and it allows nothing" }
+}
+
+extension ClusterNetworkPolicy: CachedModel {
+    typealias Resource = ClusterNetworkPoliciesResource
+    static func validated(_ wire: ClusterNetworkPolicyObject) throws(ValidationError) -> ClusterNetworkPolicy {
+        try ClusterNetworkPolicy(validating: wire)
+    }
+    var key: ObjectKey { ObjectKey(namespace: "", name: name) }
+    static func key(of metadata: ObjectMeta) -> ObjectKey? { clusterScopedKey(metadata) }
+    /// A policy skipped could leave open what an Admin Deny closed: its subject is denied all traffic instead.
+    static func failingClosed(_ object: ClusterNetworkPolicyObject?, metadata: ObjectMeta, reason: String) -> ClusterNetworkPolicy? {
+        ClusterNetworkPolicy(failingClosed: object, metadata: metadata, reason: reason)
+    }
+    var isStandIn: Bool { unreadable != nil }
+    static var standInMeaning: String { "the pods it selects are denied all traffic, at its tier and priority" }
+}
+
+/// Every Node, for ClusterNetworkPolicy `nodes` peers (the agent's own Node also feeds `NodeNetworkSink`).
+extension ClusterNode: CachedModel {
+    typealias Resource = NodesResource
+    static func validated(_ wire: NodeObject) throws(ValidationError) -> ClusterNode { try ClusterNode(validating: wire) }
+    var key: ObjectKey { ObjectKey(namespace: "", name: name) }
+    static func key(of metadata: ObjectMeta) -> ObjectKey? { clusterScopedKey(metadata) }
+}
+
+private func clusterScopedKey(_ metadata: ObjectMeta) -> ObjectKey? {
+    metadata.name.map { ObjectKey(namespace: "", name: $0) }
 }
 
 /// Namespaced objects default to "default", as the validated models do.

@@ -20,16 +20,22 @@ public final class ClusterCache: Sendable {
         var namespaces = ObjectStore<Namespace>()
         var pods = ObjectStore<Pod>()
         var policies = ObjectStore<NetworkPolicy>()
+        var clusterPolicies = ObjectStore<ClusterNetworkPolicy>()
+        var nodes = ObjectStore<ClusterNode>()
+        var clusterPolicyGate: ClusterPolicyGate
 
-        /// Every kind has been listed once.
-        var hasSynced: Bool { namespaces.hasSynced && pods.hasSynced && policies.hasSynced }
+        /// Every kind has been listed once (ClusterNetworkPolicies and Nodes as `clusterPolicyGate` says).
+        var hasSynced: Bool {
+            namespaces.hasSynced && pods.hasSynced && policies.hasSynced
+                && clusterPolicyGate.allowsSync(listed: clusterPolicies.hasSynced && nodes.hasSynced)
+        }
 
         var isSettled: Bool {
             hasSynced && !namespaces.isRelisting && !pods.isRelisting && !policies.isRelisting
         }
     }
 
-    let stores = Mutex(Stores())
+    let stores: Mutex<Stores>
     /// The agent's own Node, once known; not part of `hasSynced`: only strict mode needs it.
     let nodeNetworkStore = Mutex<NodeNetwork?>(nil)
     let signal: ChangeSignal
@@ -37,7 +43,11 @@ public final class ClusterCache: Sendable {
     /// Called with the kind of every object rejected as invalid.
     let onRejected: @Sendable (_ kind: String) -> Void
 
-    public init(signal: ChangeSignal, logger: Logger, onRejected: @escaping @Sendable (_ kind: String) -> Void = { _ in }) {
+    /// - Parameter clusterPolicyWait: how long the first sync may wait for ClusterNetworkPolicies to be
+    ///   discovered and listed (see `ClusterPolicyGate`); zero where nothing discovers them.
+    public init(signal: ChangeSignal, logger: Logger, clusterPolicyWait: Duration = .zero,
+                onRejected: @escaping @Sendable (_ kind: String) -> Void = { _ in }) {
+        stores = Mutex(Stores(clusterPolicyGate: ClusterPolicyGate(waitUntil: .now + clusterPolicyWait)))
         self.signal = signal
         self.logger = logger
         self.onRejected = onRejected
@@ -47,6 +57,11 @@ public final class ClusterCache: Sendable {
     public var podSink: some ReflectorSink<PodObject> { ResourceSink(cache: self, store: \Stores.pods) }
     public var policySink: some ReflectorSink<NetworkPolicyObject> { ResourceSink(cache: self, store: \Stores.policies) }
     public var nodeSink: some ReflectorSink<NodeObject> { NodeNetworkSink(cache: self) }
+    public var clusterPolicySink: some ReflectorSink<ClusterNetworkPolicyObject> {
+        ResourceSink(cache: self, store: \Stores.clusterPolicies)
+    }
+    /// Every Node, for `nodes` peers (`nodeSink` reads the agent's own).
+    public var clusterNodeSink: some ReflectorSink<NodeObject> { ResourceSink(cache: self, store: \Stores.nodes) }
 
     /// The pod CIDRs and addresses of the agent's own Node; nil until it has been read.
     public var nodeNetwork: NodeNetwork? { nodeNetworkStore.withLock { $0 } }
@@ -59,12 +74,30 @@ public final class ClusterCache: Sendable {
     public func drainChanges() -> CacheChanges? {
         stores.withLock { stores in
             guard stores.hasSynced else { return nil }
+            stores.clusterPolicyGate.firstSyncDone = true
             var changes = CacheChanges()
             changes.namespaces = stores.namespaces.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             changes.pods = stores.pods.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             changes.policies = stores.policies.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
+            changes.clusterPolicies = stores.clusterPolicies.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
+            changes.nodes = stores.nodes.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             return changes
         }
+    }
+
+    /// Discovery answered: the API server serves ClusterNetworkPolicies (or not). When they stop being
+    /// served, every ClusterNetworkPolicy and Node leaves the cache (their rules leave the table);
+    /// returns how many ClusterNetworkPolicies that removed.
+    @discardableResult
+    public func clusterPolicyAPI(served: Bool) -> Int {
+        let removed = stores.withLock { stores in
+            stores.clusterPolicyGate.discovered(served: served)
+            guard !served else { return 0 }
+            _ = stores.nodes.removeAll()
+            return stores.clusterPolicies.removeAll()
+        }
+        signal.notify()
+        return removed
     }
 
     public var counts: (namespaces: Int, pods: Int, policies: Int) {

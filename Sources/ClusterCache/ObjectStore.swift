@@ -46,6 +46,15 @@ struct ObjectStore<Model: CachedModel> {
         return true
     }
 
+    /// Removes every object (its kind is no longer served) and forgets any relist and sync; returns how many.
+    mutating func removeAll() -> Int {
+        let keys = Array(positions.keys)
+        for key in keys { _ = remove(key) }
+        listed = nil
+        hasSynced = false
+        return keys.count
+    }
+
     mutating func beginRelist() { listed = [] }
 
     /// Ends a relist: objects it did not list were deleted while no watch was running. Returns them.

@@ -11,6 +11,7 @@ public final class AgentMetrics: Sendable {
     private let programmed: [String: Prometheus.Gauge]
     private let policyCounters: PolicyCounterPublisher
     private let unknownPodIPsUnenforced: Prometheus.Gauge
+    private let clusterPolicyAPIAvailable: Prometheus.Gauge
     private let ipvsDetected: Prometheus.Gauge
     private let ipvsVirtualServices: Prometheus.Gauge
     /// Label values of the unenforced-path gauges at 1, to set them back to 0 once fixed.
@@ -26,8 +27,8 @@ public final class AgentMetrics: Sendable {
     /// - Parameters:
     ///   - resources, kinds: label values created at zero up front, so rates exist before the first error.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                resources: [String] = ["namespaces", "pods", "networkpolicies"],
-                kinds: [String] = ["Namespace", "Pod", "NetworkPolicy"]) {
+                resources: [String] = ["namespaces", "pods", "networkpolicies", "clusternetworkpolicies"],
+                kinds: [String] = ["Namespace", "Pod", "NetworkPolicy", "ClusterNetworkPolicy"]) {
         self.registry = registry
         syncDuration = registry.makeDurationHistogram(
             descriptor: Self.name("sync_duration", "seconds", "Time from picking up changes to having them applied: compile plus apply."),
@@ -41,6 +42,9 @@ public final class AgentMetrics: Sendable {
         policyCounters = PolicyCounterPublisher(registry: registry)
         unknownPodIPsUnenforced = registry.makeGauge(descriptor: Self.name(
             "unknown_pod_ips_unenforced", "", "1 while --unknown-pod-ips deny cannot be enforced: the node's pod CIDRs are unknown."))
+        clusterPolicyAPIAvailable = registry.makeGauge(descriptor: Self.name(
+            "cluster_network_policy_api_available", "",
+            "1 while the API server serves policy.networking.k8s.io/v1alpha2 clusternetworkpolicies (and the agent watches them), else 0."))
         ipvsDetected = registry.makeGauge(descriptor: Self.name(
             "ipvs_detected", "", "1 when the node shows kube-proxy IPVS state (virtual services or the kube-ipvs0 link), which the agent does not support."))
         ipvsVirtualServices = registry.makeGauge(descriptor: Self.name(
@@ -79,6 +83,10 @@ public final class AgentMetrics: Sendable {
     /// What the ruleset last applied holds.
     public func setUnknownPodIPsUnenforced(_ unenforced: Bool) {
         unknownPodIPsUnenforced.set(Int64(unenforced ? 1 : 0))
+    }
+
+    public func setClusterPolicyAPIAvailable(_ available: Bool) {
+        clusterPolicyAPIAvailable.set(Int64(available ? 1 : 0))
     }
 
     public func setProgrammed(_ objects: ProgrammedObjects) {

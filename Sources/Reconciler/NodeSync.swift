@@ -4,7 +4,8 @@ import KubeClient
 import Logging
 
 /// Everything that keeps one node's table in sync with the API server: a reflector per kind feeding
-/// the cache, and the reconciler, each on a thread of its own.
+/// the cache (ClusterNetworkPolicies and all Nodes while discovery finds them served), and the
+/// reconciler, each on a thread of its own.
 public struct NodeSync: Sendable {
     public var connection: ClusterConnection
     public var node: String
@@ -14,6 +15,7 @@ public struct NodeSync: Sendable {
     public var fixedNodeNetwork: NodeNetwork?
     public var reflectorTuning = ReflectorTuning()
     public var reconcilerTuning = ReconcilerTuning()
+    public var clusterPolicyTuning = ClusterPolicyTuning()
     public var hooks = SyncHooks()
     /// nil: the node is not checked (a dry run only prints).
     public var checkNode: Reconciler.NodeCheck?
@@ -29,7 +31,8 @@ public struct NodeSync: Sendable {
     /// Starts the threads; they run until `stop` is stopped (join them then).
     public func start(applier: any RulesetApplier, stop: StopToken) -> [WorkerThread] {
         let signal = ChangeSignal()
-        let cache = ClusterCache(signal: signal, logger: logger, onRejected: hooks.objectRejected)
+        let cache = ClusterCache(signal: signal, logger: logger, clusterPolicyWait: clusterPolicyTuning.firstSyncWait,
+                                 onRejected: hooks.objectRejected)
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
                                     fixedNodeNetwork: fixedNodeNetwork, tuning: reconcilerTuning, hooks: hooks, checkNode: checkNode,
                                     logger: logger)
@@ -42,6 +45,9 @@ public struct NodeSync: Sendable {
             { Reflector(NetworkPoliciesResource.self, connection: connection, sink: cache.policySink, tuning: tuning,
                         hooks: reflectorHooks, logger: logger).run(stop: stop) },
             { reconciler.run(stop: stop) },
+            { [clusterPolicyTuning, hooks] in
+                ClusterPolicyWatch(connection: connection, cache: cache, reflectorTuning: tuning, tuning: clusterPolicyTuning,
+                                   hooks: hooks, logger: logger).run(stop: stop) },
         ]
         if options.unknownPodIPs == .deny && fixedNodeNetwork == nil {
             let selector = "metadata.name=\(node)"

@@ -180,5 +180,17 @@ public final class Reconciler: Sendable {
             case .remove(let key): compiler.removePolicy(ObjectReference(kind: "NetworkPolicy", namespace: key.namespace, name: key.name))
             }
         }
+        for change in changes.clusterPolicies {
+            switch change {
+            case .upsert(let policy): compiler.upsert(policy)
+            case .remove(let key): compiler.removeClusterPolicy(named: key.name)
+            }
+        }
+        for change in changes.nodes {
+            switch change {
+            case .upsert(let node): compiler.upsert(node)
+            case .remove(let key): compiler.removeNode(named: key.name)
+            }
+        }
     }
 }

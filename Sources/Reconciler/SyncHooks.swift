@@ -30,6 +30,9 @@ public struct SyncHooks: Sendable {
     public var roundCompleted: @Sendable () -> Void = {}
     /// `--unknown-pod-ips deny` could not (true) or can again (false) be enforced: the node's pod CIDRs are unknown.
     public var unknownPodIPsUnenforced: @Sendable (_ unenforced: Bool) -> Void = { _ in }
+    /// Discovery found that the API server serves ClusterNetworkPolicies (true) or does not (false);
+    /// called at the first answer and at every change.
+    public var clusterPolicyAPIAvailable: @Sendable (_ available: Bool) -> Void = { _ in }
 
     public init() {}
 }

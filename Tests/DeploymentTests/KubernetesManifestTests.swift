@@ -39,8 +39,9 @@ import Testing
         }
     }
 
-    /// Nodes: `--unknown-pod-ips deny` reads the agent's own Node (spec.podCIDRs); still read-only.
-    @Test func theClusterRoleOnlyReadsPodsNamespacesNodesAndNetworkPolicies() throws {
+    /// Nodes: `--unknown-pod-ips deny` reads the agent's own Node (spec.podCIDRs), ClusterNetworkPolicy
+    /// `nodes` peers all of them; ClusterNetworkPolicies only where their CRD is served. Still read-only.
+    @Test func theClusterRoleOnlyReadsPodsNamespacesNodesAndPolicies() throws {
         let rules = try #require(try only("ClusterRole")["rules"] as? [[String: Any]])
         var grants: Set<String> = []
         for rule in rules {
@@ -51,7 +52,8 @@ import Testing
                 }
             }
         }
-        let reads = ["/pods", "/namespaces", "/nodes", "networking.k8s.io/networkpolicies"]
+        let reads = ["/pods", "/namespaces", "/nodes", "networking.k8s.io/networkpolicies",
+                     "policy.networking.k8s.io/clusternetworkpolicies"]
         #expect(grants == Set(reads.flatMap { resource in ["get", "list", "watch"].map { "\(resource):\($0)" } }))
     }
 

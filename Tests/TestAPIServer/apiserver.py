@@ -30,7 +30,8 @@ class Context:
     """Everything the HTTP handlers and the control channel share."""
 
     def __init__(self, args):
-        self.registry = Registry(with_policy_api(args.policy_api))
+        self.policy_api = self.initial_policy_api = frozenset(args.policy_api or ())
+        self.registry = Registry(with_policy_api(self.policy_api))
         self.store = Store(self.registry, args.history, args.state)
         self.faults = Faults()
         self.watch_bodies = WatchBodies()
@@ -73,6 +74,17 @@ class Context:
         for name in ("default", "kube-system"):
             self.store.apply(ns, {"metadata": {"name": name}, "spec": {"finalizers": ["kubernetes"]},
                                   "status": {"phase": "Active"}})
+
+    def set_policy_api(self, versions):
+        """Serve exactly these policy API versions from now on: their CRDs installed or deleted at
+        run time. A deleted one answers 404 to discovery, LIST and WATCH at once; see Store.serve."""
+        unknown = set(versions) - set(POLICY_API)
+        if unknown:
+            raise ValueError(f"unknown policy API versions {sorted(unknown)}; known: {sorted(POLICY_API)}")
+        self.policy_api = frozenset(versions)
+        registry = Registry(with_policy_api(self.policy_api))
+        self.store.serve(registry)
+        self.registry = registry  # requests from now on route by it
 
     def pick_watch_timeout(self):
         return pick_timeout(self.default_watch_timeout)

@@ -30,6 +30,7 @@ class Control:
             "set-token": self.set_token,
             "rotate-ca": self.rotate_ca,
             "watchlist": self.watchlist,
+            "policy-api": self.policy_api,
             "reset": self.reset,
         }
 
@@ -131,8 +132,10 @@ class Control:
     def reset(self, cmd):
         """As if freshly started with the same flags (state file aside): one server can then
         serve many tests. Cuts open watches, empties the store (RV 0, then the seed
-        namespaces), clears faults and statistics, restores the token and WatchList setting."""
+        namespaces), clears faults and statistics, restores the token, WatchList setting and
+        policy API versions."""
         ctx = self.ctx
+        ctx.set_policy_api(ctx.initial_policy_api)
         ctx.store.reset()
         ctx.seed()
         ctx.faults.clear()
@@ -141,6 +144,14 @@ class Control:
         ctx.auth.token = ctx.initial_token
         ctx.watchlist = ctx.initial_watchlist
         return {"resourceVersion": str(ctx.store.current_rv())}
+
+    def policy_api(self, cmd):
+        """Install (`served: true`) or delete (`served: false`) a policy API version's CRD at run time."""
+        version, served = cmd["version"], cmd["served"]
+        if not isinstance(served, bool):
+            raise ValueError("served must be true or false")
+        self.ctx.set_policy_api(self.ctx.policy_api | {version} if served else self.ctx.policy_api - {version})
+        return {"served": sorted(self.ctx.policy_api)}
 
     def watchlist(self, cmd):
         self.ctx.watchlist = bool(cmd["enabled"])

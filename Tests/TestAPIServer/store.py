@@ -310,6 +310,25 @@ class Store:
             self.floor = self.rv
             self.cond.notify_all()
 
+    def serve(self, registry):
+        """Switch to `registry` (a CRD added or deleted at run time). Objects of resources it no
+        longer has vanish, without DELETED events (the worst case for a client: as if its watch
+        missed the CRD's cascade), and their open watches end cleanly, as kube-apiserver ends them
+        when it stops serving a CRD."""
+        with self.cond:
+            kept = {r.name for r in registry.resources}
+            for w in self.watchers:
+                if w.resource.name not in kept:
+                    w.action = "close"
+            # Emptied, not removed: a request already routed to a deleted resource finds nothing.
+            for name in self.objects:
+                if name not in kept:
+                    self.objects[name] = {}
+            for r in registry.resources:
+                self.objects.setdefault(r.name, {})
+            self.registry = registry
+            self._done()
+
     # ---- watchers ----------------------------------------------------------
 
     def signal_watchers(self, action):

@@ -75,7 +75,7 @@ public final class APIClient {
 
     /// Performs one GET, handing `receive` the body as it arrives. An error `receive` throws ends
     /// the transfer and is what this throws (rather than libcurl's write error).
-    private func get(_ path: String, query: [(String, String)], timeouts: TransferTimeouts, stop: StopToken?,
+    func get(_ path: String, query: [(String, String)], timeouts: TransferTimeouts, stop: StopToken?,
                      receive: (UnsafeRawBufferPointer) throws(APIError) -> Void) throws(APIError) -> Int {
         var headers = ["Accept: application/json", "User-Agent: netpol-agent"]
         var refusal: APIError?
@@ -103,7 +103,7 @@ public final class APIClient {
         }
     }
 
-    private func failure(_ status: Int, body: Data) -> APIError {
+    func failure(_ status: Int, body: Data) -> APIError {
         .status(status, try? decoder.decode(APIStatus.self, from: body))
     }
 }

@@ -19,6 +19,7 @@ extension PodObject: KubernetesWireObject {}
 extension NamespaceObject: KubernetesWireObject {}
 extension NetworkPolicyObject: KubernetesWireObject {}
 extension NodeObject: KubernetesWireObject {}
+extension ClusterNetworkPolicyObject: KubernetesWireObject {}
 
 public enum PodsResource: APIResource {
     public typealias Object = PodObject
@@ -41,7 +42,17 @@ public enum NetworkPoliciesResource: APIResource {
     public static let kind = "NetworkPolicy"
 }
 
-/// Nodes are cluster-scoped; the agent watches only its own, with a `metadata.name` field selector.
+/// Cluster-scoped; served only where the network-policy-api CRD is installed (see `ClusterPolicyDiscovery`).
+public enum ClusterNetworkPoliciesResource: APIResource {
+    public typealias Object = ClusterNetworkPolicyObject
+    public static let groupVersion = "policy.networking.k8s.io/v1alpha2"
+    public static let path = "/apis/\(groupVersion)/clusternetworkpolicies"
+    public static let name = "clusternetworkpolicies"
+    public static let kind = "ClusterNetworkPolicy"
+}
+
+/// Nodes are cluster-scoped: the agent watches its own with a `metadata.name` field selector, and
+/// all of them (for ClusterNetworkPolicy `nodes` peers) while ClusterNetworkPolicies are served.
 public enum NodesResource: APIResource {
     public typealias Object = NodeObject
     public static let path = "/api/v1/nodes"

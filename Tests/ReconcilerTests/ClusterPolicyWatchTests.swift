@@ -1,0 +1,118 @@
+import ClusterCache
+import ClusterModel
+import FakeAPIServerSupport
+import Foundation
+import KubeClient
+import Logging
+import Reconciler
+import Synchronization
+import Testing
+import TestSupport
+
+/// Discovery of ClusterNetworkPolicies against the fake API server: absent, installed while the agent
+/// runs, and deleted again.
+struct ClusterPolicyWatchTests {
+    /// What the watch reported: the API's availability and its log lines.
+    final class Record: Sendable {
+        let available = Mutex<[Bool]>([])
+        let lines = Mutex<[String]>([])
+
+        var hooks: SyncHooks {
+            var hooks = SyncHooks()
+            hooks.clusterPolicyAPIAvailable = { [self] value in available.withLock { $0.append(value) } }
+            return hooks
+        }
+
+        var logger: Logger {
+            Logger(label: "test") { _ in LineRecorder(record: self) }
+        }
+    }
+
+    struct LineRecorder: LogHandler {
+        let record: Record
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            record.lines.withLock { $0.append("\(level): \(message)") }
+        }
+    }
+
+    /// A fake API server (`arguments`: with the CRD or not), a cache, and the watch running.
+    final class Fixture {
+        let directory = NSTemporaryDirectory() + "cnp-watch-" + UUID().uuidString
+        let server: FakeAPIServer
+        let cache = ClusterCache(signal: ChangeSignal(), logger: Logger(label: "test"))
+        let record = Record()
+        private let stop = StopToken()
+        private var thread: WorkerThread?
+
+        init(arguments: [String] = [], recheck: Duration = .milliseconds(200)) throws {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--kubeconfig-out", "\(directory)/kubeconfig",
+                                                   "--bookmark-interval", "0.2"] + arguments, log: "\(directory)/apiserver.log")
+            var tuning = ClusterPolicyTuning()
+            tuning.recheckInterval = recheck
+            let watch = ClusterPolicyWatch(connection: try KubeconfigLoader.load(paths: ["\(directory)/kubeconfig"]), cache: cache,
+                                           tuning: tuning, hooks: record.hooks, logger: record.logger)
+            thread = WorkerThread { [stop] in watch.run(stop: stop) }
+            relist(cache.namespaceSink, [])
+            relist(cache.podSink, [])
+            relist(cache.policySink, [])
+        }
+
+        deinit {
+            stop.stop()
+            thread?.join()
+            server.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        /// Drains the cache until `condition` holds for the ClusterNetworkPolicy changes drained so far.
+        func drained(until condition: ([String]) -> Bool) -> Bool {
+            var seen: [String] = []
+            return eventually {
+                seen += cache.drainChanges().map { CacheTests.names($0.clusterPolicies) { $0.name } } ?? []
+                return condition(seen)
+            }
+        }
+    }
+
+    static var spec: [String: Any] { ["tier": "Admin", "priority": 10, "subject": ["namespaces": [:] as [String: Any]]] }
+
+    @Test func absentThenInstalledThenDeleted() throws {
+        let fixture = try Fixture()
+        let (server, record) = (fixture.server, fixture.record)
+        #expect(eventually { record.available.withLock { $0 } == [false] }, "the gauge goes to 0 once discovery answers")
+        #expect(try eventually { try server.requestCounts()["discovery", default: 0] >= 2 }, "discovery is asked again")
+        #expect(try server.requestCounts().keys.filter { $0.hasSuffix(":clusternetworkpolicies") }.isEmpty, "no reflector")
+        #expect(record.lines.withLock { $0 }.filter { $0.contains("are not served") }.count == 1, "logged once")
+
+        try server.serveClusterPolicies(true)
+        try server.applyClusterPolicy("deny-x", spec: Self.spec)
+        #expect(fixture.drained { $0 == ["+deny-x"] }, "the policy arrives without a restart")
+        #expect(record.available.withLock { $0 } == [false, true])
+
+        try server.serveClusterPolicies(false)
+        #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
+        #expect(record.available.withLock { $0 } == [false, true, false])
+        #expect(record.lines.withLock { $0 }.contains { $0.contains("no longer served") && $0.contains("removed 1 ClusterNetworkPolicies") })
+    }
+
+    /// The CNP watch ending and its next request answering 404 make the agent ask discovery at once,
+    /// not at the next periodic check (here ten minutes away).
+    @Test func aDeletedCRDIsNoticedThroughTheWatchBeforeTheNextCheck() throws {
+        let fixture = try Fixture(arguments: ["--policy-api", "v1alpha2"], recheck: .seconds(600))
+        try fixture.server.applyClusterPolicy("deny-x", spec: Self.spec)
+        #expect(fixture.drained { $0 == ["+deny-x"] })
+        try fixture.server.serveClusterPolicies(false)
+        #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
+        #expect(fixture.record.available.withLock { $0 } == [true, false])
+    }
+}
