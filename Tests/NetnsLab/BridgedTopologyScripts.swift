@@ -13,7 +13,7 @@ enum BridgedTopologyScripts {
             "address add \(LabPlan.bridgeGatewayV4(k))/24 dev \(bridge)",
             "address add \(LabPlan.bridgeGatewayV6(k))/64 dev \(bridge) nodad",
         ]
-        for pod in plan.pods where pod.node == k {
+        for pod in plan.networkedPods where pod.node == k {
             let dev = pod.nodeInterface
             lines += [
                 TopologyScripts.podVeth(pod),

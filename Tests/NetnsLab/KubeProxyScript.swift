@@ -5,7 +5,7 @@
 /// endpoint itself) and DNAT, and `masquerading` in `nat-postrouting` for whatever got marked.
 ///
 /// Every pod has its own Service, itself the only backend, so each probe's backend is known:
-/// ClusterIP on ports 80 and 81 of TCP, UDP and SCTP, and two NodePorts to port 80 (TCP, UDP),
+/// ClusterIP on the lab's ports of TCP, UDP and SCTP, and two NodePorts to port 80 (TCP, UDP),
 /// one with `externalTrafficPolicy: Cluster` (always masqueraded, as kube-proxy does in case the
 /// backend is on another node) and one with `Local` (source kept; a node without the backend drops,
 /// kube-proxy's `no-endpoint-nodeports` verdict).
@@ -18,11 +18,11 @@ enum KubeProxyScript {
         var serviceIPs: [String] = []
         var nodePorts: [String] = []
         var chains: [String] = []
-        for pod in plan.pods {
+        for pod in plan.networkedPods {
             let id = "p\(pod.index)"
             let address = pod.address(family)
             for proto in ["tcp", "udp", "sctp"] {
-                for port in PodServers.ports { serviceIPs.append("\(pod.clusterIP(family)) . \(proto) . \(port) : goto endpoint-\(id)") }
+                for port in plan.ports { serviceIPs.append("\(pod.clusterIP(family)) . \(proto) . \(port) : goto endpoint-\(id)") }
             }
             chains.append(chain("endpoint-\(id)", ["\(ip) saddr \(address) jump mark-for-masquerade", "dnat to \(address)"]))
             let portEighty = family == .v4 ? "\(address):80" : "[\(address)]:80"

@@ -6,8 +6,8 @@ import Glibc
 /// on a bridge per node: `LabTopology`) and nodes to each other, and nothing joins the lab to the
 /// root namespace, so rules
 /// loaded into a node and packets sent by probes stay inside. Nodes are numbered from 1.
-/// Each pod serves TCP and UDP echo on ports 80 and 81 (both families) and records raw
-/// SCTP packets, all from this process.
+/// Each pod serves TCP and UDP echo on `ports` (80 and 81 unless told; both families) and records
+/// raw SCTP packets, all from this process. hostNetwork pods serve in their node's namespace.
 ///
 /// With `services: true`, every node also runs kube-proxy-shaped Service tables (`KubeProxyScript`:
 /// a ClusterIP and two NodePorts per pod) and an external client, `Lab.externalClient`, outside every
@@ -23,14 +23,15 @@ public final class Lab: Sendable {
 
     /// Builds the namespaces, links, routes and servers. Throws `LabError.notPrivileged`
     /// without root/CAP_NET_ADMIN; on any failure, whatever was created is removed.
-    public init(nodes: Int = 2, pods: [LabPodSpec], topology: LabTopology = .routed, services: Bool = false) throws {
+    public init(nodes: Int = 2, pods: [LabPodSpec], topology: LabTopology = .routed, services: Bool = false,
+                ports: [UInt16] = Lab.defaultPorts) throws {
         try Privileges.check()
         Self.removeStale()
-        let plan = try LabPlan(nodeCount: nodes, pods: pods, topology: topology, names: NamespaceNames(), services: services)
+        let plan = try LabPlan(nodeCount: nodes, pods: pods, topology: topology, names: NamespaceNames(), services: services, ports: ports)
         let namespaces = plan.namespaces
         do {
             try LabBuilder.build(plan)
-            servers = try PodServers(pods: plan.pods)
+            servers = try PodServers(pods: plan.pods, ports: plan.ports)
         } catch {
             NamespaceNames.delete(namespaces)
             throw Privileges.classify(error)
@@ -39,6 +40,9 @@ public final class Lab: Sendable {
     }
 
     deinit { destroy() }
+
+    /// The TCP and UDP ports pods serve unless told otherwise.
+    public static let defaultPorts: [UInt16] = [80, 81]
 
     // MARK: - Topology
 

@@ -24,7 +24,7 @@ enum LabBuilder {
                 try Command.check(["ip", "netns", "exec", node.namespace, "nft", "-f", "-"], stdin: script)
             }
         }
-        for pod in plan.pods {
+        for pod in plan.networkedPods {
             try Command.check(["ip", "-n", pod.namespace, "-batch", "-"], stdin: TopologyScripts.pod(pod, in: plan))
         }
     }

@@ -14,11 +14,11 @@ struct LabPlan: Sendable {
         let index: Int          // position in the spec list
         let name: String        // "namespace/name"
         let node: Int
-        let ordinal: Int        // 1-based position among its node's pods
+        /// Its node's namespace and addresses when `hostNetwork`.
+        let hostNetwork: Bool
         let namespace: String
-        // The ordinal's decimal digits are also a canonical IPv6 group, so both families read alike.
-        var ipv4: String { "10.244.\(node).\(ordinal)" }
-        var ipv6: String { "fd00:10:244:\(node)::\(ordinal)" }
+        let ipv4: String
+        let ipv6: String
         /// Node-side end of the pod's veth, named inside the node namespace only.
         var nodeInterface: String { "to-p\(index)" }
         var podMAC: String { LabPlan.mac(0x10, index) }
@@ -52,6 +52,8 @@ struct LabPlan: Sendable {
     static let gatewayV6 = "fe80::1"
 
     let topology: LabTopology
+    /// The TCP and UDP ports every pod serves.
+    let ports: [UInt16]
     let nodes: [Node]
     let pods: [Pod]
     /// Present when the lab runs Services (kube-proxy's tables on every node).
@@ -59,8 +61,9 @@ struct LabPlan: Sendable {
     private let podIndex: [String: Int]
 
     init(nodeCount: Int, pods specs: [LabPodSpec], topology: LabTopology = .routed, names: NamespaceNames,
-         services: Bool = false) throws {
+         services: Bool = false, ports: [UInt16] = Lab.defaultPorts) throws {
         self.topology = topology
+        self.ports = ports
         guard (1...200).contains(nodeCount) else { throw LabError.invalidTopology("node count \(nodeCount) is not in 1...200") }
         guard !services || specs.count <= 250 else { throw LabError.invalidTopology("a lab with Services has at most 250 pods") }
         nodes = (1...nodeCount).map { Node(number: $0, namespace: names.node($0)) }
@@ -73,11 +76,22 @@ struct LabPlan: Sendable {
                 throw LabError.invalidTopology("pod \(spec.name) is on node \(spec.node), lab has nodes 1...\(nodeCount)")
             }
             guard index[spec.name] == nil else { throw LabError.invalidTopology("pod \(spec.name) is listed twice") }
+            index[spec.name] = i
+            if spec.hostNetwork {
+                guard !pods.contains(where: { $0.hostNetwork && $0.node == spec.node }) else {
+                    throw LabError.invalidTopology("a second hostNetwork pod on node \(spec.node): \(spec.name)")
+                }
+                let host = nodes[spec.node - 1]
+                pods.append(Pod(index: i, name: spec.name, node: spec.node, hostNetwork: true, namespace: host.namespace,
+                                ipv4: host.ipv4, ipv6: host.ipv6))
+                continue
+            }
             let ordinal = ordinals[spec.node, default: 0] + 1
             guard ordinal <= 250 else { throw LabError.invalidTopology("more than 250 pods on node \(spec.node)") }
             ordinals[spec.node] = ordinal
-            index[spec.name] = i
-            pods.append(Pod(index: i, name: spec.name, node: spec.node, ordinal: ordinal, namespace: names.pod(i)))
+            // The ordinal's decimal digits are also a canonical IPv6 group, so both families read alike.
+            pods.append(Pod(index: i, name: spec.name, node: spec.node, hostNetwork: false, namespace: names.pod(i),
+                            ipv4: "10.244.\(spec.node).\(ordinal)", ipv6: "fd00:10:244:\(spec.node)::\(ordinal)"))
         }
         self.pods = pods
         podIndex = index
@@ -88,8 +102,11 @@ struct LabPlan: Sendable {
         return pods[i]
     }
 
+    /// Pods with a network namespace, veth and address of their own (all but hostNetwork pods).
+    var networkedPods: [Pod] { pods.filter { !$0.hostNetwork } }
+
     /// Every namespace of the lab, nodes first.
-    var namespaces: [String] { nodes.map(\.namespace) + pods.map(\.namespace) + (client.map { [$0.namespace] } ?? []) }
+    var namespaces: [String] { nodes.map(\.namespace) + networkedPods.map(\.namespace) + (client.map { [$0.namespace] } ?? []) }
 
     func node(_ number: Int) -> Node {
         precondition(nodes.indices.contains(number - 1), "no node \(number): nodes are 1...\(nodes.count)")

@@ -20,14 +20,18 @@ public enum ProbeProtocol: String, Hashable, Sendable, CaseIterable {
     case tcp, udp, sctp
 }
 
-/// A pod to create: `name` is "namespace/name" (e.g. "x/a"); `node` is 1-based.
+/// A pod to create: `name` is "namespace/name" (e.g. "x/a"); `node` is 1-based. A `hostNetwork` pod
+/// has no namespace of its own: its servers listen in its node's namespace, on the node's addresses
+/// (at most one per node, as their ports would clash).
 public struct LabPodSpec: Hashable, Sendable {
     public var name: String
     public var node: Int
+    public var hostNetwork: Bool
 
-    public init(name: String, node: Int) {
+    public init(name: String, node: Int, hostNetwork: Bool = false) {
         self.name = name
         self.node = node
+        self.hostNetwork = hostNetwork
     }
 }
 

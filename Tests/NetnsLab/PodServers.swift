@@ -9,13 +9,11 @@ struct SCTPSighting: Hashable, Sendable {
 }
 
 /// The servers of every pod, in this process: TCP listeners and UDP echo sockets on
-/// ports 80 and 81 of both families, plus a raw SCTP receiver per family. Sockets are
+/// the lab's ports of both families, plus a raw SCTP receiver per family. Sockets are
 /// created on a thread inside the pod's namespace and keep belonging to it; one
 /// background thread serves them all with poll(). The prober may also call
 /// `serviceAll()` so that results never wait for this thread to be scheduled.
 final class PodServers: Sendable {
-    static let ports: [UInt16] = [80, 81]
-
     enum Kind: Sendable { case tcpListener, udpEcho, sctpReceiver }
 
     struct Endpoint: Sendable {
@@ -35,11 +33,11 @@ final class PodServers: Sendable {
     private let wakeRead: Int32, wakeWrite: Int32
     private let thread = Locked<OSThread?>(nil)
 
-    init(pods: [LabPlan.Pod]) throws {
+    init(pods: [LabPlan.Pod], ports: [UInt16]) throws {
         var endpoints = [Endpoint]()
         do {
             for pod in pods {
-                endpoints += try NetworkNamespace.run(in: pod.namespace) { try Self.openEndpoints(pod: pod.index) }
+                endpoints += try NetworkNamespace.run(in: pod.namespace) { try Self.openEndpoints(pod: pod, ports: ports) }
             }
         } catch {
             endpoints.forEach { close($0.fd) }
@@ -57,21 +55,27 @@ final class PodServers: Sendable {
     }
 
     /// One pod's sockets; runs inside the pod's namespace.
-    private static func openEndpoints(pod: Int) throws -> [Endpoint] {
+    /// A hostNetwork pod binds its node's address, as upstream's centaurs do (`--udp-listen-addresses
+    /// $(HOST_IP)`): an echo sent from a wildcard socket would leave with the source address of the
+    /// link towards the client, which for the node's own pods is the gateway address, not the one probed.
+    private static func openEndpoints(pod: LabPlan.Pod, ports: [UInt16]) throws -> [Endpoint] {
         var made = [Endpoint]()
         do {
             for family in LabFamily.allCases {
+                let local = { (port: UInt16) in
+                    pod.hostNetwork ? SocketAddress(pod.address(family), port: port, family: family)! : .any(family, port: port)
+                }
                 for port in ports {
                     let listener = try Socket.open(family, Socket.stream)
-                    made.append(Endpoint(fd: listener, kind: .tcpListener, pod: pod, family: family))
-                    try Socket.bind(listener, .any(family, port: port))
+                    made.append(Endpoint(fd: listener, kind: .tcpListener, pod: pod.index, family: family))
+                    try Socket.bind(listener, local(port))
                     guard listen(listener, 1024) == 0 else { throw LabError.system(call: "listen", errno: errno) }
                     let udp = try Socket.open(family, Socket.datagram)
-                    made.append(Endpoint(fd: udp, kind: .udpEcho, pod: pod, family: family))
-                    try Socket.bind(udp, .any(family, port: port))
+                    made.append(Endpoint(fd: udp, kind: .udpEcho, pod: pod.index, family: family))
+                    try Socket.bind(udp, local(port))
                 }
                 let raw = try Socket.open(family, Socket.raw, protocol: Socket.sctpProtocol)
-                made.append(Endpoint(fd: raw, kind: .sctpReceiver, pod: pod, family: family))
+                made.append(Endpoint(fd: raw, kind: .sctpReceiver, pod: pod.index, family: family))
             }
             return made
         } catch {

@@ -31,7 +31,7 @@ enum TopologyScripts {
         guard plan.topology == .routed else {
             return (lines + BridgedTopologyScripts.node(node, in: plan)).joined(separator: "\n") + "\n"
         }
-        for pod in plan.pods where pod.node == k {
+        for pod in plan.networkedPods where pod.node == k {
             let dev = pod.nodeInterface
             lines += [
                 TopologyScripts.podVeth(pod),

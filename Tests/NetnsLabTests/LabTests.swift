@@ -161,6 +161,32 @@ struct LabTests {
         #expect(Set(try Self.listNamespaces()).isDisjoint(with: namespaces))
     }
 
+    /// A hostNetwork pod serves on its node's addresses, in the node's namespace, on the lab's ports.
+    @Test func hostNetworkPodsServeOnTheirNodeAddresses() throws {
+        let lab = try Lab(pods: Self.pods + [LabPodSpec(name: "h/n", node: 2, hostNetwork: true)], ports: [8080, 53])
+        defer { lab.destroy() }
+        #expect(lab.address(of: "h/n", family: .v4) == lab.nodeAddress(2, family: .v4))
+        #expect(lab.address(of: "h/n", family: .v6) == lab.nodeAddress(2, family: .v6))
+        #expect(lab.namespaces.count == 2 + Self.pods.count, "a hostNetwork pod has no namespace of its own")
+        let probes = ["x/a", "y/a"].flatMap { from in
+            ProbeProtocol.allCases.flatMap { proto in
+                LabFamily.allCases.flatMap { family in
+                    [8080, 53].map { Probe(from: from, to: "h/n", port: $0, proto: proto, family: family) }
+                }
+            }
+        }
+        let failed = Self.failures(probes, try lab.probe(probes))
+        #expect(failed == [], "\(failed)")
+        // Traffic to a node address ends in that node's input hook, from its own pods and from other nodes'.
+        let load = try lab.run(inNode: 2, ["nft", "-f", "-"], stdin: "table inet t {\n chain i {\n type filter hook input priority 0;\n tcp dport 8080 drop\n }\n}\n")
+        #expect(load.status == 0, "nft: \(load.stderr)")
+        let tcp = ["x/a", "y/a"].map { Probe(from: $0, to: "h/n", port: 8080, proto: .tcp, family: .v4) }
+        #expect(try lab.probe(tcp, timeout: .milliseconds(300)) == [false, false])
+        #expect(throws: LabError.self) {
+            try Lab(pods: [LabPodSpec(name: "h/a", node: 1, hostNetwork: true), LabPodSpec(name: "h/b", node: 1, hostNetwork: true)])
+        }
+    }
+
     @Test func unknownPodsAndBadTopologiesAreErrors() throws {
         #expect(throws: LabError.self) { try Lab(nodes: 2, pods: [LabPodSpec(name: "x/a", node: 3)]) }
         #expect(throws: LabError.self) { try Lab(pods: [LabPodSpec(name: "x/a", node: 1), LabPodSpec(name: "x/a", node: 2)]) }
