@@ -58,6 +58,10 @@ struct ExplainCommand: ParsableCommand {
     @Option(name: .long, help: "What the agent does to traffic no policy allows: drop or reject.")
     var denyAction: CompilerOptions.DenyAction = .drop
 
+    @Option(name: .long, help: ArgumentHelp("The agents' --node-egress: allow, or judge pods' connections to their node (policy).",
+                                            valueName: "mode"))
+    var nodeEgress: CompilerOptions.NodeEgress = .allow
+
     func validate() throws {
         guard manifests.isEmpty || kubeconfig == nil else { throw ValidationError("--kubeconfig and --manifests exclude each other") }
         if matrix {
@@ -70,7 +74,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let explainer = ClusterExplainer(try loadCluster(), options: CompilerOptions(denyAction: denyAction))
+        let explainer = ClusterExplainer(try loadCluster(), options: CompilerOptions(denyAction: denyAction, nodeEgress: nodeEgress))
         let query = ConnectionQuery(proto: proto, port: port, family: family == .ipv4 ? .v4 : .v6)
         if matrix {
             let result = explainer.matrix(query, namespaces: namespace)

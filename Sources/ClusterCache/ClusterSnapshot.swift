@@ -4,13 +4,21 @@ import KubeClient
 
 /// Everything compiling reads, listed once from the API server (every page) and validated as the
 /// cache validates watched objects: an object that cannot be read is replaced by its fail-closed
-/// stand-in where it has one, and named in `problems`. For one-shot tools (`agent explain`).
+/// stand-in where it has one, and named in `problems`. ClusterNetworkPolicies and Nodes are listed
+/// when the API serves ClusterNetworkPolicies. For one-shot tools (`agent explain`).
 public enum ClusterSnapshot {
     public static func list(_ client: APIClient) throws -> (cluster: ClusterState, problems: [String]) {
         var problems: [String] = []
-        let cluster = ClusterState(namespaces: try listAll(Namespace.self, client, problems: &problems),
+        var cluster = ClusterState(namespaces: try listAll(Namespace.self, client, problems: &problems),
                                    pods: try listAll(Pod.self, client, problems: &problems),
                                    policies: try listAll(NetworkPolicy.self, client, problems: &problems))
+        // ClusterNetworkPolicies, and all Nodes for their `nodes` peers, only where the API serves them
+        // (discovery, as the agent's watch asks).
+        let served = try client.resources(in: ClusterNetworkPoliciesResource.groupVersion)?.serves(ClusterNetworkPoliciesResource.name) ?? false
+        if served {
+            cluster.clusterPolicies = try listAll(ClusterNetworkPolicy.self, client, problems: &problems)
+            cluster.nodes = try listAll(ClusterNode.self, client, problems: &problems)
+        }
         return (cluster, problems)
     }
 

@@ -102,9 +102,9 @@ public final class ClusterExplainer {
         func reading(_ walk: Walk) -> TraceReading {
             TraceReading(facts: facts, view: walk.view, packet: packet, source: source, destination: destination, query: query)
         }
-        let egress = egressWalk.map { reading($0).report(.egress, trace: traces[$0.view.name]!) }
+        let egress = egressWalk.map { reading($0).report(.egress, trace: traces[$0.view.name]!, hook: $0.hook) }
             ?? DirectionReport(direction: "egress", pod: source.pod?.qualifiedName, status: .unjudged)
-        let ingress = ingressWalk.map { reading($0).report(.ingress, trace: traces[$0.view.name]!) }
+        let ingress = ingressWalk.map { reading($0).report(.ingress, trace: traces[$0.view.name]!, hook: $0.hook) }
             ?? DirectionReport(direction: "ingress", pod: destination.pod?.qualifiedName, status: .unjudged)
         return Explanation(allowed: traces.values.allSatisfy { $0.verdict == .accept },
                            from: source.side, to: destination.side, protocol: query.proto.kubernetesName, port: query.port,

@@ -40,6 +40,8 @@ public struct DirectionReport: Codable, Hashable, Sendable {
     public var pod: String?
     /// The node whose table judges it.
     public var node: String?
+    /// The hook it is judged on: `forward`, or `input` for a pod's connection to its own node's address.
+    public var hook: String?
     public var status: Status
     /// The NetworkPolicies isolating the pod in this direction, in the order the chain tries them
     /// (when the walk reached the NetworkPolicy tier).

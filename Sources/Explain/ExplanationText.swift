@@ -14,7 +14,8 @@ public enum ExplanationText {
 
     private static func line(_ report: DirectionReport, _ explanation: Explanation) -> String {
         let side = report.direction == "egress" ? explanation.from : explanation.to
-        let subject = "\(report.direction) of \(side.label)\(report.node.map { " (\($0))" } ?? "")"
+        let place = report.node.map { " (\($0)\(report.hook == "input" ? ", input hook: to the node itself" : ""))" } ?? ""
+        let subject = "\(report.direction) of \(side.label)\(place)"
         let peer = report.direction == "egress" ? explanation.to.label : explanation.from.label
         let connection = "\(peer):\(explanation.protocol)/\(explanation.port)"
         switch report.status {

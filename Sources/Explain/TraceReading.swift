@@ -13,15 +13,20 @@ struct TraceReading {
     let destination: ClusterExplainer.Resolved
     let query: ConnectionQuery
 
-    func report(_ direction: Direction, trace: EvaluationTrace) -> DirectionReport {
+    func report(_ direction: Direction, trace: EvaluationTrace, hook: BaseChainHook.Hook) -> DirectionReport {
         let judged = direction == .egress ? source : destination
-        var report = DirectionReport(direction: direction.rawValue, pod: judged.pod?.qualifiedName, node: view.name, status: .notReached)
+        var report = DirectionReport(direction: direction.rawValue, pod: judged.pod?.qualifiedName, node: view.name, hook: hook.rawValue,
+                                     status: .notReached)
         // The verdict map of this direction, as the base chain tried it.
         let dispatches = trace.steps.enumerated().filter { _, step in
             guard case .verdictMap(_, let map) = view.rule(step)?.action else { return false }
             return view.meaning.dispatchMaps[map] == direction
         }
-        guard !dispatches.isEmpty else { return report }
+        guard !dispatches.isEmpty else {
+            // No verdict map on the way: accepted before one (no chain judges this hook), or denied before.
+            report.status = trace.verdict == .accept ? .notIsolated : .notReached
+            return report
+        }
         guard let start = dispatches.first(where: { $0.element.outcome != .noMapElement })?.offset else {
             report.status = .notIsolated
             return report

@@ -3,6 +3,7 @@ import NetnsLab
 /// Where a case's pods are: their addresses and nodes. A lab knows them; `PlannedAddresses` gives the
 /// same layout with no kernel, for checks that only compile and evaluate.
 protocol CaseAddresses {
+    var podNames: [String] { get }
     func address(of pod: String, family: LabFamily) -> String
     func nodeName(ofPod pod: String) -> String
 }
@@ -14,9 +15,11 @@ extension Lab: CaseAddresses {
 /// The lab's layout without the lab: pods spread over two nodes as `CaseRunner.labPods` does, numbered
 /// per node from 1 in `10.244.<node>.0/24` and `fd00:10:244:<node>::/64`.
 struct PlannedAddresses: CaseAddresses {
+    let podNames: [String]
     private var places: [String: (node: Int, ordinal: Int)] = [:]
 
     init(pods: [String]) {
+        podNames = pods
         var ordinals: [Int: Int] = [:]
         for spec in CaseRunner.labPods(pods) {
             ordinals[spec.node, default: 0] += 1

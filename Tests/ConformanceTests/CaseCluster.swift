@@ -3,6 +3,7 @@ import IPAddressing
 import Compiler
 import Manifests
 import NetnsLab
+import Yams
 
 /// The API objects of a case as a cluster would hold them, with the (lab's or planned) pod addresses and
 /// nodes. Actions change it the way the e2e code changes the cluster.
@@ -10,17 +11,14 @@ struct CaseCluster {
     private(set) var builder = ClusterBuilder()
     let family: LabFamily
     private let addresses: any CaseAddresses
-    private let podNames: [String]
+    /// The YAML of each object applied, as `mutate` changes it.
+    private var applied: [String: Node] = [:]
 
     static let namespaces = ["x", "y", "z"]
 
+    /// The NetworkPolicy cases' model (Cases/FORMAT.md): namespaces x, y, z and the case's pods.
     init(for testCase: ConformanceCase, addresses: any CaseAddresses, family: LabFamily) throws {
-        self.addresses = addresses
-        self.family = family
-        self.podNames = testCase.pods
-        for name in CaseCluster.namespaces {
-            try builder.add(.namespace(NamespaceObject(metadata: ObjectMeta(name: name, labels: ["ns": name]))))
-        }
+        var objects = CaseCluster.namespaces.map { KubernetesObject.namespace(NamespaceObject(metadata: ObjectMeta(name: $0, labels: ["ns": $0]))) }
         let containerPorts = testCase.ports.flatMap { port in
             testCase.protocols.map { proto in
                 PodObject.ContainerPort(name: "serve-\(port)-\(proto.lowercased())", containerPort: Int(port), protocol: proto)
@@ -29,22 +27,31 @@ struct CaseCluster {
         for pod in testCase.pods {
             let (namespace, name) = CaseCluster.split(pod)
             let podIPs = LabFamily.allCases.map { PodObject.PodIP(ip: addresses.address(of: pod, family: $0)) }
-            let object = PodObject(
+            objects.append(.pod(PodObject(
                 metadata: ObjectMeta(name: name, namespace: namespace, labels: ["pod": name]),
                 spec: .init(nodeName: addresses.nodeName(ofPod: pod),
                             containers: [.init(name: "serve", ports: containerPorts)]),
-                status: .init(phase: "Running", podIP: podIPs[0].ip, podIPs: podIPs))
-            try builder.add(.pod(object))
+                status: .init(phase: "Running", podIP: podIPs[0].ip, podIPs: podIPs))))
         }
+        try self.init(objects: objects, addresses: addresses, family: family)
+    }
+
+    init(objects: [KubernetesObject], addresses: any CaseAddresses, family: LabFamily) throws {
+        self.addresses = addresses
+        self.family = family
+        for object in objects { try builder.add(object) }
     }
 
     mutating func perform(_ action: ConformanceCase.Action) throws {
         if let text = action.apply {
-            let documents = try ManifestReader.parse(substitute(text), source: "apply")
-            for document in documents {
-                guard case .object(let object) = try document.decode() else { throw CaseError("apply of an unsupported kind") }
-                try builder.add(object)
-            }
+            for document in try ManifestReader.parse(substitute(text), source: "apply") { try apply(document.node) }
+        }
+        if let mutation = action.mutate {
+            guard let object = applied[mutation.key] else { throw CaseError("mutate of \(mutation.key), which was never applied") }
+            try apply(mutation.applied(to: object) { text in
+                guard let value = try Yams.compose(yaml: substitute(text)) else { throw CaseError("\(mutation.key): empty value") }
+                return value
+            })
         }
         if let key = action.delete {
             builder.remove(ObjectReference(kind: key.kind, namespace: key.namespace, name: key.name))
@@ -67,6 +74,17 @@ struct CaseCluster {
         }
     }
 
+    /// Creates or replaces one object, as `kubectl apply` of its YAML would.
+    private mutating func apply(_ node: Node) throws {
+        let documents = try ManifestReader.parse(Yams.serialize(node: node), source: "apply")
+        guard documents.count == 1, case .object(let object) = try documents[0].decode() else {
+            throw CaseError("apply of \(node["kind"]?.string ?? "no kind"), which the agent does not read")
+        }
+        try builder.add(object)
+        let metadata = node["metadata"]
+        applied["\(node["kind"]?.string ?? "")/\(metadata?["namespace"]?.string ?? "")/\(metadata?["name"]?.string ?? "")"] = node
+    }
+
     /// Replaces `${ip:x/a}`, `${prefix:V4:V6}` and `${net:x/a:V4:V6}` (Cases/FORMAT.md).
     func substitute(_ text: String) throws -> String {
         var result = ""
@@ -77,12 +95,12 @@ struct CaseCluster {
             let parts = rest[start.upperBound..<end].split(separator: ":").map(String.init)
             switch (parts.first, parts.count) {
             case ("ip", 2):
-                guard podNames.contains(parts[1]) else { throw CaseError("placeholder names unknown pod \(parts[1])") }
+                guard addresses.podNames.contains(parts[1]) else { throw CaseError("placeholder names unknown pod \(parts[1])") }
                 result += addresses.address(of: parts[1], family: family)
             case ("prefix", 3):
                 result += family == .v4 ? parts[1] : parts[2]
             case ("net", 4):
-                guard podNames.contains(parts[1]), let address = IPAddress(addresses.address(of: parts[1], family: family)),
+                guard addresses.podNames.contains(parts[1]), let address = IPAddress(addresses.address(of: parts[1], family: family)),
                       let length = Int(family == .v4 ? parts[2] : parts[3]) else { throw CaseError("bad placeholder ${\(parts.joined(separator: ":"))}") }
                 result += CIDR(address: address, prefixLength: length).description
             default:

@@ -37,10 +37,7 @@ struct CaseRunner {
         var failures: [WrongCell] = []
         for (stepIndex, step) in testCase.steps.enumerated() {
             for action in step.actions ?? [] { try cluster.perform(action) }
-            for node in 1...lab.nodeCount {
-                let ruleset = PolicyCompiler.compile(cluster.builder.state, node: lab.nodeName(node), options: options)
-                try programmer.program(ruleset, node: node)
-            }
+            try programmer.program(cluster.builder.state, on: lab, options: options)
             for check in step.checks ?? [] {
                 let wrong = try verify(check, pods: testCase.pods, family: family)
                 failures += wrong.map { WrongCell(step: stepIndex + 1, check: check, family: family, pair: $0.pair, expected: $0.expected) }
@@ -49,20 +46,15 @@ struct CaseRunner {
         return failures
     }
 
-    /// Probes every pair but self-pairs (upstream ignores loopback). A probe that disagrees is
-    /// repeated, as upstream retries, so a slow machine does not fail a case; a wrong allow stays wrong.
+    /// Probes every pair but self-pairs (upstream ignores loopback).
     private func verify(_ check: ConformanceCase.Check, pods: [String], family: LabFamily) throws -> [(pair: Pair, expected: Bool)] {
         guard let proto = ProbeProtocol(rawValue: check.protocol.lowercased()) else {
             throw CaseError("unknown protocol \(check.protocol)")
         }
         let expected = check.reachability.truthTable(pods: pods)
-        var pending = expected.keys.filter { $0.from != $0.to }.sorted()
-        var observed: [Pair: Bool] = [:]
-        for _ in 0..<3 where !pending.isEmpty {
-            let probes = pending.map { Probe(from: $0.from, to: $0.to, port: check.port, proto: proto, family: family, route: route) }
-            for (pair, result) in zip(pending, try lab.probe(probes)) { observed[pair] = result }
-            pending = pending.filter { observed[$0] != expected[$0] }
+        let cells = expected.keys.filter { $0.from != $0.to }.sorted().map { pair in
+            (probe: Probe(from: pair.from, to: pair.to, port: check.port, proto: proto, family: family, route: route), expected: expected[pair]!)
         }
-        return pending.map { ($0, expected[$0]!) }
+        return try lab.disagreements(cells).map { (Pair(from: $0.probe.from, to: $0.probe.to), $0.expected) }
     }
 }

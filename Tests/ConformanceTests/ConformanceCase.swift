@@ -1,8 +1,5 @@
-import Foundation
-import Yams
-
 /// One transcribed e2e case (see Cases/FORMAT.md): pods, then steps of actions and reachability checks.
-struct ConformanceCase: Decodable, CustomStringConvertible {
+struct ConformanceCase: CaseFile, CustomStringConvertible {
     var name: String
     var context: String?
     var pods: [String]
@@ -26,6 +23,7 @@ struct ConformanceCase: Decodable, CustomStringConvertible {
         var deleteAllPolicies: [String: String]?
         var podLabels: LabelChange?
         var namespaceLabels: LabelChange?
+        var mutate: ObjectMutation?
     }
 
     struct ObjectKey: Decodable {
@@ -47,17 +45,5 @@ struct ConformanceCase: Decodable, CustomStringConvertible {
         var reachability: ReachabilitySpec
     }
 
-    var description: String { "\(URL(fileURLWithPath: file).lastPathComponent): \(name)" }
-
-    /// Every case file under Cases/`folder`, in file order.
-    static func load(folder: String) throws -> [ConformanceCase] {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Cases/\(folder)")
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        return try files.map { name in
-            let path = directory.appendingPathComponent(name).path
-            var loaded = try YAMLDecoder().decode(ConformanceCase.self, from: String(contentsOfFile: path, encoding: .utf8))
-            loaded.file = path
-            return loaded
-        }
-    }
+    var description: String { fileAndName }
 }

@@ -83,14 +83,19 @@ struct ConformanceTests {
 enum ConformanceSuite {
     /// The netlink run also checks that steps after the first went out as deltas, never as rewrites.
     static func runNetlink(_ testCase: ConformanceCase, on topology: LabTopology, route: ProbeRoute = .podIP) throws {
+        try withNetlink { try run(testCase, on: topology, route: route, programmer: $0) }
+    }
+
+    /// Runs `body` with a maker of netlink programmers and checks that the one it used applied one full
+    /// ruleset per node and only deltas after (the IPv6 pass changes the deny action: also a delta).
+    static func withNetlink(_ body: ((Lab) -> NodeProgrammer) throws -> Void) throws {
         var used: NetlinkProgrammer?
-        try run(testCase, on: topology, route: route) { lab in
+        try body { lab in
             let programmer = NetlinkProgrammer(lab: lab)
             used = programmer
             return programmer
         }
         let kinds = used?.kinds ?? []
-        // One full apply per node; the IPv6 pass changes the deny action, which rewrites chains as a delta.
         #expect(kinds.filter { $0 == .full }.count == 2, "applies: \(kinds)")
     }
 

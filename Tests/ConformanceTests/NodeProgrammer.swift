@@ -1,3 +1,4 @@
+import Compiler
 import NetnsLab
 import NftNetlink
 import Ruleset
@@ -34,5 +35,14 @@ final class NetlinkProgrammer: NodeProgrammer {
             programmers[node] = try KernelProgrammer(tableName: ruleset.table.name, netns: lab.nodeNamespace(node))
         }
         kinds.append(try programmers[node]!.apply(ruleset).kind)
+    }
+}
+
+extension NodeProgrammer {
+    /// Compiles the cluster for every node of the lab and programs each.
+    func program(_ cluster: ClusterState, on lab: Lab, options: CompilerOptions = CompilerOptions()) throws {
+        for node in 1...lab.nodeCount {
+            try program(PolicyCompiler.compile(cluster, node: lab.nodeName(node), options: options), node: node)
+        }
     }
 }

@@ -102,19 +102,12 @@ private final class ServiceLab {
     }
 
     private func program() throws {
-        for node in 1...lab.nodeCount {
-            try programmer.program(PolicyCompiler.compile(cluster.builder.state, node: lab.nodeName(node)), node: node)
-        }
+        try programmer.program(cluster.builder.state, on: lab)
     }
 
     /// Probes every cell; a cell that disagrees is probed again (twice at most), as the conformance runner does.
     func expect(_ cells: [(Probe, Bool)], _ situation: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        var pending = cells
-        for _ in 0..<3 where !pending.isEmpty {
-            let observed = try lab.probe(pending.map(\.0))
-            pending = zip(pending, observed).filter { $0.0.1 != $0.1 }.map(\.0)
-        }
-        let wrong = pending.map { "\($0.0) expected \($0.1 ? "allowed" : "denied")" }
+        let wrong = try lab.disagreements(cells.map { (probe: $0.0, expected: $0.1) }).map { "\($0.probe) expected \($0.expected ? "allowed" : "denied")" }
         #expect(wrong.isEmpty, "\(situation):\n\(wrong.joined(separator: "\n"))", sourceLocation: sourceLocation)
     }
 }

@@ -89,6 +89,20 @@ struct ExampleClusterExplainTests {
         #expect(!private6.allowed && private6.egress.unmatched.first?.reason.contains("inside its except fd00::/8") == true, "\(private6.egress.unmatched)")
     }
 
+    @Test("a pod's connection to its own node's address is judged on the input hook of that node (--node-egress policy)")
+    func toOwnNode() throws {
+        var cluster = try Self.exampleCluster()
+        cluster.nodes = [ClusterNode(name: "node-1", addresses: [IPAddress("10.244.1.1")!])]
+        let strict = ClusterExplainer(cluster, options: CompilerOptions(nodeEgress: .policy))
+        let query = ConnectionQuery(port: 10250)
+        let denied = try strict.explain(from: #require(Endpoint("frontend/web-1")), to: #require(Endpoint("10.244.1.1")), query)
+        #expect(!denied.allowed && denied.egress.hook == "input" && denied.egress.status == .denied && denied.ingress.status == .unjudged)
+        #expect(ExplanationText.render(denied).contains("egress of frontend/web-1 (node-1, input hook: to the node itself) is isolated by frontend/web-egress"))
+        // By default the node's own addresses are not judged for pods' egress.
+        let allowed = try ClusterExplainer(cluster).explain(from: #require(Endpoint("frontend/web-1")), to: #require(Endpoint("10.244.1.1")), query)
+        #expect(allowed.allowed && allowed.egress.hook == "input" && allowed.egress.status == .notIsolated)
+    }
+
     @Test("bad endpoints are refused with a clear error")
     func badEndpoints() throws {
         #expect(throws: ExplainError.self) { try explain("backend/nope", "backend/db-0", 5432) }

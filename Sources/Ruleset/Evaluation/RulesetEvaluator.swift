@@ -11,6 +11,8 @@ public struct RulesetEvaluator: Sendable {
     private let sets: [String: SetLookup]
     /// The base chains of each hook, in the order the kernel runs them.
     private let baseChains: [BaseChainHook.Hook: [Chain]]
+    /// The sets whose keys hold an address, in a fixed order (see `addressProfile`).
+    private let addressSets: [SetLookup]
 
     /// The kernel refuses deeper jump stacks (NFT_JUMP_STACK_SIZE); a deeper walk is a broken model.
     private static let maximumDepth = 16
@@ -20,6 +22,29 @@ public struct RulesetEvaluator: Sendable {
         sets = Dictionary(ruleset.table.sets.map { ($0.name, SetLookup($0)) }, uniquingKeysWith: { first, _ in first })
         baseChains = Dictionary(grouping: ruleset.table.chains.filter { $0.hook != nil }, by: { $0.hook!.hook })
             .mapValues { $0.sorted { ($0.hook!.priority, $0.name) < ($1.hook!.priority, $1.name) } }
+        addressSets = ruleset.table.sets.sorted { $0.name < $1.name }
+            .filter { $0.keyType.contains(.ipv4Address) || $0.keyType.contains(.ipv6Address) }.map(SetLookup.init)
+    }
+
+    /// What the table can see of `address` in packets of one protocol and destination port: the
+    /// answer of every set and map whose key holds an address (the protocol and port filling the rest
+    /// of the key). The walk reads addresses only through such look-ups, so two addresses with equal
+    /// profiles get equal verdicts on either side of any packet of that protocol and port: a caller
+    /// judging many pairs (the reachability matrix) can walk once per pair of profiles.
+    public func addressProfile(_ address: IPAddress, l4Protocol: UInt8, port: UInt16) -> [Verdict?] {
+        addressSets.map { set in
+            var key: [KeyValue] = []
+            for type in set.keyType {
+                switch type {
+                case .ipv4Address, .ipv6Address:
+                    guard (type == .ipv4Address) == (address.family == .v4) else { return nil }
+                    key.append(.address(address))
+                case .inetProtocol: key.append(.l4Protocol(l4Protocol))
+                case .inetService: key.append(.port(port))
+                }
+            }
+            return set.verdict(for: key)
+        }
     }
 
     /// The verdict of the table's base chains on `hook` for `packet`, in table order; a table without
@@ -133,11 +158,13 @@ enum KeyValue: Hashable {
 
 /// A set or verdict map, ready for lookups: single values by hash, ranges by a scan.
 private struct SetLookup: Sendable {
+    let keyType: [DataType]
     /// What an element maps to: its verdict, or `.accept` standing for "present" in a plain set.
     private var exact: [[KeyValue]: Verdict] = [:]
     private var ranged: [SetElement] = []
 
     init(_ set: NamedSet) {
+        keyType = set.keyType
         for element in set.elements {
             let verdict = element.verdict ?? .accept
             let values = element.key.compactMap(Self.singleValue)
