@@ -24,6 +24,8 @@ struct AgentCLITests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("table inet netpol-agent {"))
         #expect(result.stdout.contains("chain forward_hook"))
+        #expect(result.stdout.contains("10.244.1.60 : jump ingress_baseline_") && result.stdout.contains("10.244.1.60 : jump egress_admin_"),
+                "the example's tiers: \(result.stdout)")
         #expect(result.stderr.contains("note: ") && result.stderr.contains("skipping v1 Service"), "unknown kinds are noted: \(result.stderr)")
 
         let directory = try TemporaryDirectory()

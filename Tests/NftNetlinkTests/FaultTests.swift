@@ -33,7 +33,8 @@ import Testing
         let ruleset = try ExampleCluster.ruleset()
         let table = TableIdentity(name: ruleset.table.name)
         let pods = try #require(ruleset.table.sets.first { $0.name.hasPrefix("pods_") && $0.keyType == [.ipv4Address] })
-        let cidr = try #require(ruleset.table.sets.first { $0.name.hasPrefix("cidr_") && $0.keyType == [.ipv4Address] })
+        // frontend/web-egress's ipBlock, 0.0.0.0/0 less the private ranges: it holds 11.0.0.0-172.15.255.255.
+        let cidr = try #require(ruleset.table.sets.first { $0.comment == "0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16" })
         let counter = try #require(ruleset.table.counters.first).name
         let cases: [(RulesetOperation, String)] = [
             // A key of the wrong length.

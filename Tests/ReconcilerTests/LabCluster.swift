@@ -1,28 +1,43 @@
+import Compiler
 import FakeAPIServerSupport
 import Foundation
+import KubeClient
+import Logging
 import NetnsLab
+import Reconciler
 import Testing
 
-/// A lab of two nodes, the fake API server inside node 1 (reached by both nodes over the node link),
-/// and one agent per node, as `ip netns exec NODE agent --kubeconfig … --node …`.
+/// A lab of two nodes and the fake API server, with an agent per node: inside node 1 (reached by both
+/// nodes over the node link) for agent binaries, `ip netns exec NODE agent --kubeconfig … --node …`;
+/// or on the root namespace's loopback for reconcile loops run by this process (`startLoop`).
 final class LabCluster {
     static let pods = [
         LabPodSpec(name: "x/a", node: 1), LabPodSpec(name: "x/b", node: 2),
         LabPodSpec(name: "y/a", node: 1), LabPodSpec(name: "y/b", node: 2),
     ]
 
+    enum ServerPlacement {
+        case labNode, loopback
+    }
+
     let lab: Lab
     let directory: String
     private(set) var server: FakeAPIServer?
     private(set) var agents: [Int: AgentProcess] = [:]
+    private var loops: [Int: (stop: StopToken, threads: [WorkerThread])] = [:]
+    private let placement: ServerPlacement
+    private let serverFlags: [String]
     /// host:port, kept across server restarts so the agents' kubeconfig stays valid.
     private var listen: String
 
-    init(topology: LabTopology = .routed) throws {
+    /// `policyAPI`: the server serves the ClusterNetworkPolicy CRD from the start.
+    init(topology: LabTopology = .routed, server placement: ServerPlacement = .labNode, policyAPI: Bool = false) throws {
         lab = try Lab(pods: Self.pods, topology: topology)
         directory = NSTemporaryDirectory() + "agent-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        listen = "\(lab.nodeAddress(1, family: .v4)):0"
+        self.placement = placement
+        serverFlags = (placement == .labNode ? ["--san", lab.nodeAddress(1, family: .v4)] : []) + (policyAPI ? ["--policy-api", "v1alpha2"] : [])
+        listen = placement == .labNode ? "\(lab.nodeAddress(1, family: .v4)):0" : "127.0.0.1:0"
         try startServer()
         let url = server!.ready.url
         listen = String(url.dropFirst("https://".count))
@@ -32,10 +47,9 @@ final class LabCluster {
 
     func startServer() throws {
         server = try FakeAPIServer(
-            arguments: ["--listen", listen, "--san", lab.nodeAddress(1, family: .v4), "--tls-dir", directory,
-                        "--token", "e2e-token", "--state", "\(directory)/state.json", "--kubeconfig-out", kubeconfig,
-                        "--bookmark-interval", "1"],
-            launcher: ["ip", "netns", "exec", lab.nodeNamespace(1)], log: "\(directory)/apiserver.log")
+            arguments: ["--listen", listen, "--tls-dir", directory, "--token", "e2e-token", "--state", "\(directory)/state.json",
+                        "--kubeconfig-out", kubeconfig, "--bookmark-interval", "1"] + serverFlags,
+            launcher: placement == .labNode ? ["ip", "netns", "exec", lab.nodeNamespace(1)] : [], log: "\(directory)/apiserver.log")
     }
 
     func stopServer() {
@@ -66,8 +80,24 @@ final class LabCluster {
         return agents[node]?.terminate()
     }
 
+    /// The agent's reconcile loop in this process, programming node `node` over netlink, with a
+    /// ClusterNetworkPolicy discovery recheck of `clusterPolicyRecheck` (the binary's is 60 s). Needs
+    /// the server on the loopback.
+    func startLoop(_ node: Int, clusterPolicyRecheck: Duration) throws {
+        precondition(placement == .loopback, "loops in this process reach only a server on the loopback")
+        var sync = NodeSync(connection: try KubeconfigLoader.load(paths: [kubeconfig]), node: lab.nodeName(node),
+                            options: CompilerOptions(denyAction: .reject), logger: Logger(label: "loop-\(node)"))
+        sync.clusterPolicyTuning.recheckInterval = clusterPolicyRecheck
+        let applier = try KernelApplier(tableName: sync.options.tableName, netns: lab.nodeNamespace(node))
+        let stop = StopToken()
+        loops[node] = (stop, sync.start(applier: applier, stop: stop))
+    }
+
     func destroy() {
         for node in agents.keys { _ = stopAgent(node) }
+        for loop in loops.values { loop.stop.stop() }
+        for loop in loops.values { loop.threads.forEach { $0.join() } }
+        loops = [:]
         stopServer()
         lab.destroy()
         try? FileManager.default.removeItem(atPath: directory)
