@@ -36,6 +36,9 @@ struct ClusterIndex {
 
     func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
 
+    /// The pod that owns `address`.
+    func pod(owning address: IPAddress) -> Pod? { owners.owner(of: address).flatMap { slots[$0] } }
+
     func isLocal(_ slot: Int) -> Bool { localSlots.contains(slot) }
 
     // MARK: - Updates
