@@ -7,21 +7,22 @@ public struct DenyLogContext: Sendable {
     public let node: String
     /// By log prefix (see `DenyLogging`).
     public let attribution: [String: CounterAttribution]
-    private let index: ClusterIndex
+    private let podOwning: @Sendable (IPAddress) -> ObjectReference?
 
-    init(node: String, attribution: [String: CounterAttribution], index: ClusterIndex) {
+    public init(node: String, attribution: [String: CounterAttribution], podOwning: @escaping @Sendable (IPAddress) -> ObjectReference?) {
         self.node = node
         self.attribution = attribution
-        self.index = index
+        self.podOwning = podOwning
     }
 
     /// The pod that holds `address` (policy's view: enforceable pods only), if any.
-    public func pod(owning address: IPAddress) -> ObjectReference? { index.pod(owning: address)?.reference }
+    public func pod(owning address: IPAddress) -> ObjectReference? { podOwning(address) }
 }
 
 extension NodeCompiler {
     /// With deny logging, the context of the last `ruleset()`; nil without.
     public var denyLogContext: DenyLogContext? {
-        options.denyLogging == nil ? nil : DenyLogContext(node: node, attribution: denyLogAttribution, index: index)
+        guard options.denyLogging != nil else { return nil }
+        return DenyLogContext(node: node, attribution: denyLogAttribution) { [index] in index.pod(owning: $0)?.reference }
     }
 }
