@@ -72,8 +72,8 @@ enum ClusterSync {
                 reader.applied(record.denyLog)
                 applied(record)
             }
-            denyLogThreads.append(try reader.start(group: logging.group, stop: stop))
-            logger.info("logging denied packets through nflog group \(logging.group), at most \(logging.packetsPerSecond)/s")
+            denyLogThreads.append(reader.start(group: logging.group, stop: stop))
+            logger.info("deny rules log to nflog group \(logging.group), at most \(logging.packetsPerSecond) packets/s")
         }
         // The node's paths, at the first sync and at every resync: bridges whose traffic the hooks cannot
         // see (which fail /readyz), and kube-proxy's IPVS mode, which is unsupported (a warning).

@@ -21,21 +21,28 @@ final class DenyLogReader: Sendable {
     /// The table just applied: its prefixes and pods name what later packets hit.
     func applied(_ latest: DenyLogContext?) { context.withLock { $0 = latest } }
 
-    /// Binds the group now (a bind failure stops the agent at startup, naming the group), then reads
-    /// until `stop`.
-    func start(group: UInt16, stop: StopToken) throws -> WorkerThread {
-        let socket = try NflogSocket(group: group)
-        return WorkerThread { [self] in
+    /// Reads the group until `stop`. A group the agent cannot bind (another listener has it) is said
+    /// loudly and tried again: enforcement goes on meanwhile, only the log lines are missing.
+    func start(group: UInt16, stop: StopToken) -> WorkerThread {
+        WorkerThread { [self] in
             while !stop.isStopped {
                 do {
-                    switch try socket.next(waitingUpTo: 200) {
-                    case .packets(let packets): packets.forEach(write)
-                    case .overflow: metrics.recordLost()
-                    }
+                    let socket = try NflogSocket(group: group)
+                    logger.info("logging denied packets read from nflog group \(group)")
+                    try read(socket, until: stop)
                 } catch {
-                    logger.error("reading deny logs (nflog group \(group)) failed: \(error)")
-                    _ = stop.sleep(for: .seconds(1))
+                    logger.error("deny log: nflog group \(group) unreadable, retrying in 10 s: \(error)")
+                    _ = stop.sleep(for: .seconds(10))
                 }
+            }
+        }
+    }
+
+    private func read(_ socket: NflogSocket, until stop: StopToken) throws {
+        while !stop.isStopped {
+            switch try socket.next(waitingUpTo: 200) {
+            case .packets(let packets): packets.forEach(write)
+            case .overflow: metrics.recordLost()
             }
         }
     }

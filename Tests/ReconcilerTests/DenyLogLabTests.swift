@@ -29,9 +29,23 @@ struct DenyLogLabTests {
         try cluster.policy("y", "default-deny", selector: [:], from: [])
         try cluster.policy("y", "allow-client", selector: [:], from: [["namespaceSelector": [:], "podSelector": ["matchLabels": ["role": "client"]]]])
         try cluster.startAgent(1)
+        return cluster
+    }
+
+    private static func startLoggingAgent(_ cluster: LabCluster) throws {
         try cluster.startAgent(2, extra: ["--log-denied", "--log-denied-rate", "\(rate)", "--log-format", "json",
                                           "--metrics-address", metricsAddress])
-        return cluster
+    }
+
+    /// Lines written for one denied attempt to `port`, awaited for up to 1 s.
+    private static func awaitDenyLine(_ cluster: LabCluster, port: UInt16) throws -> [[String: Any]] {
+        _ = try cluster.lab.probe([Probe(from: "x/a", to: "y/b", port: port, proto: .tcp, family: .v4)])
+        var lines: [[String: Any]] = []
+        _ = try eventually(within: .seconds(1), every: .milliseconds(20)) {
+            lines = try denyLines(cluster, port: port)
+            return !lines.isEmpty
+        }
+        return lines
     }
 
     /// The deny lines agent 2 has written for destination port `port` (each step of the test uses its own).
@@ -52,18 +66,15 @@ struct DenyLogLabTests {
     @Test func deniedProbesAreLoggedOnceAndFloodsWithinTheRate() throws {
         let cluster = try Self.cluster()
         defer { cluster.destroy() }
+        try Self.startLoggingAgent(cluster)
         try cluster.expectEventually(Self.enforced, "y admits only role=client")
         let target = cluster.lab.address(of: "y/b", family: .v4)
 
         // One connection attempt to port 81 (the reject answers its SYN at once: no retransmission).
         let started = ContinuousClock.now
-        _ = try cluster.lab.probe([Probe(from: "x/a", to: "y/b", port: 81, proto: .tcp, family: .v4)])
-        var lines: [[String: Any]] = []
-        let logged = try eventually(within: .seconds(1), every: .milliseconds(20)) {
-            lines = try Self.denyLines(cluster, port: 81)
-            return !lines.isEmpty
-        }
-        #expect(logged, "a line within 1 s; took \(ContinuousClock.now - started)\n\(cluster.logTails())")
+        var lines = try Self.awaitDenyLine(cluster, port: 81)
+        print("deny log latency: probe sent to line read \(ContinuousClock.now - started)")
+        #expect(!lines.isEmpty, "a line within 1 s\n\(cluster.logTails())")
         // No second line for the same attempt, for as long as a retransmission would take.
         let deadline = ContinuousClock.now + .milliseconds(1200)
         while ContinuousClock.now < deadline, lines.count == 1 { lines = try Self.denyLines(cluster, port: 81) }
@@ -101,6 +112,24 @@ struct DenyLogLabTests {
         #expect(Double(floodLines.count) <= allowed, "\(floodLines.count) lines in \(elapsed), at most \(allowed)")
         #expect(floodLines.count < flood / 2, "most of the flood was not logged")
         print("deny log flood: \(flood) SYNs, \(floodLines.count) lines logged in \(elapsed)")
+    }
+
+    /// Another listener holds the group when the agent starts: it enforces all the same, says why it does
+    /// not log, and logs once the group is free.
+    @Test func aBusyGroupDelaysLogsNotEnforcement() throws {
+        let cluster = try Self.cluster()
+        defer { cluster.destroy() }
+        let log = "\(cluster.directory)/agent-2.log"
+        do {
+            let squatter = try NflogSocket(group: DenyLogging.defaultGroup, namespace: cluster.lab.nodeNamespace(2))
+            try Self.startLoggingAgent(cluster)
+            try cluster.expectEventually(Self.enforced, "enforced while the group is busy")
+            #expect(try eventually(within: .seconds(5)) { try String(contentsOfFile: log, encoding: .utf8).contains("unreadable, retrying") })
+            withExtendedLifetime(squatter) {}
+        }
+        // The squatter's socket is closed; the agent retries every 10 s.
+        #expect(try eventually(within: .seconds(15), every: .milliseconds(500)) { !(try Self.awaitDenyLine(cluster, port: 83)).isEmpty },
+                "\(cluster.logTails())")
     }
 
     /// A ClusterNetworkPolicy Deny, compiled for node 2 of a lab and programmed there, read through the
