@@ -39,10 +39,12 @@ final class DenyLogReader: Sendable {
     }
 
     private func read(_ socket: NflogSocket, until stop: StopToken) throws {
+        var lost: UInt64 = 0
         while !stop.isStopped {
-            switch try socket.next(waitingUpTo: 200) {
-            case .packets(let packets): packets.forEach(write)
-            case .overflow: metrics.recordLost()
+            if case .packets(let packets) = try socket.next(waitingUpTo: 200) { packets.forEach(write) }
+            if socket.lost > lost {
+                metrics.recordLost(socket.lost - lost)
+                lost = socket.lost
             }
         }
     }

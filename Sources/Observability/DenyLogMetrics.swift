@@ -21,8 +21,8 @@ public final class DenyLogMetrics: Sendable {
 
     public func recordLine() { lines.increment() }
 
-    /// At least one message was lost: the kernel reports an overflow, not how much.
-    public func recordLost() { lost.increment() }
+    /// Messages the kernel numbered but the agent never received.
+    public func recordLost(_ messages: UInt64) { lost.increment(by: Int64(clamping: messages)) }
 
     /// The kernel counter's absolute value; one lower than the last means the counter was recreated.
     public func publishSuppressed(_ packets: UInt64) {

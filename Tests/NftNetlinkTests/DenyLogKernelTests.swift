@@ -102,6 +102,12 @@ import TestSupport
             }
             #expect(overflowed)
             #expect(received < 300)
+            // One more, now that there is room: its number shows how many of the 300 never arrived.
+            try Self.sendDenied(1, in: namespace)
+            #expect(try eventually(within: .seconds(1)) {
+                if case .packets(let packets) = try socket.next(waitingUpTo: 50) { received += packets.count }
+                return received > 0 && socket.lost == UInt64(301 - received)
+            }, "received \(received), lost \(socket.lost)")
         }
     }
 

@@ -11,6 +11,11 @@ public final class NflogSocket: @unchecked Sendable {
     private let group: UInt16
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     private var sequence: UInt32 = 0
+    /// The kernel's number (NFULA_SEQ) the next message should carry: our bind creates the group's
+    /// instance, which numbers from 0 (net/netfilter/nfnetlink_log.c `instance_create`, `inst->seq++`).
+    private var expectedNumber: UInt32 = 0
+    /// Messages the kernel numbered but this socket never received: dropped for want of buffer room.
+    public private(set) var lost: UInt64 = 0
 
     /// Binds `group` in the current network namespace, or in the named one, copying `LoggedPacket.copyRange`
     /// bytes of each packet. Fails if another socket has the group (EBUSY).
@@ -32,6 +37,8 @@ public final class NflogSocket: @unchecked Sendable {
             // A message per packet, at once: by default the kernel batches up to 100 packets or a second
             // (NFULNL_QTHRESH_DEFAULT, NFULNL_TIMEOUT_DEFAULT); the rate limit already bounds the messages.
             mnl_attr_put_u32(message, UInt16(NFULA_CFG_QTHRESH.rawValue), UInt32(1).bigEndian)
+            // Numbered messages: the kernel numbers each one it builds, so a gap counts exactly the ones lost.
+            mnl_attr_put_u16(message, UInt16(NFULA_CFG_FLAGS.rawValue), UInt16(NFULNL_CFG_F_SEQ).bigEndian)
         }
     }
 
@@ -79,7 +86,8 @@ public final class NflogSocket: @unchecked Sendable {
     public enum Reception: Equatable {
         /// The packets of one datagram; none when the wait timed out.
         case packets([LoggedPacket])
-        /// The kernel dropped messages for want of buffer room (ENOBUFS).
+        /// The kernel dropped messages for want of buffer room (ENOBUFS); the next message received
+        /// tells how many (`lost`).
         case overflow
     }
 
@@ -106,15 +114,21 @@ public final class NflogSocket: @unchecked Sendable {
         guard try wait(milliseconds: milliseconds) else { return .packets([]) }
         var packets: [LoggedPacket] = []
         let received = try receive { message in
-            if let packet = Self.packet(in: message) { packets.append(packet) }
+            guard let (packet, number) = Self.packet(in: message) else { return }
+            if let number {
+                lost += UInt64(number &- expectedNumber)
+                expectedNumber = number &+ 1
+            }
+            if let packet { packets.append(packet) }
         }
         return received ? .packets(packets) : .overflow
     }
 
-    /// NFULNL_MSG_PACKET: NFULA_PREFIX and NFULA_PAYLOAD (from the network header) are what the agent reads.
-    static func packet(in message: NetlinkMessage) -> LoggedPacket? {
+    /// NFULNL_MSG_PACKET: NFULA_PREFIX and NFULA_PAYLOAD (from the network header) are what the agent reads,
+    /// and NFULA_SEQ, the message's number; nil for any other message.
+    static func packet(in message: NetlinkMessage) -> (packet: LoggedPacket?, number: UInt32?)? {
         guard message.type == UInt16(NFNL_SUBSYS_ULOG) << 8 | UInt16(NFULNL_MSG_PACKET.rawValue) else { return nil }
-        var prefix = "", payload: UnsafeRawBufferPointer?
+        var prefix = "", payload: UnsafeRawBufferPointer?, number: UInt32?
         let header = UnsafeMutablePointer(mutating: message.header)
         var attribute = mnl_nlmsg_get_payload_offset(header, MemoryLayout<nfgenmsg>.size)?.assumingMemoryBound(to: nlattr.self)
         let end = UnsafeRawPointer(header) + Int(header.pointee.nlmsg_len)
@@ -123,10 +137,11 @@ public final class NflogSocket: @unchecked Sendable {
             switch mnl_attr_get_type(current) {
             case UInt16(NFULA_PREFIX.rawValue): prefix = String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
             case UInt16(NFULA_PAYLOAD.rawValue): payload = value
+            case UInt16(NFULA_SEQ.rawValue) where value.count == 4: number = UInt32(bigEndian: value.loadUnaligned(as: UInt32.self))
             default: break
             }
             attribute = mnl_attr_next(current)
         }
-        return payload.flatMap { LoggedPacket(prefix: prefix, payload: $0) }
+        return (payload.flatMap { LoggedPacket(prefix: prefix, payload: $0) }, number)
     }
 }

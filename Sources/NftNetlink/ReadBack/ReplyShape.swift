@@ -120,6 +120,7 @@ enum ReplyShape {
         "counter": counters,
         "objref": .nested([key(NFTA_OBJREF_IMM_TYPE): .u32, key(NFTA_OBJREF_IMM_NAME): .string, key(NFTA_OBJREF_SET_SREG): .u32,
                            key(NFTA_OBJREF_SET_NAME): .string, key(NFTA_OBJREF_SET_ID): .u32]),
+        // libnftnl src/expr/log.c reads the group and queue threshold as u16.
         "log": .nested([key(NFTA_LOG_GROUP): .u16, key(NFTA_LOG_PREFIX): .string, key(NFTA_LOG_SNAPLEN): .u32,
                         key(NFTA_LOG_QTHRESHOLD): .u16, key(NFTA_LOG_LEVEL): .u32, key(NFTA_LOG_FLAGS): .u32]),
         "reject": .nested([key(NFTA_REJECT_TYPE): .u32, key(NFTA_REJECT_ICMP_CODE): .u8]),
