@@ -75,6 +75,7 @@ final class AgentTelemetry: Sendable {
 
     /// Publishes kernel counter readings per policy, direction and verdict.
     func publish(_ readings: [String: CounterValues]) {
+        if let suppressed = readings[DenyLogging.suppressedCounterName] { metrics.denyLog.publishSuppressed(suppressed.packets) }
         let attribution = counters.withLock { $0 }
         var perPolicy: [PolicyCounterReading] = []
         for (name, values) in readings {

@@ -63,6 +63,18 @@ enum ClusterSync {
         for warning in applier.socketWarnings { sync.logger.warning("netlink socket: \(warning)") }
         var sync = sync
         sync.hooks = telemetry.hooks
+        let stop = StopToken()
+        var denyLogThreads: [WorkerThread] = []
+        if let logging = sync.options.denyLogging {
+            let reader = DenyLogReader(logger: logger, metrics: telemetry.metrics.denyLog)
+            let applied = sync.hooks.applied
+            sync.hooks.applied = { record in
+                reader.applied(record.denyLog)
+                applied(record)
+            }
+            denyLogThreads.append(reader.start(group: logging.group, stop: stop))
+            logger.info("deny rules log to nflog group \(logging.group), at most \(logging.packetsPerSecond) packets/s")
+        }
         // The node's paths, at the first sync and at every resync: bridges whose traffic the hooks cannot
         // see (which fail /readyz), and kube-proxy's IPVS mode, which is unsupported (a warning).
         let ipvs = IPVSCheck()
@@ -70,8 +82,7 @@ enum ClusterSync {
             ipvs.report(to: logger, metrics: metrics)
             return NodePathCheck().unenforced(podAddresses: addresses)
         }
-        let stop = StopToken()
-        let threads = sync.start(applier: applier, stop: stop) + [WorkerThread {
+        let threads = denyLogThreads + sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {
                 do {

@@ -63,6 +63,16 @@ struct RunCommand: ParsableCommand {
                                             valueName: "bit"))
     var revocationLabelBit: Int = Int(CompilerOptions.defaultRevocationLabelBit)
 
+    @Flag(name: .long, help: "Log every denied packet (up to --log-denied-rate): deny rules also send it to --nflog-group, which the agent reads.")
+    var logDenied = false
+
+    @Option(name: .long, help: ArgumentHelp("The nfnetlink_log group deny rules log to, with --log-denied.", valueName: "group"))
+    var nflogGroup: UInt16 = DenyLogging.defaultGroup
+
+    @Option(name: .long, help: ArgumentHelp("Denied packets logged per second on this node, with --log-denied; a burst of "
+                                            + "\(DenyLogging.defaultBurst) more is allowed.", valueName: "packets"))
+    var logDeniedRate: UInt64 = DenyLogging.defaultPacketsPerSecond
+
     @Option(help: ArgumentHelp("How long a one-shot command (--dry-run with the API server) waits for a complete sync "
                                + "before it gives up with the last error: 500ms, 30s, 5m. (default: 30s)", valueName: "duration"),
             transform: ObservabilityOptions.parseDuration)
@@ -77,6 +87,7 @@ struct RunCommand: ParsableCommand {
         guard (0..<ConntrackLabel.bitCount).contains(revocationLabelBit) else {
             throw ValidationError("--revocation-label-bit \(revocationLabelBit): a conntrack label bit is 0 to \(ConntrackLabel.bitCount - 1)")
         }
+        guard logDeniedRate > 0 else { throw ValidationError("--log-denied-rate \(logDeniedRate): at least 1 packet per second") }
         if once, manifests.isEmpty { throw ValidationError("--once programs the kernel from --manifests: give at least one") }
         guard !manifests.isEmpty else { return }
         guard dryRun || once else {
@@ -89,7 +100,8 @@ struct RunCommand: ParsableCommand {
         observability.bootstrapLogging()
         let nodeName = node ?? ProcessInfo.processInfo.environment["NODE_NAME"] ?? ProcessInfo.processInfo.hostName
         let options = CompilerOptions(tableName: table, denyAction: denyAction, unknownPodIPs: unknownPodIps, nodeEgress: nodeEgress,
-                                      revocationLabelBit: keepEstablished ? nil : UInt8(revocationLabelBit))
+                                      revocationLabelBit: keepEstablished ? nil : UInt8(revocationLabelBit),
+                                      denyLogging: logDenied ? DenyLogging(group: nflogGroup, packetsPerSecond: logDeniedRate) : nil)
         let fixedNetwork = podCidr.isEmpty ? nil : NodeNetwork(podCIDRs: podCidr)
         guard !manifests.isEmpty else {
             return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, fixedNodeNetwork: fixedNetwork,

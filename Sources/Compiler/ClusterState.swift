@@ -53,11 +53,14 @@ public struct CompilerOptions: Sendable {
     /// dropped before replies of established connections are accepted. nil: established connections
     /// stay open whatever the policies say (`--keep-established`).
     public var revocationLabelBit: UInt8?
+    /// With `--log-denied`: where and how fast every deny rule logs; nil: deny rules do not log.
+    public var denyLogging: DenyLogging?
 
     public static let defaultRevocationLabelBit: UInt8 = 100
 
     public init(tableName: String = "netpol-agent", denyAction: DenyAction = .drop, unknownPodIPs: UnknownPodIPs = .allow,
-                nodeEgress: NodeEgress = .allow, revocationLabelBit: UInt8? = defaultRevocationLabelBit) {
+                nodeEgress: NodeEgress = .allow, revocationLabelBit: UInt8? = defaultRevocationLabelBit, denyLogging: DenyLogging? = nil) {
+        self.denyLogging = denyLogging
         self.tableName = tableName
         self.denyAction = denyAction
         self.unknownPodIPs = unknownPodIPs

@@ -88,21 +88,21 @@ extension NodeCompiler {
     private func compileClusterRules(of policy: ClusterNetworkPolicy, _ direction: Direction, _ compiler: inout RuleCompiler) -> [[Rule]] {
         let label = ruleLabel(policy, direction)
         if let why = policy.unreadable {
-            return [[denyRule(counter: PolicyCounters.clusterRuleName(policy.name, direction, nil),
-                              comment: "\(label): unreadable, denies all: \(why)")]]
+            return [denyRules(counter: PolicyCounters.clusterRuleName(policy.name, direction, nil),
+                              comment: "\(label): unreadable, denies all: \(why)")]
         }
         return policy.rules(direction).enumerated().map { position, rule in
             let counter = PolicyCounters.clusterRuleName(policy.name, direction, position)
             let comment = ruleComment(label, position, rule)
             // Fail closed as the API asks: an Accept matches nothing, a Deny or Pass denies everything.
             if let why = rule.failsClosed {
-                return rule.action == .accept ? [] : [denyRule(counter: counter, comment: "\(comment), fails closed: \(why)")]
+                return rule.action == .accept ? [] : denyRules(counter: counter, comment: "\(comment), fails closed: \(why)")
             }
-            return compiler.matches(of: rule, direction: direction).map { matches in
+            return compiler.matches(of: rule, direction: direction).flatMap { matches in
                 switch rule.action {
-                case .accept: return Rule(matches: matches, namedCounter: counter, action: .verdict(.return), comment: nftComment(comment))
-                case .deny: return denyRule(matches, counter: counter, comment: comment)
-                case .pass: return Rule(matches: matches, namedCounter: counter, action: Self.passToNextTier, comment: nftComment(comment))
+                case .accept: return [Rule(matches: matches, namedCounter: counter, action: .verdict(.return), comment: nftComment(comment))]
+                case .deny: return denyRules(matches, counter: counter, comment: comment)
+                case .pass: return [Rule(matches: matches, namedCounter: counter, action: Self.passToNextTier, comment: nftComment(comment))]
                 }
             }
         }

@@ -21,7 +21,7 @@ import Ruleset
 public struct NodeCompiler: Sendable {
     public let node: String
     public let options: CompilerOptions
-    private var index: ClusterIndex
+    private(set) var index: ClusterIndex
     private var sets = SetRegistry()
     private var policies: [ObjectReference: NetworkPolicy] = [:]
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
@@ -147,7 +147,8 @@ public struct NodeCompiler: Sendable {
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
                           sets: dispatchMaps + nodeEgressMaps + unknownPodSets + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
-                          counters: counters.declarations,
+                          counters: counters.declarations + (options.denyLogging.map { _ in [DenyLogging.suppressedCounter] } ?? []),
+                          limits: options.denyLogging.map { [$0.limit] } ?? [],
                           chains: [forwardHook()] + (inputHook().map { [$0] } ?? []) + chains)
         return Ruleset(table: table)
     }
@@ -169,6 +170,13 @@ public struct NodeCompiler: Sendable {
                        dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
                            IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
                        } + IPFamily.allCases.map { (Self.nodeEgressMap($0), Direction.egress) }))
+    }
+
+    /// With deny logging: what each log prefix of the last `ruleset()` denies for (the chain's isolating
+    /// policies, or the ClusterNetworkPolicy rule), by prefix. Empty without deny logging.
+    public var denyLogAttribution: [String: CounterAttribution] {
+        guard options.denyLogging != nil else { return [:] }
+        return counters.attribution.filter { $0.value.verdict == .denied }
     }
 
     /// What one rebuild gathers: the chains by name (and what they stand for), the verdict map elements
@@ -261,10 +269,11 @@ public struct NodeCompiler: Sendable {
                 build.inUse.insert(PolicyDirection(policy: reference, direction: direction))
             }
             let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
+            let denies = denyRules(counter: denied, comment: "no policy allows this \(direction.rawValue)")
             build.chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
-                                                  rules: rules + [denyRule(counter: denied, comment: "no policy allows this \(direction.rawValue)")])
+                                                  rules: rules + denies)
             build.chainMeanings[chainName] = ChainMeaning(direction: direction, tier: .networkPolicy, policies: isolating,
-                                                          rules: meanings + [.deniesTheRest])
+                                                          rules: meanings + denies.map { _ in .deniesTheRest })
         }
         return chainName
     }
@@ -292,10 +301,11 @@ public struct NodeCompiler: Sendable {
         return nftComment("\(direction.rawValue) of pods selected by \(names.joined(separator: ", "))")
     }
 
-    /// Every deny of the table, whichever tier it belongs to, is built here.
-    func denyRule(_ matches: [Match] = [], counter: String, comment: String) -> Rule {
-        Rule(matches: matches, namedCounter: counter, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
-             comment: nftComment(comment))
+    /// Every deny of the table, whichever tier it belongs to, is built here: one rule, or two with deny logging.
+    func denyRules(_ matches: [Match] = [], counter: String, comment: String) -> [Rule] {
+        let deny = Rule(matches: matches, namedCounter: counter, action: options.denyAction == .drop ? .verdict(.drop) : .reject,
+                        comment: nftComment(comment))
+        return options.denyLogging?.rules(denying: deny) ?? [deny]
     }
 
     private func unknownPodSets(knownPods: [IPAddress]) -> [NamedSet] {

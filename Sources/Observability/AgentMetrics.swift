@@ -10,6 +10,7 @@ public final class AgentMetrics: Sendable {
     private let eventToKernel: DurationHistogram
     private let programmed: [String: Prometheus.Gauge]
     private let policyCounters: PolicyCounterPublisher
+    public let denyLog: DenyLogMetrics
     private let unknownPodIPsUnenforced: Prometheus.Gauge
     private let clusterPolicyAPIAvailable: Prometheus.Gauge
     private let ipvsDetected: Prometheus.Gauge
@@ -40,6 +41,7 @@ public final class AgentMetrics: Sendable {
             (field.name, registry.makeGauge(descriptor: Self.name("programmed_" + field.name, "", "\(field.help) in the ruleset last applied.")))
         })
         policyCounters = PolicyCounterPublisher(registry: registry)
+        denyLog = DenyLogMetrics(registry: registry)
         unknownPodIPsUnenforced = registry.makeGauge(descriptor: Self.name(
             "unknown_pod_ips_unenforced", "", "1 while --unknown-pod-ips deny cannot be enforced: the node's pod CIDRs are unknown."))
         clusterPolicyAPIAvailable = registry.makeGauge(descriptor: Self.name(

@@ -110,7 +110,8 @@ public final class Reconciler: Sendable {
             let done = ContinuousClock.now
             hooks.applied(ApplyRecord(change: change, applyDuration: done - applyStart, syncDuration: done - now,
                                       eventToKernel: round.pendingSince.map { done - $0 }, ruleset: ruleset,
-                                      cached: cache.counts, counters: round.compiler.counterAttribution))
+                                      cached: cache.counts, counters: round.compiler.counterAttribution,
+                                      denyLog: round.compiler.denyLogContext))
             round.applied = ruleset
             round.retryAt = nil
             round.retries.reset()

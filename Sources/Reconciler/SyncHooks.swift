@@ -15,6 +15,8 @@ public struct ApplyRecord: Sendable {
     public var cached: (namespaces: Int, pods: Int, policies: Int)
     /// What each named counter of `ruleset` counts, by counter name.
     public var counters: [String: CounterAttribution]
+    /// With deny logging: what the deny log needs to name policies and pods for `ruleset`.
+    public var denyLog: DenyLogContext?
 }
 
 /// Callbacks the agent hooks metrics, health and systemd notification onto. Each defaults to nothing.

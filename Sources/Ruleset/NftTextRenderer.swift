@@ -11,6 +11,7 @@ public enum NftTextRenderer {
         if let comment = table.comment { out += "\tcomment \(quoted(comment))\n" }
         for set in table.sets { out += "\n" + render(set) }
         for counter in table.counters { out += "\n" + render(counter) }
+        for limit in table.limits { out += "\n" + render(limit) }
         for chain in table.chains { out += "\n" + render(chain) }
         out += "}\n"
         return out
@@ -35,6 +36,13 @@ public enum NftTextRenderer {
         return out + "\t}\n"
     }
 
+    static func render(_ limit: NamedLimit) -> String {
+        var out = "\tlimit \(limit.name) {\n"
+        if let comment = limit.comment { out += "\t\tcomment \(quoted(comment))\n" }
+        out += "\t\trate \(limit.packetsPerSecond)/second burst \(limit.burst) packets\n"
+        return out + "\t}\n"
+    }
+
     static func render(_ chain: Chain) -> String {
         var out = "\tchain \(chain.name) {\n"
         if let hook = chain.hook {
@@ -49,6 +57,10 @@ public enum NftTextRenderer {
         var words = rule.matches.map(render)
         if rule.counter { words.append("counter") }
         if let name = rule.namedCounter { words.append("counter name \(quoted(name))") }
+        if let log = rule.log {
+            if let limit = log.limit { words.append("limit name \(quoted(limit))") }
+            words.append("log prefix \(quoted(log.prefix)) group \(log.group)")
+        }
         words.append(render(rule.action))
         if let comment = rule.comment { words.append("comment \(quoted(comment))") }
         return words.joined(separator: " ")

@@ -16,16 +16,19 @@ public struct Table: Hashable, Sendable {
     public var sets: [NamedSet]
     /// Counter objects, in rendering order. Rules refer to them by name.
     public var counters: [NamedCounter]
+    /// Limit objects, in rendering order. Log statements refer to them by name.
+    public var limits: [NamedLimit]
     /// Base chains first, then regular chains, in rendering order.
     public var chains: [Chain]
 
     public init(family: TableFamily, name: String, comment: String? = nil, sets: [NamedSet] = [], counters: [NamedCounter] = [],
-                chains: [Chain] = []) {
+                limits: [NamedLimit] = [], chains: [Chain] = []) {
         self.family = family
         self.name = name
         self.comment = comment
         self.sets = sets
         self.counters = counters
+        self.limits = limits
         self.chains = chains
     }
 }
@@ -72,13 +75,17 @@ public struct Rule: Hashable, Sendable {
     /// Add packets and bytes that reach the action to the table's named counter of this name, which
     /// many rules can share.
     public var namedCounter: String?
+    /// Send the packet to a log group, after the counters and before the action.
+    public var log: LogStatement?
     public var action: Action
     public var comment: String?
 
-    public init(matches: [Match] = [], counter: Bool = false, namedCounter: String? = nil, action: Action, comment: String? = nil) {
+    public init(matches: [Match] = [], counter: Bool = false, namedCounter: String? = nil, log: LogStatement? = nil, action: Action,
+                comment: String? = nil) {
         self.matches = matches
         self.counter = counter
         self.namedCounter = namedCounter
+        self.log = log
         self.action = action
         self.comment = comment
     }

@@ -1,7 +1,7 @@
 /// Turns a change of the ruleset into the operations of one transaction.
 ///
 /// `operations(from:to:)` touches only what changed: elements added and removed per set, changed chains
-/// flushed and rewritten, new sets, counters and chains created, orphans deleted. nftables cannot redefine
+/// flushed and rewritten, new sets, counters, limits and chains created, orphans deleted. nftables cannot redefine
 /// a set, chain or counter in place, so one whose declaration changed is deleted and created again. An
 /// unchanged counter is never touched, so the packets it counted persist across deltas. The order is one
 /// the kernel accepts: whatever refers to a set, chain or counter (rules, map elements) goes before it is
@@ -19,6 +19,7 @@ public enum RulesetDiff {
             if !set.elements.isEmpty { operations.append(.addElements(set)) }
         }
         operations += table.counters.map { .addCounter($0) }
+        operations += table.limits.map { .addLimit($0) }
         for chain in table.chains { operations += chain.rules.map { .addRule(chain: chain.name, $0) } }
         return operations
     }
@@ -36,10 +37,12 @@ public enum RulesetDiff {
         let counterPairs = Pairing(old: before.counters.map(\.name), new: after.counters.map(\.name)) {
             after.counters[$1] == before.counters[$0]
         }
+        let limitPairs = Pairing(old: before.limits.map(\.name), new: after.limits.map(\.name)) { after.limits[$1] == before.limits[$0] }
         // Deleted, or deleted and created again because the declaration changed.
         let gone = DeletedNames(sets: Set(setPairs.gone.map { before.sets[$0].name }),
                                 chains: Set(chainPairs.gone.map { before.chains[$0].name }),
-                                counters: Set(counterPairs.gone.map { before.counters[$0].name }))
+                                counters: Set(counterPairs.gone.map { before.counters[$0].name }),
+                                limits: Set(limitPairs.gone.map { before.limits[$0].name }))
 
         // Kept chains whose rules changed, or refer to something deleted and created again.
         let rewritten = after.chains.indices.filter { index in
@@ -62,10 +65,12 @@ public enum RulesetDiff {
         }
         operations += setPairs.gone.map { .deleteSet(before.sets[$0].name) }
         operations += counterPairs.gone.map { .deleteCounter(before.counters[$0].name) }
+        operations += limitPairs.gone.map { .deleteLimit(before.limits[$0].name) }
         operations += chainPairs.gone.map { .deleteChain(before.chains[$0].name) }
 
         operations += created.map { .addChain(after.chains[$0].declaration) }
         operations += after.counters.indices.filter { counterPairs.kept[$0] == nil }.map { .addCounter(after.counters[$0]) }
+        operations += after.limits.indices.filter { limitPairs.kept[$0] == nil }.map { .addLimit(after.limits[$0]) }
         for (index, set) in after.sets.enumerated() {
             if setPairs.kept[index] == nil {
                 operations.append(.addSet(set.declaration))

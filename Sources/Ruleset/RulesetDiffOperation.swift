@@ -25,6 +25,10 @@ public enum RulesetOperation: Hashable, Sendable {
     case addCounter(NamedCounter)
     /// Deletes a counter object, and its values with it.
     case deleteCounter(String)
+    /// A limit object, its bucket full.
+    case addLimit(NamedLimit)
+    /// Deletes a limit object.
+    case deleteLimit(String)
 }
 
 extension RulesetOperation {

@@ -1,11 +1,12 @@
-/// What the diff needs to know about names: a rule or element that refers to a set, chain or counter
-/// being deleted must go before it, and come back after it is created again.
+/// What the diff needs to know about names: a rule or element that refers to a set, chain, counter
+/// or limit being deleted must go before it, and come back after it is created again.
 struct DeletedNames {
     var sets: Set<String>
     var chains: Set<String>
     var counters: Set<String>
+    var limits: Set<String>
 
-    var isEmpty: Bool { sets.isEmpty && chains.isEmpty && counters.isEmpty }
+    var isEmpty: Bool { sets.isEmpty && chains.isEmpty && counters.isEmpty && limits.isEmpty }
 }
 
 extension Rule {
@@ -26,7 +27,7 @@ extension Rule {
 
     func refers(to deleted: DeletedNames) -> Bool {
         chainName.map(deleted.chains.contains) ?? false || namedCounter.map(deleted.counters.contains) ?? false
-            || setNames.contains(where: deleted.sets.contains)
+            || log?.limit.map(deleted.limits.contains) ?? false || setNames.contains(where: deleted.sets.contains)
     }
 }
 

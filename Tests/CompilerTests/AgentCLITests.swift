@@ -72,6 +72,28 @@ struct AgentCLITests {
         #expect(check.ok, "nft -c -f rejected the agent's output:\n\(check.output)", sourceLocation: sourceLocation)
     }
 
+    // Fails on the code before deny logging: "Error: Unknown option '--log-denied'".
+    @Test("--log-denied --nflog-group --log-denied-rate: one limit, logging denies; the output loads with nft -c; rate 0 is refused")
+    func denyLogging() throws {
+        let result = try agent(["--dry-run", "--manifests", Self.examples, "--node", "node-1", "--log-denied", "--nflog-group", "7",
+                                "--log-denied-rate", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\tlimit deny_log {") && result.stdout.contains("rate 3/second burst 50 packets"))
+        #expect(result.stdout.contains(#"limit name "deny_log" log prefix "deny_"#) && result.stdout.contains(" group 7 drop"))
+        #expect(result.stdout.contains(#"counter name "deny_log_suppressed" drop"#))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let namespace = try ScratchNetns.create(tag: "cli")
+        defer { namespace.remove() }
+        let check = try namespace.check(file: try directory.write("logged.nft", result.stdout))
+        #expect(check.ok, "\(check.output)")
+
+        let plain = try agent(["--dry-run", "--manifests", Self.examples, "--node", "node-1"])
+        #expect(!plain.stdout.contains("limit") && !plain.stdout.contains(" log "), "off by default")
+        let zero = try agent(["--dry-run", "--manifests", Self.examples, "--node", "node-1", "--log-denied", "--log-denied-rate", "0"])
+        #expect(zero.status != 0 && zero.stderr.contains("--log-denied-rate 0"))
+    }
+
     @Test("a bad manifest exits 1 naming the file, the object and the field")
     func badManifest() throws {
         let directory = try TemporaryDirectory()

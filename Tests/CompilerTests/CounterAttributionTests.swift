@@ -31,14 +31,7 @@ struct CounterAttributionTests {
         ObjectReference(kind: "NetworkPolicy", namespace: "x", name: name)
     }
 
-    private static func compiler(_ documents: [String]) throws -> NodeCompiler {
-        let state = try cluster(documents)
-        var compiler = NodeCompiler(node: "node-1")
-        for namespace in state.namespaces { compiler.upsert(namespace) }
-        for pod in state.pods { compiler.upsert(pod) }
-        for policy in state.policies { compiler.upsert(policy) }
-        return compiler
-    }
+    private static func compiler(_ documents: [String]) throws -> NodeCompiler { nodeCompiler(try cluster(documents)) }
 
     @Test("allow rules add to their policy's counter, deny rules to their chain's; the table declares exactly those")
     func rulesUseAttributedCounters() throws {

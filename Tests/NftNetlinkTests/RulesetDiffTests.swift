@@ -219,7 +219,7 @@ private enum Kind: Equatable {
         case .deleteElements: self = .deleteElements
         case .addCounter: self = .counter
         case .deleteCounter: self = .deleteCounter
-        case .deleteChain, .deleteSet, .flushSet: self = .other
+        case .deleteChain, .deleteSet, .flushSet, .addLimit, .deleteLimit: self = .other
         }
     }
 }

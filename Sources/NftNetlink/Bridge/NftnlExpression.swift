@@ -63,6 +63,17 @@ extension Expression {
             objref.set(NFTNL_EXPR_OBJREF_IMM_TYPE, u32: UInt32(NFT_OBJECT_COUNTER))
             objref.set(NFTNL_EXPR_OBJREF_IMM_NAME, string: name)
             return objref
+        case .limitReference(let name):
+            let objref = NftnlAttributes.expression("objref")
+            objref.set(NFTNL_EXPR_OBJREF_IMM_TYPE, u32: UInt32(NFT_OBJECT_LIMIT))
+            objref.set(NFTNL_EXPR_OBJREF_IMM_NAME, string: name)
+            return objref
+        case .log(let group, let prefix):
+            // As nft 1.0.6 sends `log prefix P group G`: no snaplen (the reader sets the copy range), no qthreshold.
+            let log = NftnlAttributes.expression("log")
+            log.set(NFTNL_EXPR_LOG_PREFIX, string: prefix)
+            log.set(NFTNL_EXPR_LOG_GROUP, u16: group)
+            return log
         case .rejectAdminProhibited:
             let reject = NftnlAttributes.expression("reject")
             reject.set(NFTNL_EXPR_REJECT_TYPE, u32: UInt32(NFT_REJECT_ICMPX_UNREACH.rawValue))
@@ -127,9 +138,18 @@ extension Expression {
             self = .counter
         case "objref":
             // Objects picked by a set lookup (objref maps) are not ours.
-            guard try u32(NFTNL_EXPR_OBJREF_IMM_TYPE) == UInt32(NFT_OBJECT_COUNTER),
-                  let name = expression.string(NFTNL_EXPR_OBJREF_IMM_NAME) else { throw unexpected }
-            self = .counterReference(name)
+            guard let name = expression.string(NFTNL_EXPR_OBJREF_IMM_NAME) else { throw unexpected }
+            switch try u32(NFTNL_EXPR_OBJREF_IMM_TYPE) {
+            case UInt32(NFT_OBJECT_COUNTER): self = .counterReference(name)
+            case UInt32(NFT_OBJECT_LIMIT): self = .limitReference(name)
+            default: throw unexpected
+            }
+        case "log":
+            // A log to the kernel log (level, flags), a snaplen or a queue threshold is not ours.
+            guard let group = expression.u16(NFTNL_EXPR_LOG_GROUP), let prefix = expression.string(NFTNL_EXPR_LOG_PREFIX),
+                  expression.u32(NFTNL_EXPR_LOG_SNAPLEN) ?? 0 == 0, expression.u16(NFTNL_EXPR_LOG_QTHRESHOLD) ?? 0 == 0
+            else { throw unexpected }
+            self = .log(group: group, prefix: prefix)
         case "reject":
             guard try u32(NFTNL_EXPR_REJECT_TYPE) == NFT_REJECT_ICMPX_UNREACH.rawValue,
                   expression.u8(NFTNL_EXPR_REJECT_CODE) == UInt8(NFT_REJECT_ICMPX_ADMIN_PROHIBITED.rawValue)

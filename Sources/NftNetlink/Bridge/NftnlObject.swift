@@ -84,6 +84,10 @@ struct NftnlAttributes {
 
     func set(_ attribute: some NftnlAttribute, u8 value: UInt8) { set(attribute, [value]) }
 
+    func set(_ attribute: some NftnlAttribute, u16 value: UInt16) {
+        set(attribute, withUnsafeBytes(of: value) { Array($0) })
+    }
+
     func set(_ attribute: some NftnlAttribute, string: String) { set(attribute, Array(string.utf8) + [0]) }
 
     func bytes(_ attribute: some NftnlAttribute) -> [UInt8]? {
@@ -106,6 +110,11 @@ struct NftnlAttributes {
     }
 
     func u8(_ attribute: some NftnlAttribute) -> UInt8? { bytes(attribute).flatMap { $0.count == 1 ? $0[0] : nil } }
+
+    func u16(_ attribute: some NftnlAttribute) -> UInt16? {
+        guard let bytes = bytes(attribute), bytes.count == 2 else { return nil }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
+    }
 
     /// libnftnl keeps strings NUL-terminated, and reports some lengths wrongly (chain type: 4): read to the NUL.
     func string(_ attribute: some NftnlAttribute) -> String? {

@@ -31,6 +31,7 @@ enum ReplyCheck {
         }
         switch shape.kind {
         case .u8: try size(1)
+        case .u16: try size(2)
         case .u32: try size(4)
         case .u64: try size(8)
         case .binary: break

@@ -15,7 +15,7 @@ import CNftables
 /// payloads, and would report these shapes, held by statics, as leaked.
 struct AttributeShape: Sendable {
     enum Kind: Sendable {
-        case u8, u32, u64
+        case u8, u16, u32, u64
         /// Non-empty and NUL-terminated.
         case string
         case binary
@@ -36,6 +36,7 @@ struct AttributeShape: Sendable {
     var closed = false
 
     static let u8 = AttributeShape(kind: .u8, fields: [:])
+    static let u16 = AttributeShape(kind: .u16, fields: [:])
     static let u32 = AttributeShape(kind: .u32, fields: [:])
     static let u64 = AttributeShape(kind: .u64, fields: [:])
     static let string = AttributeShape(kind: .string, fields: [:])
@@ -94,9 +95,10 @@ enum ReplyShape {
         key(NFTA_RULE_POSITION): .u64, key(NFTA_RULE_USERDATA): .binary, key(NFTA_RULE_ID): .u32, key(NFTA_RULE_POSITION_ID): .u32,
     ]
 
-    /// Stateful objects: counters only (src/obj/counter.c); the agent creates no other type.
+    /// Stateful objects: counters and limits (src/obj/counter.c, src/obj/limit.c), the types the agent creates.
+    /// Their attribute numbers overlap with the same sizes, so one shape reads both.
     static let object: Message = [
-        key(NFTA_OBJ_TABLE): .string, key(NFTA_OBJ_NAME): .string, key(NFTA_OBJ_TYPE): .u32, key(NFTA_OBJ_DATA): counters,
+        key(NFTA_OBJ_TABLE): .string, key(NFTA_OBJ_NAME): .string, key(NFTA_OBJ_TYPE): .u32, key(NFTA_OBJ_DATA): objectData,
         key(NFTA_OBJ_USE): .u32, key(NFTA_OBJ_HANDLE): .u64, key(NFTA_OBJ_USERDATA): .binary,
     ]
 
@@ -118,6 +120,9 @@ enum ReplyShape {
         "counter": counters,
         "objref": .nested([key(NFTA_OBJREF_IMM_TYPE): .u32, key(NFTA_OBJREF_IMM_NAME): .string, key(NFTA_OBJREF_SET_SREG): .u32,
                            key(NFTA_OBJREF_SET_NAME): .string, key(NFTA_OBJREF_SET_ID): .u32]),
+        // libnftnl src/expr/log.c reads the group and queue threshold as u16.
+        "log": .nested([key(NFTA_LOG_GROUP): .u16, key(NFTA_LOG_PREFIX): .string, key(NFTA_LOG_SNAPLEN): .u32,
+                        key(NFTA_LOG_QTHRESHOLD): .u16, key(NFTA_LOG_LEVEL): .u32, key(NFTA_LOG_FLAGS): .u32]),
         "reject": .nested([key(NFTA_REJECT_TYPE): .u32, key(NFTA_REJECT_ICMP_CODE): .u8]),
         "immediate": .nested([key(NFTA_IMMEDIATE_DREG): .u32, key(NFTA_IMMEDIATE_DATA): data]),
     ]
@@ -129,6 +134,12 @@ enum ReplyShape {
     ])
 
     private static let counters: AttributeShape = .nested([key(NFTA_COUNTER_BYTES): .u64, key(NFTA_COUNTER_PACKETS): .u64])
+
+    /// NFTA_COUNTER_BYTES and NFTA_LIMIT_RATE are both 1 (u64), NFTA_COUNTER_PACKETS and NFTA_LIMIT_UNIT both 2 (u64).
+    private static let objectData: AttributeShape = .nested([
+        key(NFTA_LIMIT_RATE): .u64, key(NFTA_LIMIT_UNIT): .u64, key(NFTA_LIMIT_BURST): .u32, key(NFTA_LIMIT_TYPE): .u32,
+        key(NFTA_LIMIT_FLAGS): .u32,
+    ])
 
     private static func key<Attribute: RawRepresentable>(_ attribute: Attribute) -> UInt16 where Attribute.RawValue == UInt32 {
         UInt16(attribute.rawValue)

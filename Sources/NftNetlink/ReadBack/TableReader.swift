@@ -36,8 +36,9 @@ struct TableDump {
             concatenatedIntervals.contains($0)
         }
         let chains = try rules(into: try self.chains(), delinearizer: RuleDelinearizer(linearizer: linearizer))
-        return Ruleset(table: Table(family: table.family, name: table.name, comment: comment, sets: sets, counters: try counters(),
-                                    chains: chains))
+        let (counters, limits) = try objectDeclarations()
+        return Ruleset(table: Table(family: table.family, name: table.name, comment: comment, sets: sets, counters: counters,
+                                    limits: limits, chains: chains))
     }
 
     /// The current values of the table's counters, by name.
@@ -93,10 +94,20 @@ struct TableDump {
         return sets
     }
 
-    private func counters() throws -> [NamedCounter] {
-        var counters: [NamedCounter] = []
-        try objects { counters.append(try CounterObject.declaration($0)) }
-        return counters
+    /// Counters and limits; any other type of object is not this agent's.
+    private func objectDeclarations() throws -> (counters: [NamedCounter], limits: [NamedLimit]) {
+        var counters: [NamedCounter] = [], limits: [NamedLimit] = []
+        try objects { object in
+            if CounterObject.isCounter(object) {
+                counters.append(CounterObject.declaration(object))
+            } else if LimitObject.isLimit(object) {
+                limits.append(try LimitObject.declaration(object))
+            } else {
+                let type = object.u32(NFTNL_OBJ_TYPE).map(String.init) ?? "unknown to libnftnl"
+                throw WireDecodingError.unexpected("object \(StatefulObject.name(object)) of type \(type)")
+            }
+        }
+        return (counters, limits)
     }
 
     /// Every stateful object of the table, whatever its type.

@@ -14,6 +14,8 @@ enum RejectionText {
         case .deleteSet(let name), .flushSet(let name): return "set \(name)"
         case .addCounter(let counter): return "counter \(counter.name)"
         case .deleteCounter(let name): return "counter \(name)"
+        case .addLimit(let limit): return "limit \(limit.name)"
+        case .deleteLimit(let name): return "limit \(name)"
         case .addElements(let set), .deleteElements(let set):
             let kind = set.isVerdictMap ? "map" : "set"
             guard let range = message.elements, let elements else { return "\(kind) \(set.name)" }

@@ -61,6 +61,12 @@ struct TransactionEncoder {
             case .deleteCounter(let name):
                 let object = CounterObject.reference(name, in: table)
                 try message(NFT_MSG_DELOBJ) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
+            case .addLimit(let limit):
+                let object = LimitObject.make(limit, in: table)
+                try message(NFT_MSG_NEWOBJ, flags: create) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
+            case .deleteLimit(let name):
+                let object = LimitObject.reference(name, in: table)
+                try message(NFT_MSG_DELOBJ) { nftnl_obj_nlmsg_build_payload($0, object.pointer) }
             case .addElements(let set):
                 let wire = ElementEncoding.encode(set, adding: true)
                 elements[index] = wire

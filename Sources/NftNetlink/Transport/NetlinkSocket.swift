@@ -19,6 +19,11 @@ final class NetlinkSocket {
 
     /// In the current namespace, or in the named one (see `NetworkNamespace`).
     convenience init(namespace: String?, replyTimeout: Duration = defaultReplyTimeout) throws {
+        self.init(descriptor: try Self.openBound(namespace: namespace), replyTimeout: replyTimeout)
+    }
+
+    /// A bound NETLINK_NETFILTER socket descriptor in the current namespace, or in the named one.
+    static func openBound(namespace: String?) throws -> Int32 {
         let descriptor = try namespace.map { name in try NetworkNamespace.run(in: name, Self.open) } ?? Self.open()
         var local = sockaddr_nl()
         local.nl_family = sa_family_t(AF_NETLINK)  // nl_pid 0: the kernel picks a free port id
@@ -30,7 +35,7 @@ final class NetlinkSocket {
             close(descriptor)
             throw NftError.system("bind netlink socket", errno: code)
         }
-        self.init(descriptor: descriptor, replyTimeout: replyTimeout)
+        return descriptor
     }
 
     /// Takes ownership of `descriptor`, a connected datagram socket.

@@ -18,6 +18,10 @@ enum Expression: Hashable {
     case counter
     /// `counter name "X"`: adds to the table's counter object X.
     case counterReference(String)
+    /// `limit name "X"`: ends the rule (NFT_BREAK) while the table's limit object X has no token.
+    case limitReference(String)
+    /// `log prefix "P" group G`: to nfnetlink_log group G.
+    case log(group: UInt16, prefix: String)
     /// `reject with icmpx admin-prohibited`.
     case rejectAdminProhibited
     /// `immediate reg 0 <verdict>`.

@@ -7,7 +7,7 @@ struct RuleDelinearizer {
     let linearizer: RuleLinearizer
 
     func rule(_ expressions: [Expression], comment: String?) throws(WireDecodingError) -> Rule {
-        var matches: [Match] = [], counter = false, namedCounter: String?, action: Action?
+        var matches: [Match] = [], counter = false, namedCounter: String?, limit: String?, log: LogStatement?, action: Action?
         var loaded: [Field] = []
         var rest = expressions[...]
         while let expression = rest.popFirst() {
@@ -35,6 +35,10 @@ struct RuleDelinearizer {
                 counter = true
             case .counterReference(let name):
                 namedCounter = name
+            case .limitReference(let name):
+                limit = name
+            case .log(let group, let prefix):
+                log = LogStatement(group: group, prefix: prefix, limit: limit)
             case .rejectAdminProhibited:
                 action = .reject
             case .verdict(let verdict):
@@ -56,7 +60,7 @@ struct RuleDelinearizer {
             }
         }
         guard let action else { throw .unexpected("rule without an action") }
-        let rule = Rule(matches: matches, counter: counter, namedCounter: namedCounter, action: action, comment: comment)
+        let rule = Rule(matches: matches, counter: counter, namedCounter: namedCounter, log: log, action: action, comment: comment)
         guard linearizer.expressions(rule) == expressions else {
             throw .unexpected("expressions that do not encode a rule of this agent: \(expressions)")
         }

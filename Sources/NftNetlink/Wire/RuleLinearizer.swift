@@ -43,6 +43,10 @@ struct RuleLinearizer {
         }
         if rule.counter { emitter.append(.counter) }
         if let name = rule.namedCounter { emitter.append(.counterReference(name)) }
+        if let log = rule.log {
+            if let limit = log.limit { emitter.append(.limitReference(limit)) }
+            emitter.append(.log(group: log.group, prefix: log.prefix))
+        }
         switch rule.action {
         case .verdict(let verdict): emitter.append(.verdict(verdict))
         case .reject: emitter.append(.rejectAdminProhibited)

@@ -5,7 +5,8 @@ import IPAddressing
 /// explain a verdict. It follows nftables semantics for the forms this model has: rules in order,
 /// a rule whose matches all hold takes its action, `jump` comes back to the next rule unless the
 /// called chain decided, `goto` does not come back, `return` and the end of a regular chain go back
-/// to the caller, and the end of a base chain applies its policy.
+/// to the caller, and the end of a base chain applies its policy. A rule's log statement decides nothing;
+/// when its limit is spent the kernel skips the rule, and the compiler's next rule takes the same action.
 public struct RulesetEvaluator: Sendable {
     private let chains: [String: Chain]
     private let sets: [String: SetLookup]

@@ -109,6 +109,17 @@ func compile(_ state: ClusterState, node: String = "node-1", options: CompilerOp
     PolicyCompiler.compile(state, node: node, options: options)
 }
 
+/// An incremental compiler holding every object of `state`.
+func nodeCompiler(_ state: ClusterState, node: String = "node-1", options: CompilerOptions = CompilerOptions()) -> NodeCompiler {
+    var compiler = NodeCompiler(node: node, options: options)
+    for namespace in state.namespaces { compiler.upsert(namespace) }
+    for pod in state.pods { compiler.upsert(pod) }
+    for policy in state.policies { compiler.upsert(policy) }
+    for policy in state.clusterPolicies { compiler.upsert(policy) }
+    for clusterNode in state.nodes { compiler.upsert(clusterNode) }
+    return compiler
+}
+
 func ip(_ text: String) -> IPAddress {
     guard let address = IPAddress(text) else { fatalError("bad test address \(text)") }
     return address

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Makes two `nft` outputs comparable. Stripped: counter values (of rules and of counter objects) and
-/// handles. Sorted: the elements of each set (hash sets list in hash order) and the sets, counters and
+/// handles. Sorted: the elements of each set (hash sets list in hash order) and the sets, counters, limits and
 /// chains of the table (a delta creates new ones after the old ones, a fresh load in declaration order).
 /// Rules keep their order.
 enum Listing {
@@ -9,7 +9,7 @@ enum Listing {
     static func normalize(_ text: String) -> String {
         var head: [String] = [], blocks: [[String]] = [], current: [String]?
         for line in stripCounters(text).split(separator: "\n").map(String.init) where !line.isEmpty {
-            if current == nil, line.range(of: #"^\t(set|map|counter|chain) "#, options: .regularExpression) != nil {
+            if current == nil, line.range(of: #"^\t(set|map|counter|limit|chain) "#, options: .regularExpression) != nil {
                 current = [line]
             } else if current != nil {
                 current!.append(line)

@@ -26,6 +26,8 @@ struct RandomRuleset {
             table.sets.append(newSet(named: "s\(index)_\(shape.label)", shape: shape, leaves: leaves.map(\.name)))
         }
         table.counters = (0..<random.int(0...3)).map { NamedCounter(name: "k\($0)", comment: maybeComment()) }
+        table.limits = (0..<random.int(0...2)).map { NamedLimit(name: "l\($0)", packetsPerSecond: rate(), burst: UInt32(random.int(1...100)),
+                                                                comment: maybeComment()) }
         for index in table.chains.indices {
             table.chains[index].rules = rules(for: table.chains[index].name, in: table)
         }
@@ -47,6 +49,8 @@ struct RandomRuleset {
             }
         }
         for index in table.counters.indices where random.int(0...4) == 0 { table.counters[index].comment = comment() }
+        // A redefined limit is deleted and created again, after the rules naming it are flushed.
+        for index in table.limits.indices where random.int(0...3) == 0 { table.limits[index].packetsPerSecond = rate() }
         table.counters.append(NamedCounter(name: "kn\(random.int(0...Int(UInt32.max)))", comment: maybeComment()))
         let leaves = table.chains.filter { $0.name.hasPrefix("leaf_") }
         if leaves.count > 1, let victim = leaves.randomElement(using: &random) {
@@ -198,8 +202,12 @@ struct RandomRuleset {
         default: .verdict(.accept)
         }
         let namedCounter = random.bool() ? table.counters.randomElement(using: &random)?.name : nil
-        return Rule(matches: matches, counter: random.bool(), namedCounter: namedCounter, action: action, comment: maybeComment())
+        let log = random.int(0...3) > 0 ? nil : LogStatement(group: UInt16(random.int(0...Int(UInt16.max))), prefix: "p\(random.int(0...999))",
+                                                             limit: table.limits.randomElement(using: &random)?.name)
+        return Rule(matches: matches, counter: random.bool(), namedCounter: namedCounter, log: log, action: action, comment: maybeComment())
     }
+
+    private mutating func rate() -> UInt64 { UInt64(random.int(1...1000)) }
 
     private mutating func fields(for types: [DataType]) -> [Field] {
         let source = random.bool()
