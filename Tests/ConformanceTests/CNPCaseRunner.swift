@@ -10,10 +10,6 @@ struct CNPCaseRunner {
     let programmer: NodeProgrammer
     let options: CompilerOptions
 
-    /// Denied probes wait this long. Lab round trips take well under a millisecond, and a probe that
-    /// disagrees is repeated twice, so a slow machine cannot turn an allow into a failure.
-    static let probeTimeout = Duration.milliseconds(500)
-
     /// A probe a step expected otherwise.
     struct WrongProbe: CustomStringConvertible {
         var testCase: CNPCase
@@ -39,7 +35,7 @@ struct CNPCaseRunner {
             try programmer.program(cluster.builder.state, on: lab, options: options)
             let cells = try step.probes.filter { $0.family == nil || $0.family == family.rawValue }
                 .map { (probe: try $0.probe(family: family), expected: $0.connected) }
-            failures += try lab.disagreements(cells, timeout: Self.probeTimeout).map {
+            failures += try lab.disagreements(cells).map {
                 WrongProbe(testCase: testCase, step: index + 1, probe: $0.probe, expected: $0.expected)
             }
         }
