@@ -25,7 +25,7 @@ public struct NodeCompiler: Sendable {
     private var sets = SetRegistry()
     private var policies: [ObjectReference: NetworkPolicy] = [:]
     private var policiesByNamespace: [String: Set<ObjectReference>] = [:]
-    var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
+    private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
     private var clusterNodes: [String: ClusterNode] = [:]
     /// Compiled rules of each policy and direction, reused by every chain that includes the policy.
     private var compiledRules: [PolicyDirection: [Rule]] = [:]

@@ -109,6 +109,19 @@ struct ClusterPolicyLayoutTests {
         }, "CNP removed")
     }
 
+    @Test("a Node change moves only elements of the nodes sets: no chain, rule or map changes")
+    func nodeChangeIsElementsOnly() throws {
+        var state = try C.state(clusterPolicies: [Self.denyNodes])
+        var compiler = Self.loaded(state)
+        let before = compiler.ruleset()
+        state.nodes[0].labels = ["role": "infra"]
+        compiler.upsert(state.nodes[0])
+        let after = compiler.ruleset()
+        let operations = RulesetDiff.operations(from: before, to: after)
+        #expect(!operations.isEmpty && operations.allSatisfy(\.isElementUpdate), "\(operations)")
+        #expect(after.evaluate(toOwnNode(C.db1), hook: .input) == .accept, "node-1 is infra now: Accepted")
+    }
+
     @Test("comments and counters name the tier, policy, direction, index, rule name and action")
     func commentsAndCounters() throws {
         let policy = ClusterNetworkPolicy.admin("deny-sensitive", subject: .namespace(team: "b"),

@@ -24,6 +24,27 @@ import Testing
         }
     }
 
+    /// ClusterNetworkPolicy changes as deltas: reprioritised and reordered (chains change, goto targets
+    /// move), then all removed (the input hook, its maps and the Admin and Baseline chains go), then back.
+    @Test func clusterPolicyChanges() throws {
+        let first = try ExampleCluster.clusterPolicyRuleset()
+        let reordered = try ExampleCluster.clusterPolicyRuleset { state in
+            state.clusterPolicies[0].priority = 20
+            state.clusterPolicies[0].egress.reverse()
+            state.clusterPolicies[1].tier = .admin
+        }
+        let none = try ExampleCluster.clusterPolicyRuleset { $0.clusterPolicies = [] }
+        try ScratchNamespace.with(2) { namespaces in
+            let programmer = try KernelProgrammer(tableName: first.table.name, netns: namespaces[0].name)
+            try programmer.apply(first)
+            for next in [reordered, none, first] {
+                #expect(try programmer.apply(next).kind == .delta)
+                #expect(try programmer.readBack()?.normalized == next.normalized)
+            }
+            try expectSame(first, programmedBy: programmer, in: namespaces[0], freshIn: namespaces[1])
+        }
+    }
+
     @Test func podChurnSendsOnlyElements() throws {
         var builder = try ExampleCluster.builder()
         let before = try ExampleCluster.ruleset(builder)

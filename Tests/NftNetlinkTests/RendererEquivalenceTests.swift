@@ -15,6 +15,17 @@ import Testing
         try assertSameListing(try ExampleCluster.strictRuleset())
     }
 
+    /// Admin and Baseline chains with goto, Node address sets, named ports with their own protocol and
+    /// the input hook's node_egress maps read back as written.
+    @Test func exampleClusterWithClusterNetworkPolicies() throws {
+        let ruleset = try ExampleCluster.clusterPolicyRuleset()
+        let names = ruleset.table.chains.map(\.name) + ruleset.table.sets.map(\.name)
+        for prefix in ["input_hook", "ingress_admin_", "egress_admin_", "ingress_baseline_", "node_egress_v4", "nodes_", "named_local_any_http_"] {
+            #expect(names.contains { $0.hasPrefix(prefix) }, "no \(prefix)")
+        }
+        try assertSameListing(ruleset)
+    }
+
     @Test(arguments: 0..<24)
     func randomRuleset(seed: UInt64) throws {
         var generator = RandomRuleset(seed: seed)

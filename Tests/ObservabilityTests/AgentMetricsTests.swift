@@ -82,4 +82,18 @@ import Testing
         #expect(current["netpol_agent_policy_packets_total" + allowed] == nil)
         #expect(current["netpol_agent_policy_packets_total" + denied] == 3)
     }
+
+    /// ClusterNetworkPolicy rule counters: no namespace, their tier, and Pass counted as passed; an
+    /// Admin and a Baseline reading of one name stay apart.
+    @Test func clusterPolicyCountersCarryTheirTier() {
+        metrics.publishPolicyCounters([
+            (policy: "/guard", tier: "Admin", direction: "egress", verdict: .passed, packets: 4, bytes: 240),
+            (policy: "/guard", tier: "Admin", direction: "egress", verdict: .denied, packets: 2, bytes: 120),
+            (policy: "/guard", tier: "Baseline", direction: "egress", verdict: .denied, packets: 1, bytes: 60),
+        ])
+        let labels = { (tier: String, verdict: String) in #"{namespace="",policy="guard",tier="\#(tier)",direction="egress",verdict="\#(verdict)"}"# }
+        #expect(current["netpol_agent_policy_packets_total" + labels("Admin", "passed")] == 4)
+        #expect(current["netpol_agent_policy_packets_total" + labels("Admin", "denied")] == 2)
+        #expect(current["netpol_agent_policy_bytes_total" + labels("Baseline", "denied")] == 60)
+    }
 }

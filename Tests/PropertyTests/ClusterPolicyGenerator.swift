@@ -48,59 +48,76 @@ struct GenNode {
     var addresses: [String]
 }
 
-// MARK: - To the model. The CNP decoder is cnp/model's; these are built as it builds them.
+// MARK: - Wire objects
 
-extension GenSelector {
-    var model: LabelSelector {
-        var requirements = (matchLabels ?? [:]).map { LabelSelector.Requirement(key: $0.key, op: .in([$0.value])) }
-        for expression in expressions ?? [] {
-            let op: LabelSelector.Operator
-            switch expression.op {
-            case "In": op = .in(expression.values ?? [])
-            case "NotIn": op = .notIn(expression.values ?? [])
-            case "Exists": op = .exists
-            default: op = .doesNotExist
-            }
-            requirements.append(LabelSelector.Requirement(key: expression.key, op: op))
+extension GenSubject {
+    var json: [String: Any] {
+        switch self {
+        case .namespaces(let selector): return ["namespaces": selector.json]
+        case .pods(let namespaces, let pods): return ["pods": namespacedPod(namespaces, pods)]
         }
-        return LabelSelector(requirements: requirements)
+    }
+}
+
+private func namespacedPod(_ namespaces: GenSelector?, _ pods: GenSelector) -> [String: Any] {
+    var object: [String: Any] = ["podSelector": pods.json]
+    if let namespaces { object["namespaceSelector"] = namespaces.json }
+    return object
+}
+
+extension GenCNPRule {
+    /// A rule that fails closed carries one entry this agent cannot read: an empty peer (a field of a
+    /// newer CRD), a `domainNames` peer (not implemented) or an empty protocol entry.
+    func json(peerKey: String, unknownEntry: Int) -> [String: Any] {
+        var peers: [[String: Any]] = self.peers.map { peer in
+            switch peer {
+            case .namespaces(let selector): return ["namespaces": selector.json]
+            case .pods(let namespaces, let pods): return ["pods": namespacedPod(namespaces, pods)]
+            case .networks(let cidrs): return ["networks": cidrs]
+            case .nodes(let selector): return ["nodes": selector.json]
+            }
+        }
+        var protocols: [[String: Any]]? = self.protocols?.map { entry in
+            switch entry {
+            case .port(let proto, let start, let end):
+                let port: [String: Any] = end.map { ["range": ["start": start, "end": $0]] } ?? ["number": start]
+                return [proto.lowercased(): ["destinationPort": port]]
+            case .namedPort(let name): return ["destinationNamedPort": name]
+            }
+        }
+        if failsClosed {
+            switch unknownEntry % 3 {
+            case 0: peers.append([:])
+            case 1 where peerKey == "to": peers.append(["domainNames": ["*.example.com"]])
+            default: protocols = (protocols ?? []) + [[:]]
+            }
+        }
+        var object: [String: Any] = ["action": action, peerKey: peers]
+        if let name { object["name"] = name }
+        if let protocols { object["protocols"] = protocols }
+        return object
     }
 }
 
 extension GenCNP {
-    var model: ClusterNetworkPolicy {
-        let subject: ClusterPolicySubject
-        switch self.subject {
-        case .namespaces(let selector): subject = .namespaces(selector.model)
-        case .pods(let namespaces, let pods): subject = .pods(namespaces: namespaces?.model ?? .everything, pods: pods.model)
-        }
-        return ClusterNetworkPolicy(name: name, tier: tier == "Admin" ? .admin : .baseline, priority: priority, subject: subject,
-                                    ingress: ingress.map(\.model), egress: egress.map(\.model),
-                                    unreadable: unreadable ? "spec: generated as unreadable" : nil)
-    }
-}
-
-extension GenCNPRule {
-    var model: ClusterPolicyRule {
-        ClusterPolicyRule(name: name, action: ClusterPolicyRule.Action(rawValue: action)!, peers: peers.map { peer in
-            switch peer {
-            case .namespaces(let selector): return .namespaces(selector.model)
-            case .pods(let namespaces, let pods): return .pods(namespaces: namespaces?.model ?? .everything, pods: pods.model)
-            case .networks(let cidrs): return .networks(cidrs.map { CIDR($0)! })
-            case .nodes(let selector): return .nodes(selector.model)
-            }
-        }, protocols: protocols?.map { entry in
-            switch entry {
-            case .port(let proto, let start, let end):
-                return .ports(L4Protocol(kubernetesName: proto)!, UInt16(start)...UInt16(end ?? start))
-            case .namedPort(let name): return .namedPort(name)
-            }
-        }, failsClosed: failsClosed ? "to[0]: no field this agent knows" : nil)
+    /// An unreadable policy is written with an unknown action in an extra rule: tier, priority and subject
+    /// still validate, so its stand-in takes their place.
+    var json: [String: Any] {
+        var egress = self.egress.enumerated().map { $0.element.json(peerKey: "to", unknownEntry: $0.offset + priority) }
+        if unreadable { egress.append(["action": "Allow", "to": [["namespaces": [String: Any]()]]]) }
+        let spec: [String: Any] = [
+            "tier": tier, "priority": priority, "subject": subject.json,
+            "ingress": ingress.enumerated().map { $0.element.json(peerKey: "from", unknownEntry: $0.offset + priority) }, "egress": egress,
+        ]
+        return ["apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy", "metadata": ["name": name], "spec": spec]
     }
 }
 
 extension GenNode {
-    var model: ClusterNode { ClusterNode(name: name, labels: labels, addresses: addresses.map { IPAddress($0)! }) }
+    var json: [String: Any] {
+        ["apiVersion": "v1", "kind": "Node", "metadata": ["name": name, "labels": labels],
+         "status": ["addresses": addresses.map { ["type": "InternalIP", "address": $0] } + [["type": "Hostname", "address": name]]]]
+    }
 }
 
 // MARK: - Random ClusterNetworkPolicies and Nodes
@@ -145,7 +162,12 @@ extension ClusterGenerator {
         case 0: return .namespaces(namespaceSelector(namespaces))
         case 1: return .pods(namespaces: chance(0.4) ? nil : namespaceSelector(namespaces), pods: podSelector())
         case 2:
-            let cidrs = (0..<int(1...3)).map { _ in ipBlock().cidr }
+            // A set in the API (`listType=set`): no duplicates.
+            var cidrs: [String] = []
+            for _ in 0..<int(1...3) {
+                let cidr = ipBlock().cidr
+                if !cidrs.contains(cidr) { cidrs.append(cidr) }
+            }
             blocks += cidrs
             return .networks(cidrs)
         default:

@@ -180,8 +180,22 @@ struct GenCluster {
             namespaces: try namespaces.map { try Namespace(validating: decode(NamespaceObject.self, $0.json)) },
             pods: try pods.map { try Pod(validating: decode(PodObject.self, $0.json)) },
             policies: try policies.map { try NetworkPolicy(validating: decode(NetworkPolicyObject.self, $0.json)) },
-            clusterPolicies: clusterPolicies.map(\.model), nodes: nodes.map(\.model))
+            clusterPolicies: try clusterPolicies.map { policy in
+                let object = try decode(ClusterNetworkPolicyObject.self, policy.json)
+                guard policy.unreadable else { return try ClusterNetworkPolicy(validating: object) }
+                do {
+                    _ = try ClusterNetworkPolicy(validating: object)
+                    throw GeneratorError(description: "\(policy.name) was meant to be unreadable")
+                } catch let error as ValidationError {
+                    return ClusterNetworkPolicy(failingClosed: object, metadata: object.metadata, reason: "\(error)")!
+                }
+            },
+            nodes: try nodes.map { try ClusterNode(validating: decode(NodeObject.self, $0.json)) })
     }
+}
+
+struct GeneratorError: Error, CustomStringConvertible {
+    var description: String
 }
 
 // MARK: - Random clusters

@@ -30,4 +30,32 @@ enum ExampleCluster {
         return PolicyCompiler.compile(try builder().state, node: "node-1",
                                       options: CompilerOptions(unknownPodIPs: .deny, nodeEgress: .policy), network: network)
     }
+
+    /// With ClusterNetworkPolicies of both tiers using every peer and protocol form, a rule that fails
+    /// closed, and Nodes: Admin and Baseline chains, goto, node sets, the (address . protocol . port)
+    /// named-port sets and the input hook's node_egress maps.
+    /// `edit` changes the cluster before it is compiled.
+    static func clusterPolicyRuleset(_ edit: (inout ClusterState) -> Void = { _ in }) throws -> Ruleset {
+        var state = try builder().state
+        let everyPod = ClusterPolicyPeer.namespaces(.everything)
+        var failing = ClusterPolicyRule(action: .pass, peers: [everyPod])
+        failing.failsClosed = "to[0]: no field this agent knows"
+        state.nodes = [ClusterNode(name: "node-1", labels: ["role": "worker"], addresses: [IPAddress("10.244.1.1")!, IPAddress("fd00:10:244:1::1")!]),
+                       ClusterNode(name: "node-2", addresses: [IPAddress("192.168.0.2")!])]
+        state.clusterPolicies = [
+            ClusterNetworkPolicy(name: "guardrails", tier: .admin, priority: 10, subject: .namespaces(.everything), ingress: [
+                ClusterPolicyRule(name: "named", action: .deny, peers: [everyPod], protocols: [.namedPort("http"), .ports(.udp, 53...53)]),
+                ClusterPolicyRule(action: .pass, peers: [.pods(namespaces: .everything, pods: .everything)]),
+            ], egress: [
+                ClusterPolicyRule(name: "vault", action: .deny, peers: [.networks([CIDR("10.99.0.0/16")!, CIDR("fd00:99::/48")!])]),
+                ClusterPolicyRule(action: .accept, peers: [.nodes(LabelSelector(requirements: [.init(key: "role", op: .exists)]))],
+                                  protocols: [.ports(.tcp, 10250...10259), .namedPort("metrics")]),
+                failing,
+            ]),
+            ClusterNetworkPolicy(name: "default-deny", tier: .baseline, priority: 0, subject: .namespaces(.everything),
+                                 ingress: [ClusterPolicyRule(action: .deny, peers: [everyPod])]),
+        ]
+        edit(&state)
+        return PolicyCompiler.compile(state, node: "node-1", options: CompilerOptions())
+    }
 }
