@@ -38,8 +38,11 @@ final class AgentTelemetry: Sendable {
         hooks.unknownPodIPsUnenforced = { [metrics] unenforced in metrics.setUnknownPodIPsUnenforced(unenforced) }
         hooks.clusterPolicyAPIAvailable = { [metrics, health] available in
             metrics.setClusterPolicyAPIAvailable(available)
-            // Its reflector stopped: a failure it reported last no longer stands.
-            if !available { health.apiSucceeded(resource: ClusterNetworkPoliciesResource.name) }
+            // Its reflectors stopped: a failure they reported last no longer stands (the own-Node
+            // reflector, which shares the name "nodes", reports its next failure anew).
+            if !available {
+                for resource in [ClusterNetworkPoliciesResource.name, NodesResource.name] { health.apiSucceeded(resource: resource) }
+            }
         }
         hooks.applyFailed = { [self] error in
             metrics.recordApplyFailure(synced.load(ordering: .relaxed) ? .incremental : .full)

@@ -13,8 +13,9 @@ extension ClusterPolicyRule {
 
     init(validating rule: ClusterNetworkPolicyObject.Rule, direction: ClusterRuleDirection, field: String,
          checker: FieldChecker) throws(ValidationError) {
-        if let name = rule.name, name.count > 100 {
-            throw checker.error("\(field).name", "is \(name.count) characters long; at most 100 are allowed")
+        // OpenAPI maxLength counts code points (Go's utf8.RuneCountInString), not grapheme clusters.
+        if let length = rule.name?.unicodeScalars.count, length > 100 {
+            throw checker.error("\(field).name", "is \(length) characters long; at most 100 are allowed")
         }
         guard let actionText = rule.action else { throw checker.error("\(field).action", "must be set") }
         guard let action = Action(rawValue: actionText) else {
@@ -96,7 +97,8 @@ extension ClusterPolicyPeer {
         var cidrs: [CIDR] = []
         for (index, text) in texts.enumerated() {
             let path = "\(field)[\(index)]"
-            guard text.count <= 43 else { throw checker.error(path, "is \(text.count) characters long; at most 43 are allowed") }
+            let length = text.unicodeScalars.count
+            guard length <= 43 else { throw checker.error(path, "is \(length) characters long; at most 43 are allowed") }
             guard let cidr = CIDR(celText: text) else { throw checker.error(path, "invalid CIDR \"\(text)\"") }
             guard !texts[..<index].contains(text) else { throw checker.error(path, "duplicate entry \"\(text)\"") }
             cidrs.append(cidr)

@@ -42,6 +42,10 @@ struct ClusterPolicyValidationTests {
         Case(what: "rule name of 101 characters",
              spec: header + "ingress: [{name: \(String(repeating: "n", count: 101)), action: Deny, from: [{namespaces: {}}]}]",
              field: "spec.ingress[0].name"),
+        // 100 characters of "é" written as e + combining acute: 100 graphemes, 200 code points.
+        Case(what: "rule name of 200 code points",
+             spec: header + "ingress: [{name: \(String(repeating: "e\u{301}", count: 100)), action: Deny, from: [{namespaces: {}}]}]",
+             field: "spec.ingress[0].name"),
         Case(what: "no action", spec: header + "ingress: [{from: [{namespaces: {}}]}]", field: "spec.ingress[0].action"),
         Case(what: "unknown action", spec: header + "ingress: [{action: Invalid, from: [{namespaces: {}}]}]", field: "spec.ingress[0].action"),
         Case(what: "lowercase action", spec: header + "egress: [{action: Deny, to: [{namespaces: {}}]}, {action: allow, to: [{namespaces: {}}]}]",

@@ -27,6 +27,17 @@ import Testing
         #expect(current[sample] == 0)
     }
 
+    /// 0 until discovery finds ClusterNetworkPolicies served, and again once they are not.
+    @Test func clusterPolicyAPIGaugeFollowsDiscovery() {
+        let sample = "netpol_agent_cluster_network_policy_api_available"
+        #expect(current[sample] == 0)
+        #expect(current[#"netpol_agent_api_errors_total{resource="clusternetworkpolicies"}"#] == 0)
+        metrics.setClusterPolicyAPIAvailable(true)
+        #expect(current[sample] == 1)
+        metrics.setClusterPolicyAPIAvailable(false)
+        #expect(current[sample] == 0)
+    }
+
     @Test func countersGaugesAndHistogramsMove() {
         metrics.recordSync(duration: .milliseconds(40))
         metrics.recordEventToKernel(latency: .milliseconds(8))

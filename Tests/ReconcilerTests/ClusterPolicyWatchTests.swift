@@ -44,7 +44,7 @@ struct ClusterPolicyWatchTests {
         }
     }
 
-    /// A fake API server without the CRD, a cache, and the watch running with a short recheck.
+    /// A fake API server (`arguments`: with the CRD or not), a cache, and the watch running.
     final class Fixture {
         let directory = NSTemporaryDirectory() + "cnp-watch-" + UUID().uuidString
         let server: FakeAPIServer
@@ -53,12 +53,12 @@ struct ClusterPolicyWatchTests {
         private let stop = StopToken()
         private var thread: WorkerThread?
 
-        init() throws {
+        init(arguments: [String] = [], recheck: Duration = .milliseconds(200)) throws {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--kubeconfig-out", "\(directory)/kubeconfig",
-                                                   "--bookmark-interval", "0.2"], log: "\(directory)/apiserver.log")
+                                                   "--bookmark-interval", "0.2"] + arguments, log: "\(directory)/apiserver.log")
             var tuning = ClusterPolicyTuning()
-            tuning.recheckInterval = .milliseconds(200)
+            tuning.recheckInterval = recheck
             let watch = ClusterPolicyWatch(connection: try KubeconfigLoader.load(paths: ["\(directory)/kubeconfig"]), cache: cache,
                                            tuning: tuning, hooks: record.hooks, logger: record.logger)
             thread = WorkerThread { [stop] in watch.run(stop: stop) }
@@ -103,5 +103,16 @@ struct ClusterPolicyWatchTests {
         #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
         #expect(record.available.withLock { $0 } == [false, true, false])
         #expect(record.lines.withLock { $0 }.contains { $0.contains("no longer served") && $0.contains("removed 1 ClusterNetworkPolicies") })
+    }
+
+    /// The CNP watch ending and its next request answering 404 make the agent ask discovery at once,
+    /// not at the next periodic check (here ten minutes away).
+    @Test func aDeletedCRDIsNoticedThroughTheWatchBeforeTheNextCheck() throws {
+        let fixture = try Fixture(arguments: ["--policy-api", "v1alpha2"], recheck: .seconds(600))
+        try fixture.server.applyClusterPolicy("deny-x", spec: Self.spec)
+        #expect(fixture.drained { $0 == ["+deny-x"] })
+        try fixture.server.serveClusterPolicies(false)
+        #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
+        #expect(fixture.record.available.withLock { $0 } == [true, false])
     }
 }
