@@ -37,12 +37,13 @@ func compareClusterPolicies(runs: Int) throws {
         print("\none pod added, then removed, \(shape.0) (median of 50)")
         printOnePodAdded(to: clusters[index])
     }
-    try compareAgentProcesses(shapes: shapes.map(\.0), clusters: clusters, runs: runs)
+    try compareAgentProcesses(shapes: shapes.map(\.0), clusters: clusters, rulesets: rulesets.map { $0! }, runs: runs)
 }
 
 /// `agent --dry-run --manifests DIR --node node-0`, from start to exit: reading, validating, compiling
-/// and printing the ruleset.
-private func compareAgentProcesses(shapes: [String], clusters: [ClusterState], runs: Int) throws {
+/// and printing the ruleset, which must be the one compiled in this process (so the manifests say what
+/// the synthetic cluster holds).
+private func compareAgentProcesses(shapes: [String], clusters: [ClusterState], rulesets: [Ruleset], runs: Int) throws {
     let agent = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("agent").path
     guard FileManager.default.isExecutableFile(atPath: agent) else {
         print("\n(no agent binary at \(agent): `swift build -c release --product agent` for the process figures)")
@@ -58,10 +59,16 @@ private func compareAgentProcesses(shapes: [String], clusters: [ClusterState], r
     var wall = shapes.map { _ in [Double]() }, cpu = wall, rss = wall
     for _ in 0..<runs {
         for (index, directory) in directories.enumerated() {
-            let run = try spawn([agent, "--dry-run", "--manifests", directory, "--node", "node-0"])
+            let run = try spawn([agent, "--dry-run", "--manifests", directory, "--node", "node-0"], stdout: "\(directory).nft")
             wall[index].append(run.milliseconds)
             cpu[index].append(run.cpuMilliseconds)
             rss[index].append(run.peakRSS)
+        }
+    }
+    for (index, directory) in directories.enumerated() {
+        let printed = try String(contentsOfFile: "\(directory).nft", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        guard printed.drop(while: { $0.hasPrefix("#") }).joined(separator: "\n") == NftTextRenderer.render(rulesets[index]) else {
+            throw BenchmarkError(description: "the agent's ruleset for \(directory) is not the one compiled here: the manifests are wrong")
         }
     }
     print("\nagent --dry-run --manifests (the whole process), medians of \(runs):")
