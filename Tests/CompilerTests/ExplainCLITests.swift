@@ -38,7 +38,7 @@ struct ExplainCLITests {
         let text = try explain(["--matrix", "--port", "8080"])
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n")
-        #expect(lines.count == 9 && lines[1].hasPrefix("-") && lines[2].hasPrefix("backend/api-1"), "\(text.stdout)")
+        #expect(lines.count == 10 && lines[1].hasPrefix("-") && lines[2].hasPrefix("backend/api-1"), "\(text.stdout)")
 
         let dot = try explain(["--matrix", "--port", "8080", "--output", "dot"])
         #expect(dot.status == 0 && dot.stdout.hasPrefix("digraph") && dot.stdout.contains("subgraph cluster_"), "\(dot.stdout)")
