@@ -19,12 +19,12 @@ extension NodeCompiler {
     /// tier allows everything (reading §6.9 of the project's CNP notes).
     mutating func tierEntries(admin: [ClusterNetworkPolicy], networkPolicyChain: String?, baseline: [ClusterNetworkPolicy],
                               _ direction: Direction, _ build: inout TargetBuild) -> (forward: String?, nodeEgress: String?) {
-        let baselineChain = baseline.isEmpty ? nil : clusterChain(baseline, direction, next: nil, &build)
+        // NetworkPolicies that isolate the pod decide, so its Baseline chain would be unreachable.
+        let baselineChain = baseline.isEmpty || networkPolicyChain != nil ? nil : clusterChain(baseline, direction, next: nil, &build)
         let next = networkPolicyChain ?? baselineChain
         let forward = admin.isEmpty ? next : clusterChain(admin, direction, next: next, &build)
-        guard direction == .egress, options.nodeEgress == .allow, !admin.isEmpty || !baseline.isEmpty else { return (forward, nil) }
-        let nodeNext = networkPolicyChain == nil ? baselineChain : nil
-        return (forward, admin.isEmpty ? nodeNext : clusterChain(admin, direction, next: nodeNext, &build))
+        guard direction == .egress, options.nodeEgress == .allow, !admin.isEmpty || baselineChain != nil else { return (forward, nil) }
+        return (forward, admin.isEmpty ? baselineChain : clusterChain(admin, direction, next: baselineChain, &build))
     }
 
     /// The chain of one tier's policies (all of one tier) for `direction`, ending in `goto next`.
