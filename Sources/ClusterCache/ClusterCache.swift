@@ -43,11 +43,11 @@ public final class ClusterCache: Sendable {
     /// Called with the kind of every object rejected as invalid.
     let onRejected: @Sendable (_ kind: String) -> Void
 
-    /// - Parameter clusterPolicyWait: how long the first sync may wait for ClusterNetworkPolicies to be
-    ///   discovered and listed (see `ClusterPolicyGate`); zero where nothing discovers them.
-    public init(signal: ChangeSignal, logger: Logger, clusterPolicyWait: Duration = .zero,
+    /// - Parameter discoversClusterPolicies: the first sync waits for ClusterNetworkPolicies to be
+    ///   discovered and, where served, listed (see `ClusterPolicyGate`); false where nothing discovers them.
+    public init(signal: ChangeSignal, logger: Logger, discoversClusterPolicies: Bool = false,
                 onRejected: @escaping @Sendable (_ kind: String) -> Void = { _ in }) {
-        stores = Mutex(Stores(clusterPolicyGate: ClusterPolicyGate(waitUntil: .now + clusterPolicyWait)))
+        stores = Mutex(Stores(clusterPolicyGate: ClusterPolicyGate(discovering: discoversClusterPolicies)))
         self.signal = signal
         self.logger = logger
         self.onRejected = onRejected

@@ -5,8 +5,6 @@ public struct ClusterPolicyTuning: Sendable {
     /// How often the agent asks again whether the API server serves ClusterNetworkPolicies (it also
     /// asks at once when a request for them fails).
     public var recheckInterval: Duration = .seconds(60)
-    /// How long the first sync may wait for them to be discovered and listed (`ClusterPolicyGate`).
-    public var firstSyncWait: Duration = ClusterPolicyGate.defaultWait
 
     public init() {}
 }

@@ -31,7 +31,7 @@ public struct NodeSync: Sendable {
     /// Starts the threads; they run until `stop` is stopped (join them then).
     public func start(applier: any RulesetApplier, stop: StopToken) -> [WorkerThread] {
         let signal = ChangeSignal()
-        let cache = ClusterCache(signal: signal, logger: logger, clusterPolicyWait: clusterPolicyTuning.firstSyncWait,
+        let cache = ClusterCache(signal: signal, logger: logger, discoversClusterPolicies: true,
                                  onRejected: hooks.objectRejected)
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: node, options: options,
                                     fixedNodeNetwork: fixedNodeNetwork, tuning: reconcilerTuning, hooks: hooks, checkNode: checkNode,
