@@ -7,7 +7,7 @@ import Logging
 /// Follows whether the API server serves policy.networking.k8s.io/v1alpha2 clusternetworkpolicies
 /// (a CRD that may be installed or deleted at any time), and while it does, runs a reflector for
 /// them and one for all Nodes (`nodes` peers). When they stop being served (discovery answers 404,
-/// as it does once the CRD is deleted), the reflectors stop and every ClusterNetworkPolicy leaves
+/// as it does once the CRD is deleted, for `tuning.absenceConfirmation`), the reflectors stop and every ClusterNetworkPolicy leaves
 /// the cache, so their rules leave the table. Discovery is asked at start, every
 /// `tuning.recheckInterval`, and at once whenever a request of those reflectors fails (a deleted
 /// CRD makes their list and watch answer 404 before the next periodic check).
@@ -34,11 +34,25 @@ public struct ClusterPolicyWatch: Sendable {
         let recheck = ChangeSignal()
         var reflectors: RunningReflectors?
         var served: Bool?
+        var absentSince: ContinuousClock.Instant?
         var lastError: String?
         while !stop.isStopped {
             switch discover(stop: stop) {
             case .success(let answer):
                 lastError = nil
+                if !answer, served == true {
+                    let since = absentSince ?? .now
+                    if absentSince == nil {
+                        logger.warning("\(ClusterNetworkPoliciesResource.groupVersion) answers not served; their rules stay unless that lasts \(tuning.absenceConfirmation.loggable)")
+                    }
+                    absentSince = since
+                    let left = tuning.absenceConfirmation - (ContinuousClock.now - since)
+                    if left > .zero {
+                        wait(for: left, or: recheck, stop: stop)
+                        continue
+                    }
+                }
+                absentSince = nil
                 if answer != served {
                     reflectors = answer ? start(recheck: recheck) : withdraw(reflectors, wasServed: served)
                     served = answer

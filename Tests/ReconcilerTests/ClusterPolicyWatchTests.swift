@@ -53,12 +53,13 @@ struct ClusterPolicyWatchTests {
         private let stop = StopToken()
         private var thread: WorkerThread?
 
-        init(arguments: [String] = [], recheck: Duration = .milliseconds(200)) throws {
+        init(arguments: [String] = [], recheck: Duration = .milliseconds(200), absence: Duration = .milliseconds(300)) throws {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--kubeconfig-out", "\(directory)/kubeconfig",
                                                    "--bookmark-interval", "0.2"] + arguments, log: "\(directory)/apiserver.log")
             var tuning = ClusterPolicyTuning()
             tuning.recheckInterval = recheck
+            tuning.absenceConfirmation = absence
             let watch = ClusterPolicyWatch(connection: try KubeconfigLoader.load(paths: ["\(directory)/kubeconfig"]), cache: cache,
                                            tuning: tuning, hooks: record.hooks, logger: record.logger)
             thread = WorkerThread { [stop] in watch.run(stop: stop) }
@@ -75,9 +76,9 @@ struct ClusterPolicyWatchTests {
         }
 
         /// Drains the cache until `condition` holds for the ClusterNetworkPolicy changes drained so far.
-        func drained(until condition: ([String]) -> Bool) -> Bool {
+        func drained(within timeout: Duration = .seconds(5), until condition: ([String]) -> Bool) -> Bool {
             var seen: [String] = []
-            return eventually {
+            return eventually(within: timeout) {
                 seen += cache.drainChanges().map { CacheTests.names($0.clusterPolicies) { $0.name } } ?? []
                 return condition(seen)
             }
@@ -114,5 +115,28 @@ struct ClusterPolicyWatchTests {
         try fixture.server.serveClusterPolicies(false)
         #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
         #expect(fixture.record.available.withLock { $0 } == [true, false])
+    }
+
+    /// A restarting kube-apiserver answers 404 for a CRD's group until its CRD handlers have synced:
+    /// a "not served" that ends within `absenceConfirmation` must not take the rules away.
+    @Test func aBriefNotServedKeepsTheRules() throws {
+        let fixture = try Fixture(arguments: ["--policy-api", "v1alpha2"], absence: .seconds(3))
+        let server = fixture.server
+        try server.applyClusterPolicy("deny-x", spec: Self.spec)
+        #expect(fixture.drained { $0 == ["+deny-x"] })
+        let absent = ContinuousClock.now
+        try server.serveClusterPolicies(false)
+        #expect(eventually { fixture.record.lines.withLock { $0 }.contains { $0.contains("their rules stay unless that lasts") } })
+        try server.serveClusterPolicies(true)
+        try server.applyClusterPolicy("deny-x", spec: Self.spec)  // the fake server's re-added CRD starts empty
+        let asked = try server.requestCounts()["discovery", default: 0]
+        // Past the confirmation, with discovery asked again since the CRD came back: nothing was withdrawn.
+        let confirmedPast = try eventually(within: .seconds(10)) {
+            let askedAgain = try server.requestCounts()["discovery", default: 0] > asked
+            return askedAgain && ContinuousClock.now - absent > .seconds(4)
+        }
+        #expect(confirmedPast)
+        #expect(!fixture.drained(within: .milliseconds(500)) { $0.contains("-deny-x") }, "the rules stayed")
+        #expect(fixture.record.available.withLock { $0 } == [true])
     }
 }
