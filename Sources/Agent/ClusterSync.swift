@@ -51,8 +51,10 @@ enum ClusterSync {
             SystemdWatchdog(notifier: notifier, interval: interval) { telemetry.health.liveness.isOK }
         }
         let logger = sync.logger
+        let foreignChanges = ForeignChangeReport(table: "inet \(sync.options.tableName)", logger: logger, metrics: telemetry.metrics)
         let applier = try KernelAccess.attempt {
-            try KernelApplier(tableName: sync.options.tableName, revocationLabelBit: sync.options.revocationLabelBit) { report, took in
+            try KernelApplier(tableName: sync.options.tableName, revocationLabelBit: sync.options.revocationLabelBit, listens: true,
+                              programmed: foreignChanges.record) { report, took in
                 guard report.revoked + report.deleted > 0 else { return }
                 logger.info("""
                     revoked \(report.revoked) connections the new policies deny, deleted \(report.deleted) (no label room); \
@@ -82,7 +84,10 @@ enum ClusterSync {
             ipvs.report(to: logger, metrics: metrics)
             return NodePathCheck().unenforced(podAddresses: addresses)
         }
-        let threads = denyLogThreads + sync.start(applier: applier, stop: stop) + [WorkerThread {
+        let repairs = applier.repairForeignChanges(until: stop) { error in
+            logger.error("undoing a foreign change to table \(foreignChanges.table) failed, retrying in 1 s: \(error)")
+        }
+        let threads = denyLogThreads + [repairs].compactMap { $0 } + sync.start(applier: applier, stop: stop) + [WorkerThread {
             // Per-policy packet counts: read the table's named counters through netlink now and then.
             while stop.sleep(for: .seconds(10)) {
                 do {

@@ -55,6 +55,7 @@ public final class AgentMetrics: Sendable {
             _ = applyDuration(mode)
             _ = applyFailures(mode)
         }
+        for repair in ["targeted", "replaced"] { _ = tableRepairs(repair) }
         for resource in resources {
             _ = watchRestarts(resource)
             _ = apiErrors(resource)
@@ -98,6 +99,18 @@ public final class AgentMetrics: Sendable {
     /// A watch of `resource` (e.g. "pods") ended and was started again, or fell back to a relist.
     public func recordWatchRestart(resource: String) {
         watchRestarts(resource).increment()
+    }
+
+    /// The agent's table was read back through netlink before an apply, for `reason` (first_apply,
+    /// resync, notifications_lost, foreign_change, after_failure, generation_moved).
+    public func recordTableReadBack(reason: String) {
+        tableReadBacks(reason).increment()
+    }
+
+    /// A change someone else made to the agent's table was undone: `targeted` from its notifications
+    /// (counters keep counting), `replaced` after a read-back found it (the whole table replaced).
+    public func recordTableRepair(reason: String) {
+        tableRepairs(reason).increment()
     }
 
     /// A list or watch request for `resource` failed (connection, HTTP status, decoding).
@@ -170,6 +183,16 @@ public final class AgentMetrics: Sendable {
     private func watchRestarts(_ resource: String) -> Prometheus.Counter {
         registry.makeCounter(descriptor: Self.name("watch_restarts", "total", "API watches restarted, by resource."),
                              labels: [("resource", resource)])
+    }
+
+    private func tableReadBacks(_ reason: String) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: Self.name("table_readbacks", "total", "Read-backs of the agent's nftables table before an apply, by reason."),
+                             labels: [("reason", reason)])
+    }
+
+    private func tableRepairs(_ reason: String) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: Self.name("table_repairs", "total", "Foreign changes to the agent's nftables table undone, by how."),
+                             labels: [("reason", reason)])
     }
 
     private func apiErrors(_ resource: String) -> Prometheus.Counter {

@@ -62,8 +62,25 @@ final class NetlinkSocket {
 
     /// nil when set, else the errno.
     private func setOption(_ level: Int32, _ name: Int32, _ value: Int32) -> Int32? {
+        Self.setOption(descriptor, level, name, value)
+    }
+
+    static func setOption(_ descriptor: Int32, _ level: Int32, _ name: Int32, _ value: Int32) -> Int32? {
         var value = value
         return setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 ? nil : errno
+    }
+
+    /// The port id the kernel gave this socket at bind: it stamps it as `nlmsg_pid` on the notifications
+    /// of every commit sent through it (net/netfilter/nf_tables_api.c `nf_tables_fill_gen_info`).
+    var portID: UInt32 { Self.portID(of: descriptor) }
+
+    static func portID(of descriptor: Int32) -> UInt32 {
+        var local = sockaddr_nl()
+        var length = socklen_t(MemoryLayout<sockaddr_nl>.size)
+        let named = withUnsafeMutablePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return named == 0 ? local.nl_pid : 0
     }
 
     /// Grows the kernel buffers: a batch travels as one datagram, and a rejected batch can answer every
@@ -80,10 +97,14 @@ final class NetlinkSocket {
         }
     }
 
-    /// The FORCE option passes the sysctl caps with CAP_NET_ADMIN; else the plain one, capped by them.
     private func grow(force: Int32, plain: Int32, _ name: String, to size: Int) throws {
-        guard setOption(SOL_SOCKET, force, Int32(clamping: size)) != nil else { return }
-        if let code = setOption(SOL_SOCKET, plain, Int32(clamping: size)) {
+        try Self.grow(descriptor, force: force, plain: plain, name, to: size)
+    }
+
+    /// The FORCE option passes the sysctl caps with CAP_NET_ADMIN; else the plain one, capped by them.
+    static func grow(_ descriptor: Int32, force: Int32, plain: Int32, _ name: String, to size: Int) throws {
+        guard setOption(descriptor, SOL_SOCKET, force, Int32(clamping: size)) != nil else { return }
+        if let code = setOption(descriptor, SOL_SOCKET, plain, Int32(clamping: size)) {
             throw NftError.system("setsockopt \(name) (and \(name)FORCE) to \(size) bytes", errno: code)
         }
     }
