@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "NftNetlinkTests",
             dependencies: ["NftNetlink", "Ruleset", "IPAddressing", "ClusterModel", "Compiler", "Manifests", "NetnsLab", "TestSupport", "Explain",
-                           .product(name: "HashTreeCollections", package: "swift-collections")]
+                           "Reconciler", "KubeClient", .product(name: "HashTreeCollections", package: "swift-collections")]
         ),
         .executableTarget(
             name: "NetlinkBenchmark",

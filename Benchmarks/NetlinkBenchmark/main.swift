@@ -13,8 +13,9 @@ let scenarios: [String: () throws -> Void] = [
     "cluster-cnp": { try agentPath(pods: 100_000, policies: 10_000, clusterPolicies: 1_000) },
     "packet-cost": { try packetCost() },
     "revocation": { try revocationPass() },
+    "busy": { try busyNode(pods: 100_000, policies: 10_000) },
 ]
-let order = ["full-large", "full-calico", "one-pod", "cluster", "cluster-cnp", "packet-cost", "revocation"]
+let order = ["full-large", "full-calico", "one-pod", "cluster", "cluster-cnp", "packet-cost", "revocation", "busy"]
 
 if CommandLine.arguments.count > 1 {
     guard let scenario = scenarios[CommandLine.arguments[1]] else { fatalError("scenarios: \(order)") }

@@ -57,6 +57,10 @@ struct TableDump {
         var found: String??
         try dump(NFT_MSG_GETTABLE, kind: .table, shape: ReplyShape.table, filter: nil, parse: nftnl_table_nlmsg_parse) { object in
             guard object.string(NFTNL_TABLE_NAME) == table.name else { return }
+            // A dormant table filters nothing (`nft add table … { flags dormant; }`); the agent never writes one.
+            if let flags = object.u32(NFTNL_TABLE_FLAGS), flags & NFT_TABLE_F_DORMANT.rawValue != 0 {
+                throw WireDecodingError.unexpected("table flags \(flags) (dormant)")
+            }
             found = .some(TableObject.comment(object))
         }
         return found
