@@ -63,7 +63,7 @@ let package = Package(
         // The validated objects compiling needs, kept in sync by the reflectors.
         .target(name: "ClusterCache", dependencies: ["ClusterModel", "Compiler", "KubeClient", .product(name: "Logging", package: "swift-log")]),
         // Coalesces cache changes, recompiles and applies; periodic resync.
-        .target(name: "Reconciler", dependencies: ["ClusterCache", "Compiler", "Ruleset", "KubeClient", "NftNetlink", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Reconciler", dependencies: ["ClusterCache", "Compiler", "Ruleset", "KubeClient", "NftNetlink", "CMalloc", .product(name: "Logging", package: "swift-log")]),
         // Test support: runs Tests/TestAPIServer/apiserver.py (optionally inside a lab namespace) and drives it.
         .target(name: "FakeAPIServerSupport", dependencies: ["KubeClient"], path: "Tests/KubeClientTests/FakeAPIServerSupport"),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "ClusterModel", "FakeAPIServerSupport", "TestSupport"], exclude: ["FakeAPIServerSupport"]),

@@ -1,24 +1,36 @@
 import ClusterModel
 import Compiler
-import FakeAPIServerSupport
 import Foundation
 import Glibc
 import KubeClient
 import Logging
 import Reconciler
 
-/// One in-process agent (the same NodeSync the binary runs) against the loaded fake API server:
-/// how long the first sync takes, then how long a pod added through the API takes to be live in
-/// the kernel, one pod at a time.
+/// One in-process agent (the same NodeSync the binary runs) against an event source: how long the
+/// first sync takes, then how long a pod added through the API takes to be live in the kernel, one
+/// pod at a time, and where that time goes.
 struct PipelineRun {
     struct Figures {
         var initialSync: Duration
         var initialSyncCPU: Duration
-        var latencies: [Duration]
+        var events: [EventTiming]
     }
 
-    let server: FakeAPIServer
-    let connection: ClusterConnection
+    /// One pod addition, from the source's write to the kernel's ACK.
+    struct EventTiming {
+        var total: Duration
+        /// Source's write → in the cache: the source's own work (none for the replay), loopback,
+        /// libcurl, line decode, validation and the cache insert.
+        var toCache: Duration
+        /// Cache → the reconciler taking the change in (the wake-up).
+        var wake: Duration
+        /// Feeding the compiler, compiling, comparing with the table in force.
+        var compile: Duration
+        /// The netlink transaction, to the kernel's ACK.
+        var netlink: Duration
+    }
+
+    let source: any EventSource
     let cluster: SyntheticCluster
     let events: Int
 
@@ -26,7 +38,8 @@ struct PipelineRun {
         let applier = TimingApplier(try KernelApplier(tableName: "netpol-bench"))
         var logger = Logger(label: "benchmark")
         logger.logLevel = .warning
-        let sync = NodeSync(connection: connection, node: "node-1", options: CompilerOptions(tableName: "netpol-bench"), logger: logger)
+        var sync = NodeSync(connection: source.connection, node: "node-1", options: CompilerOptions(tableName: "netpol-bench"), logger: logger)
+        sync.hooks.applied = applier.record
         let stop = StopToken()
         let cpuBefore = Self.processCPU()
         let started = ContinuousClock.now
@@ -39,24 +52,32 @@ struct PipelineRun {
         let initialSync = ContinuousClock.now - started
         let initialSyncCPU = Self.processCPU() - cpuBefore
 
-        var latencies: [Duration] = []
+        var timings: [EventTiming] = []
+        var added: [[String: Any]] = []
         for event in 0..<events {
-            // A new pod on this node, selected by policy-0 of its namespace: it joins the dispatch map.
-            let ip = "10.250.\(run).\(event + 1)"
-            let pod = SyntheticCluster.pod(id: 1_000_000 + run * 1000 + event, namespace: SyntheticCluster.namespaceName(event % cluster.namespaces),
-                                           name: "added-\(run)-\(event)", node: "node-1", ip: ip, labels: ["app": "app-0"])
+            let (pod, ip) = Self.addedPod(run: run, event: event, cluster: cluster)
             applier.await(ip)
             let sent = ContinuousClock.now
-            try server.apply(pod)
-            guard let live = applier.waitUntilLive(timeout: .seconds(30)) else {
-                throw FakeAPIServerError("pod \(ip) did not go live within 30 s")
+            try source.add(pod)
+            added.append(pod)
+            guard let (live, round) = applier.waitUntilLive(timeout: .seconds(30)) else {
+                throw BenchmarkError("pod \(ip) did not go live within 30 s")
             }
-            latencies.append(live - sent)
+            let total = live - sent
+            guard let round else { throw BenchmarkError("no apply record for pod \(ip)") }
+            timings.append(EventTiming(total: total, toCache: total - round.cacheToKernel, wake: round.cacheToKernel - round.sync,
+                                       compile: round.sync - round.apply, netlink: round.apply))
         }
-        for event in 0..<events {
-            try server.delete(kind: "Pod", namespace: SyntheticCluster.namespaceName(event % cluster.namespaces), name: "added-\(run)-\(event)")
-        }
-        return Figures(initialSync: initialSync, initialSyncCPU: initialSyncCPU, latencies: latencies)
+        for pod in added { try source.delete(pod) }
+        return Figures(initialSync: initialSync, initialSyncCPU: initialSyncCPU, events: timings)
+    }
+
+    /// A new pod on this node, selected by policy-0 of its namespace: it joins the dispatch map.
+    static func addedPod(run: Int, event: Int, cluster: SyntheticCluster) -> (pod: [String: Any], ip: String) {
+        let ip = "10.250.\(run + event / 250).\(event % 250 + 1)"
+        let pod = SyntheticCluster.pod(id: 1_000_000 + run * 10_000 + event, namespace: SyntheticCluster.namespaceName(event % cluster.namespaces),
+                                       name: "added-\(run)-\(event)", node: "node-1", ip: ip, labels: ["app": "app-0"])
+        return (pod, ip)
     }
 
     /// User + system CPU time of this process so far.

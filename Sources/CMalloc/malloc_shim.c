@@ -9,3 +9,7 @@ size_t heap_bytes_in_use(void) {
 int map_allocations_from(size_t bytes) {
     return mallopt(M_MMAP_THRESHOLD, (int)bytes);
 }
+
+void release_free_memory(void) {
+    malloc_trim(0);
+}

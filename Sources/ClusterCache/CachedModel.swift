@@ -15,12 +15,15 @@ protocol CachedModel: Hashable, Sendable {
     var isStandIn: Bool { get }
     /// What a stand-in enforces, for the log.
     static var standInMeaning: String { get }
+    /// Replaces parts equal to those of other cached objects by the pooled copies (see `ValuePool`).
+    mutating func share(_ pool: inout ValuePool)
 }
 
 extension CachedModel {
     static func failingClosed(_ object: Resource.Object?, metadata: ObjectMeta, reason: String) -> Self? { nil }
     var isStandIn: Bool { false }
     static var standInMeaning: String { "" }
+    mutating func share(_ pool: inout ValuePool) {}
 }
 
 extension Namespace: CachedModel {

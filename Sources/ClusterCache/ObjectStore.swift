@@ -11,14 +11,21 @@ struct ObjectStore<Model: CachedModel> {
     /// Keys listed so far while a relist is under way; nil otherwise.
     private var listed: Set<ObjectKey>?
     private(set) var hasSynced = false
+    /// Parts shared between the stored objects; rebuilt from them when it has grown to twice what
+    /// they held at the last rebuild, so values no object holds any more are let go.
+    private var pool = ValuePool()
+    private var poolRebuildAt = 1024
 
     var isRelisting: Bool { listed != nil }
+    var pooledValues: Int { pool.count }
     var count: Int { items.count }
 
     subscript(key: ObjectKey) -> Model? { positions[key].map { items[$0] } }
 
     /// Stores `model`; returns whether anything changed.
     mutating func upsert(_ model: Model) -> Bool {
+        var model = model
+        model.share(&pool)
         let key = model.key
         listed?.insert(key)
         if let position = positions[key] {
@@ -29,7 +36,14 @@ struct ObjectStore<Model: CachedModel> {
             items.append(model)
         }
         markDirty(key)
+        if pool.count >= poolRebuildAt { rebuildPool() }
         return true
+    }
+
+    private mutating func rebuildPool() {
+        pool = ValuePool()
+        for index in items.indices { items[index].share(&pool) }
+        poolRebuildAt = max(1024, 2 * pool.count)
     }
 
     /// Notes that a relist still has the object (it may be invalid now; its last valid version stays).

@@ -1,3 +1,4 @@
+import CMalloc
 import ClusterCache
 import ClusterModel
 import Compiler
@@ -56,7 +57,11 @@ public final class Reconciler: Sendable {
             // Short waits keep a stop responsive without a second wake-up channel; a retry due sooner
             // ends the wait then.
             _ = signal.wait(until: Self.wakeUp(retryAt: round.retryAt))
-            if !stop.isStopped, let changes = cache.drainChanges() { reconcile(changes, &round) }
+            let written = stop.isStopped ? nil : cache.drainChanges().flatMap { reconcile($0, &round) }
+            // A whole table was built and written (the first sync, a repair): what compiling it, its
+            // netlink batch and the changes taken in used is free now, most of it in pages glibc
+            // would keep; given back, the agent's resident memory is what it holds.
+            if written == .full { release_free_memory() }
             hooks.roundCompleted()
         }
     }
@@ -88,7 +93,8 @@ public final class Reconciler: Sendable {
         var nextNodeCheck = ContinuousClock.now
     }
 
-    private func reconcile(_ changes: CacheChanges, _ round: inout Round) {
+    /// Returns how the table was written, if it was.
+    private func reconcile(_ changes: CacheChanges, _ round: inout Round) -> AppliedChange? {
         let now = ContinuousClock.now
         Self.feed(changes, into: &round.compiler)
         let networkChanged = updateNodeNetwork(&round)
@@ -98,12 +104,12 @@ public final class Reconciler: Sendable {
             checkPaths(podAddresses: round.compiler.localPodAddresses)
             round.nextNodeCheck = now + tuning.resyncInterval
         }
-        if let retryAt = round.retryAt, now < retryAt { return }
-        guard !changes.isEmpty || networkChanged || resync || round.applied == nil else { return }
+        if let retryAt = round.retryAt, now < retryAt { return nil }
+        guard !changes.isEmpty || networkChanged || resync || round.applied == nil else { return nil }
 
         let ruleset = round.compiler.ruleset()
         // An unchanged ruleset needs no write, except at a resync, which lets the applier find drift.
-        guard resync || ruleset != round.applied else { return }
+        guard resync || ruleset != round.applied else { return nil }
         do {
             let applyStart = ContinuousClock.now
             let change = try applier.apply(ruleset)
@@ -118,6 +124,7 @@ public final class Reconciler: Sendable {
             round.pendingSince = nil
             if resync { round.nextResync = now + tuning.resyncInterval }
             logger.debug("applied the table (\(change.rawValue)): \(changes.count) objects changed, took \((done - now).loggable)")
+            return change
         } catch {
             // The kernel keeps its previous table; the retry starts from what the kernel holds.
             round.applied = nil
@@ -125,6 +132,7 @@ public final class Reconciler: Sendable {
             round.retryAt = ContinuousClock.now + delay
             hooks.applyFailed("\(error)")
             logger.error("programming the table failed (\(round.retries.failures) in a row), retrying in \(delay.loggable): \(error)")
+            return nil
         }
     }
 

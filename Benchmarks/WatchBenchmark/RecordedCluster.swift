@@ -1,0 +1,41 @@
+import ClusterModel
+import Foundation
+import KubeClient
+
+/// The synthetic cluster as the API server sends it: each object's JSON by collection (what the
+/// replay responder lists), the size of a pod's watch line, and what decoding one costs the agent.
+struct RecordedCluster {
+    var collections: [String: [Data]] = [:]
+    var eventBytes: (median: Int, p99: Int)
+    /// Decoding one pod ADDED line as the watch does, and validating the pod as the cache does.
+    var decodeMicroseconds: Double
+
+    init(_ cluster: SyntheticCluster) throws {
+        func json(_ object: [String: Any]) throws -> Data {
+            var object = object
+            var metadata = object["metadata"] as! [String: Any]
+            metadata["resourceVersion"] = "1"
+            object["metadata"] = metadata
+            return try JSONSerialization.data(withJSONObject: object)
+        }
+        collections[NamespacesResource.path] = try (0..<cluster.namespaces).map { try json(cluster.namespace($0)) }
+        collections[PodsResource.path] = try (0..<cluster.podCount).map { try json(cluster.pod($0)) }
+        collections[NetworkPoliciesResource.path] = try (0..<cluster.policyCount).map { try json(cluster.policy($0)) }
+
+        let envelope = Data(#"{"type":"ADDED","object":"#.utf8), end = Data("}\n".utf8)
+        let lines = collections[PodsResource.path]!.map { envelope + $0 + end }
+        let sizes = lines.map(\.count).sorted()
+        eventBytes = (Percentiles.median(sizes), sizes[min(sizes.count - 1, sizes.count * 99 / 100)])
+
+        let sample = lines.prefix(20_000)
+        let decoder = JSONDecoder()
+        let started = ContinuousClock.now
+        for line in sample {
+            guard case .added(.valid(let object)) = try decoder.decode(WatchEvent<PodObject>.self, from: line) else {
+                throw BenchmarkError("a recorded pod line did not decode")
+            }
+            _ = try Pod(validating: object)
+        }
+        decodeMicroseconds = (ContinuousClock.now - started).milliseconds * 1000 / Double(sample.count)
+    }
+}
