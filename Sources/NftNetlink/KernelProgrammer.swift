@@ -202,7 +202,7 @@ public final class KernelProgrammer {
     private func readTable(_ why: ReadBackReason, generation: UInt32) throws -> TrustedState {
         let kernel: (ruleset: Ruleset?, generation: UInt32)
         do {
-            kernel = try connection.readTableWithGeneration(table)
+            kernel = try listener.map { try connection.readTable(table, watchedBy: $0) } ?? connection.readTableWithGeneration(table)
         } catch let NftError.unrecognized(what) {
             let reason = lastApplied == nil ? "first apply over a table this agent cannot read: \(what)" : "drift: \(what)"
             return TrustedState(base: nil, generation: generation, reason: reason, readBack: why)
