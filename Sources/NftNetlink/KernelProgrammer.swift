@@ -116,6 +116,9 @@ public final class KernelProgrammer {
                 return ApplyReport(kind: state.base == nil ? .full : .delta, operations: operations, commit: commit, reason: state.reason,
                                    readBack: state.readBack, repaired: state.repaired)
             } catch NftError.generationChanged where attempt < 5 {
+                // Once is a commit the drain had not reached yet; twice, the notifications do not account
+                // for the generation: read it.
+                if listener != nil, attempt >= 2 { forcedReadBack = .notificationsLost }
                 continue
             } catch NftError.rejected where state.targeted && attempt < 5 {
                 // A repair from notifications the kernel refused (a racing foreign delete): read the table instead.

@@ -42,7 +42,8 @@ extension NftConnection {
             }
             let after = listener.drain()
             guard !after.changedTable(since: before) else { continue }
-            return (ruleset, after.lastSeen ?? generation)
+            // Notifications lost before the read leave `lastSeen` behind the generation read.
+            return (ruleset, after.lastSeen.map { GenerationLedger.isAfter($0, generation) ? $0 : generation } ?? generation)
         }
         throw NftError.system("read table \(table): others kept changing it", errno: EAGAIN)
     }
