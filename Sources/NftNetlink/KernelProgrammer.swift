@@ -116,6 +116,9 @@ public final class KernelProgrammer {
                 return ApplyReport(kind: state.base == nil ? .full : .delta, operations: operations, commit: commit, reason: state.reason,
                                    readBack: state.readBack, repaired: state.repaired)
             } catch NftError.generationChanged where attempt < 5 {
+                // Once is a commit the drain had not reached yet; twice, the notifications do not account
+                // for the generation: read it.
+                if listener != nil, attempt >= 2 { forcedReadBack = .notificationsLost }
                 continue
             } catch NftError.rejected where state.targeted && attempt < 5 {
                 // A repair from notifications the kernel refused (a racing foreign delete): read the table instead.
@@ -202,7 +205,7 @@ public final class KernelProgrammer {
     private func readTable(_ why: ReadBackReason, generation: UInt32) throws -> TrustedState {
         let kernel: (ruleset: Ruleset?, generation: UInt32)
         do {
-            kernel = try connection.readTableWithGeneration(table)
+            kernel = try listener.map { try connection.readTable(table, watchedBy: $0) } ?? connection.readTableWithGeneration(table)
         } catch let NftError.unrecognized(what) {
             let reason = lastApplied == nil ? "first apply over a table this agent cannot read: \(what)" : "drift: \(what)"
             return TrustedState(base: nil, generation: generation, reason: reason, readBack: why)

@@ -100,8 +100,10 @@ public final class KernelApplier: RulesetApplier {
             var retryAt: ContinuousClock.Instant?
             while !stop.isStopped {
                 _ = listener.wait(milliseconds: 200)
-                // Read what came even while a retry waits, so the socket's buffer never fills.
-                listener.drain()
+                // Read what came even while a retry waits, so the socket's buffer never fills. Commits to
+                // other tables end here, without taking the programmer's lock from the reconciler.
+                let ledger = listener.drain()
+                guard ledger.tainted != nil || !ledger.foreign.isEmpty else { continue }
                 if let retryAt, ContinuousClock.now < retryAt { continue }
                 do {
                     if let report = try programmer.withLock({ try $0.repairForeignChanges() }) { programmed(report) }

@@ -32,6 +32,19 @@ struct AgentOperationsTests {
         #expect(value(metrics, #"netpol_agent_apply_duration_seconds_count{mode="full"}"#) == 1)
         #expect((value(metrics, "netpol_agent_programmed_set_elements") ?? 0) > 0)
 
+        // A rule someone else adds to the agent's table is gone within 1 s, undone from its notification
+        // (counted as a targeted repair, logged with the committing program).
+        let list = ["nft", "list", "table", "inet", "netpol-agent"]
+        let programmed = try cluster.lab.run(inNode: 1, list).stdout
+        let added = ContinuousClock.now
+        #expect(try cluster.lab.run(inNode: 1, ["nft", "add", "rule", "inet", "netpol-agent", "forward_hook", "accept"]).status == 0)
+        #expect(try eventually(within: .seconds(2), every: .milliseconds(5)) { try cluster.lab.run(inNode: 1, list).stdout == programmed },
+                "the foreign rule is undone")
+        #expect(ContinuousClock.now - added < .seconds(1), "undone after \(ContinuousClock.now - added)")
+        metrics = try self.metrics(cluster, within: .seconds(5)) { (value($0, #"netpol_agent_table_repairs_total{reason="targeted"}"#) ?? 0) >= 1 }
+        #expect(value(metrics, #"netpol_agent_table_repairs_total{reason="targeted"}"#) == 1)
+        #expect(cluster.logTails().contains("foreign change to table inet netpol-agent by nft["), "\(cluster.logTails())")
+
         // Traffic the policy allows (x/b) and denies (y/a) shows in its named counters, read every 10 s.
         let probes = [Probe(from: "x/b", to: "x/a", port: 80, proto: .tcp, family: .v4),
                       Probe(from: "y/a", to: "x/a", port: 80, proto: .tcp, family: .v4)]

@@ -74,6 +74,11 @@ public struct GenerationLedger: Sendable {
         accountedThrough = generation
     }
 
+    /// Whether a foreign commit touched the table, or notifications were lost, since `earlier`.
+    func changedTable(since earlier: GenerationLedger) -> Bool {
+        losses != earlier.losses || foreign.count != earlier.foreign.count
+    }
+
     /// Generations wrap around: `a` is after `b` when it is less than half the range ahead.
     static func isAfter(_ a: UInt32, _ b: UInt32) -> Bool { Int32(bitPattern: a &- b) > 0 }
 }

@@ -18,7 +18,7 @@ final class DumpReplay: DumpSource {
         try TableDump(connection: DumpReplay(bytes), table: table, generation: 0).read()
     }
 
-    func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32,
+    func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32?,
               request: (UnsafeMutablePointer<nlmsghdr>) -> Void, _ body: (UnsafePointer<nlmsghdr>) throws -> Void) throws {
         try bytes.withUnsafeBytes { all in
             let rest = UnsafeRawBufferPointer(rebasing: all[offset...])

@@ -23,11 +23,38 @@ extension NftConnection {
     }
 }
 
+extension NftConnection {
+    /// The table and the generation it is known at, read while notifications vouch that no one else
+    /// touched it. A commit to any table interrupts a dump (the generation moves), so on a node where
+    /// kube-proxy commits every 100 ms a large table never reads back whole through `consistentRead`;
+    /// here only commits that touched this table (or lost notifications) start the read again.
+    func readTable(_ table: TableIdentity, watchedBy listener: NftEventListener) throws -> (ruleset: Ruleset?, generation: UInt32) {
+        for _ in 0..<10 {
+            let before = listener.drain()
+            let generation = try self.generation()
+            let ruleset: Ruleset?
+            do {
+                ruleset = try TableDump(connection: self, table: table, generation: nil).read()
+            } catch {
+                guard !listener.drain().changedTable(since: before) else { continue }
+                if let error = error as? WireDecodingError { throw NftError.unrecognized("table \(table): \(error)") }
+                throw error
+            }
+            let after = listener.drain()
+            guard !after.changedTable(since: before) else { continue }
+            // Notifications lost before the read leave `lastSeen` behind the generation read.
+            return (ruleset, after.lastSeen.map { GenerationLedger.isAfter($0, generation) ? $0 : generation } ?? generation)
+        }
+        throw NftError.system("read table \(table): others kept changing it", errno: EAGAIN)
+    }
+}
+
 /// One consistent read of a table: table, chains, sets, each set's elements, counters, rules.
 struct TableDump {
     let connection: any DumpSource
     let table: TableIdentity
-    let generation: UInt32
+    /// The generation every reply must come from; nil when the caller checks consistency otherwise.
+    let generation: UInt32?
 
     func read() throws -> Ruleset? {
         guard let comment = try tableComment() else { return nil }

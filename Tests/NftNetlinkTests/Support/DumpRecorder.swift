@@ -11,7 +11,7 @@ final class DumpRecorder: DumpSource {
         self.connection = connection
     }
 
-    func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32,
+    func dump(_ type: nf_tables_msg_types, family: UInt16, generation: UInt32?,
               request: (UnsafeMutablePointer<nlmsghdr>) -> Void, _ body: (UnsafePointer<nlmsghdr>) throws -> Void) throws {
         try connection.dump(type, family: family, generation: generation, request: request) { header in
             record(UnsafeRawBufferPointer(start: header, count: Int(header.pointee.nlmsg_len)))
