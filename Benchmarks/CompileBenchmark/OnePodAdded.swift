@@ -9,7 +9,7 @@ import Foundation
 /// has there already taking turns. A local pod should
 /// cost about what a remote one does.
 func printOnePodAdded(to cluster: ClusterState, rounds: Int = 3, samples: Int = 200) {
-    print("                      add µs: median    p99  on CPU: median    p99   remove µs: median    p99   chains  sets changed")
+    print("                         add µs: median    p99  on CPU: median    p99   remove µs: median    p99   chains  sets changed")
     var compiler = cluster.loadedCompiler(node: "node-0")
     let baseline = compiler.ruleset()
     let before = Dictionary(uniqueKeysWithValues: baseline.table.sets.map { ($0.name, $0) })
@@ -40,8 +40,9 @@ func printOnePodAdded(to cluster: ClusterState, rounds: Int = 3, samples: Int = 
     }
     for (place, (label, _, _)) in places.enumerated() {
         let add = adds[place].figures(scale: 1000), remove = removes[place].figures(scale: 1000)
-        print(String(format: "pod on %-19@ %7.0f %6.0f %15.0f %6.0f %19.0f %6.0f %8d %13d", label as NSString, add[0], add[1], add[2], add[3],
-                     remove[0], remove[1], chainsAdded[place], changedSets[place]))
+        print("pod on \(label.padding(toLength: 19, withPad: " ", startingAt: 0))"
+              + String(format: "%7.0f %6.0f %15.0f %6.0f %19.0f %6.0f %8d %13d", add[0], add[1], add[2], add[3],
+                       remove[0], remove[1], chainsAdded[place], changedSets[place]))
     }
     print("(medians over \(rounds) rounds of each round's median and p99 of \(samples); chains: the most one add created)")
 }
