@@ -8,7 +8,6 @@ import KubeClient
 // Needs root: it creates a network namespace of its own, runs itself inside it (the fake API server
 // on that namespace's loopback, the nftables tables in it) and deletes it at the end. Nothing
 // touches the root namespace. Options: --namespaces N (×100 pods, ×10 policies), --runs R, --events E.
-// `WatchBenchmark api-load [--pods N] [--runs R] [--fleet F]`: the API server's side instead (APILoad.swift).
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -16,7 +15,8 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return Int(arguments[index + 1]) ?? fallback
 }
 
-// `WatchBenchmark api-load`: API requests, bytes and relist spread; no kernel, no root (APILoad.swift).
+// `WatchBenchmark api-load [--pods N] [--runs R] [--fleet F]`: the API server's side instead: requests,
+// bytes and relist spread; no kernel, no root (APILoad.swift).
 if arguments.dropFirst().first == "api-load" {
     try APILoad.run(arguments: arguments)
     exit(0)
