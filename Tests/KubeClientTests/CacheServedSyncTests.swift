@@ -82,6 +82,22 @@ struct CacheServedSyncTests {
         #expect(version > 0 && relist.last?.query["limit"] == nil && relist.last?.servedFrom == "cache", "\(relist)")
     }
 
+    /// A 1.37 server answers a WatchList that accepts gzip with one gzip member per flush, which
+    /// libcurl stops reading after the first; the reflector's watches do not offer gzip.
+    @Test func watchListSurvivesGzipMembers() throws {
+        let directory = try TemporaryDirectory()
+        let (server, connection) = try Fake.start(directory, ["--watchlist-compression", "on"])
+        defer { server.stop() }
+        for name in ["a", "b", "c"] { try server.apply(Fake.pod(name)) }
+        let sink = RecordingSink<PodObject>(), failures = FailureLog()
+        let stop = Fake.reflect(connection, into: sink, hooks: failures.hooks)
+        defer { stop() }
+        #expect(sink.wait { $0.relists == 1 && $0.names == ["a", "b", "c"] }, "\(failures.all)")
+        try server.apply(Fake.pod("d"))
+        #expect(sink.wait { $0.names.contains("d") }, "\(failures.all)")
+        #expect(failures.all.isEmpty, "\(failures.all)")
+    }
+
     /// Failure mode closed: a 410 relisted at once, with consistent paginated LISTs from etcd.
     @Test func relistAfter410WaitsAndUsesTheLastVersion() throws {
         let directory = try TemporaryDirectory()
