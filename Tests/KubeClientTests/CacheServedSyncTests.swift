@@ -63,7 +63,7 @@ struct CacheServedSyncTests {
         defer { server.stop() }
         try server.apply(Fake.pod("a"))
         let sink = RecordingSink<PodObject>()
-        let stop = Fake.reflect(connection, into: sink)
+        let stop = Fake.reflect(connection, into: sink, tuning: .fast)
         defer { stop() }
         #expect(sink.wait { $0.relists == 1 && $0.names == ["a"] })
         #expect(Self.watching(server))
@@ -80,6 +80,22 @@ struct CacheServedSyncTests {
         #expect(relist.map(\.what) == ["watchlist:pods", "list:pods"], "\(relist)")
         let version = relist.last?.query["resourceVersion"].flatMap { Int($0) } ?? 0
         #expect(version > 0 && relist.last?.query["limit"] == nil && relist.last?.servedFrom == "cache", "\(relist)")
+    }
+
+    /// A 1.37 server answers a WatchList that accepts gzip with one gzip member per flush, which
+    /// libcurl stops reading after the first; the reflector's watches do not offer gzip.
+    @Test func watchListSurvivesGzipMembers() throws {
+        let directory = try TemporaryDirectory()
+        let (server, connection) = try Fake.start(directory, ["--watchlist-compression", "on"])
+        defer { server.stop() }
+        for name in ["a", "b", "c"] { try server.apply(Fake.pod(name)) }
+        let sink = RecordingSink<PodObject>(), failures = FailureLog()
+        let stop = Fake.reflect(connection, into: sink, hooks: failures.hooks)
+        defer { stop() }
+        #expect(sink.wait { $0.relists == 1 && $0.names == ["a", "b", "c"] }, "\(failures.all)")
+        try server.apply(Fake.pod("d"))
+        #expect(sink.wait { $0.names.contains("d") }, "\(failures.all)")
+        #expect(failures.all.isEmpty, "\(failures.all)")
     }
 
     /// Failure mode closed: a 410 relisted at once, with consistent paginated LISTs from etcd.
@@ -122,7 +138,7 @@ struct CacheServedSyncTests {
         defer { server.stop() }
         try server.apply(Fake.pod("a"))
         let sink = RecordingSink<PodObject>()
-        var tuning = ReflectorTuning()
+        var tuning = ReflectorTuning.fast
         tuning.useWatchList = false
         tuning.retry.maxRetries = 1
         let stop = Fake.reflect(connection, into: sink, tuning: tuning)
@@ -237,15 +253,26 @@ struct CacheServedSyncTests {
     /// waits its own jittered backoff step: 50 reflectors' relists are spread over about a second.
     @Test func fleetRelistsAreSpread() throws {
         let directory = try TemporaryDirectory()
-        let (server, connection) = try Fake.start(directory)
+        // Plain HTTP: 50 TLS handshakes with the Python server would take longer than the test.
+        let server = try FakeAPIServer(arguments: ["--listen", "127.0.0.1:0", "--kubeconfig-out", "\(directory.path)/kubeconfig",
+                                                   "--bookmark-interval", "0.5"], log: "\(directory.path)/apiserver.log")
         defer { server.stop() }
+        let connection = try KubeconfigLoader.load(paths: ["\(directory.path)/kubeconfig"])
         try server.apply(Fake.pod("a"))
         let starts = Mutex<[ContinuousClock.Instant]>([])
         var hooks = ReflectorHooks()
         hooks.relistStarted = { _, cause in if cause == .expired { starts.withLock { $0.append(.now) } } }
         let sinks = (0..<50).map { _ in RecordingSink<PodObject>() }
-        let stops = sinks.map { Fake.reflect(connection, into: $0, hooks: hooks) }
-        defer { stops.forEach { $0() } }
+        // One stop for all: stopped one by one, each would wait for its transfer's next progress call (~1 s).
+        let stop = StopToken()
+        let threads = sinks.map { sink in
+            let reflector = Reflector(PodsResource.self, connection: connection, sink: sink, hooks: hooks, logger: Logger(label: "test"))
+            return WorkerThread { reflector.run(stop: stop) }
+        }
+        defer {
+            stop.stop()
+            threads.forEach { $0.join() }
+        }
         #expect(sinks.allSatisfy { sink in sink.wait { $0.relists == 1 } })
         #expect(Self.watching(server, 50))
         try server.send(["op": "drop-watches"])

@@ -44,6 +44,7 @@ class Context:
         self.watch_cache = args.watch_cache == "on"
         self.consistent_list_from_cache = args.consistent_list_from_cache == "on"
         self.cache_wait = args.cache_wait
+        self.watchlist_compression = args.watchlist_compression == "on"
         self.initial_token = args.token
         self.bare = args.bare
         self.server_version = args.server_version
@@ -131,6 +132,8 @@ def parse_args(argv=None):
                    help="off: every LIST is read from etcd and resourceVersion=0 is paginated (default on)")
     p.add_argument("--consistent-list-from-cache", choices=("on", "off"), default="off",
                    help="serve consistent LISTs (no resourceVersion) from the watch cache, as 1.31+ (default off: etcd)")
+    p.add_argument("--watchlist-compression", choices=("on", "off"), default="off",
+                   help="answer a WatchList that accepts gzip with one gzip member per flush, as 1.37 does (default off)")
     p.add_argument("--cache-wait", type=float, default=0.5,
                    help="seconds the watch cache waits to reach a requested RV before 504 TooLarge (apiserver: 3)")
     p.add_argument("--policy-api", action="append", choices=sorted(POLICY_API),

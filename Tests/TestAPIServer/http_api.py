@@ -8,6 +8,7 @@ object (never by touching its socket from another thread).
 import base64
 import binascii
 import copy
+import gzip
 import json
 import random
 import re
@@ -438,6 +439,7 @@ class Handler(BaseHTTPRequestHandler):
         # Recorded when the request starts (so open watches count); the status is filled in on reply.
         self._entry = {"method": method, "path": url.path, "query": query, "what": "unknown", "status": None,
                        "at": time.monotonic()}
+        self._gzip_members = False
         try:
             body = self.read_body()  # always, so a rejected request leaves the connection usable
             try:
@@ -883,6 +885,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"0\r\n\r\n")
 
     def _write_chunk(self, data):
+        if self._gzip_members:
+            data = gzip.compress(data)
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.server.ctx.stats.sent(self._entry, len(data))
 
@@ -930,6 +934,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")
         self.send_header("Transfer-Encoding", "chunked")
+        # WatchListCompression (endpoints/handlers/watch.go, perFlushGzipWriter): a WatchList to a client
+        # that accepts gzip gets one gzip member per flush (here: per event).
+        if initial_end_marker and ctx.watchlist_compression and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+            self.send_header("Content-Encoding", "gzip")
+            self._gzip_members = True
         self.end_headers()
         deadline = time.monotonic() + timeout
         interval = ctx.bookmark_interval

@@ -1,6 +1,8 @@
 """The watch cache, WatchList by server version, 429 forms and cache restarts, as kube-apiserver
 serves them (each behaviour cites its apiserver function in http_api.py / store.py / status.py)."""
 
+import gzip
+import http.client
 import time
 
 from harness import pod
@@ -110,3 +112,21 @@ def test_restart_cache_is_unready_then_forgets_history(server):
     with server.watch(f"{PODS}?watch=1&resourceVersion={old}") as w:
         (err,), _ = w.rest()
         assert err["object"]["code"] == 410
+
+
+def test_watchlist_compression_sends_a_gzip_member_per_flush(start_server):
+    s = start_server("--watchlist-compression", "on")
+    s.control("apply", object=pod("a"))
+    s.control("apply", object=pod("b"))
+    host, port = s.url.split("//")[1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", f"{PODS}?{WATCHLIST}&timeoutSeconds=1", headers={"Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    body = resp.read()
+    assert resp.getheader("Content-Encoding") == "gzip"
+    assert body.count(b"\x1f\x8b\x08") >= 3  # ADDED, ADDED, the end bookmark: a member each
+    lines = gzip.decompress(body).decode().splitlines()
+    assert "k8s.io/initial-events-end" in lines[2]
+    conn.request("GET", f"{PODS}?{WATCHLIST}&timeoutSeconds=1")  # no Accept-Encoding: plain
+    plain = conn.getresponse()
+    assert plain.getheader("Content-Encoding") is None and b"initial-events-end" in plain.read()
