@@ -17,6 +17,13 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return Int(arguments[index + 1]) ?? fallback
 }
 
+// `WatchBenchmark api-load [--pods N] [--runs R] [--fleet F]`: the API server's side instead: requests,
+// bytes and relist spread; no kernel, no root (APILoad.swift).
+if arguments.dropFirst().first == "api-load" {
+    try APILoad.run(arguments: arguments)
+    exit(0)
+}
+
 let insideVariable = "WATCH_BENCHMARK_NETNS"
 guard geteuid() == 0 else {
     FileHandle.standardError.write(Data("WatchBenchmark needs root: it creates a network namespace and programs nftables in it\n".utf8))

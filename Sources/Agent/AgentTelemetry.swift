@@ -29,6 +29,9 @@ final class AgentTelemetry: Sendable {
             health.apiFailed(resource: resource, error: error)
         }
         hooks.reflectors.watchRestarted = { [metrics] resource in metrics.recordWatchRestart(resource: resource) }
+        hooks.reflectors.requestSent = { [metrics] resource, request in metrics.recordAPIRequest(resource: resource, request: request.rawValue) }
+        hooks.reflectors.relistStarted = { [metrics] resource, cause in metrics.recordRelist(resource: resource, cause: cause.rawValue) }
+        hooks.reflectors.retryAfterWaited = { [metrics] _, wait in metrics.recordRetryAfter(wait: wait) }
         hooks.objectRejected = { [metrics] kind in metrics.recordRejected(kind: kind) }
         hooks.nodeChecked = { [metrics, health] unenforced in
             metrics.setUnenforcedPaths(unenforced.map { ($0.bridge, $0.setting) })

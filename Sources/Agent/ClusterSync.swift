@@ -16,7 +16,7 @@ import SystemdNotify
 enum ClusterSync {
     /// `dryRun`: print the ruleset of one sync, giving up after this long.
     static func run(kubeconfig: String?, node: String, options: CompilerOptions, fixedNodeNetwork: NodeNetwork?, dryRun: Duration?,
-                    observability: ObservabilityOptions) throws {
+                    watchList: Bool = true, observability: ObservabilityOptions) throws {
         // Watch lines and LIST pages grow buffers up to their limits (16 and 64 MiB). glibc raises its
         // mmap threshold after such a buffer is freed, so the next ones come from the heap and stay
         // resident; a fixed threshold maps every buffer over 1 MiB and unmaps it when freed.
@@ -27,6 +27,7 @@ enum ClusterSync {
         logger.info("API server \(connection.server) from \(connection.origin)")
         var sync = NodeSync(connection: connection, node: node, options: options, logger: logger)
         sync.fixedNodeNetwork = fixedNodeNetwork
+        sync.reflectorTuning.useWatchList = watchList
         if let timeout = dryRun {
             let ruleset = try firstRuleset(sync, timeout: timeout)
             print(NftTextRenderer.render(ruleset, header: ["netpol-agent ruleset for node \(node) from \(connection.server); load with: nft -f FILE"]),

@@ -78,6 +78,10 @@ struct RunCommand: ParsableCommand {
             transform: ObservabilityOptions.parseDuration)
     var timeout: Duration = .seconds(30)
 
+    @Flag(name: .long, help: ArgumentHelp("Sync with paginated LISTs only, not WatchList (the initial state streamed from the "
+                                          + "API server's watch cache); WatchList falls back to LIST by itself where the server refuses it."))
+    var noWatchList = false
+
     @OptionGroup(title: "Operations")
     var observability: ObservabilityOptions
 
@@ -105,7 +109,7 @@ struct RunCommand: ParsableCommand {
         let fixedNetwork = podCidr.isEmpty ? nil : NodeNetwork(podCIDRs: podCidr)
         guard !manifests.isEmpty else {
             return try ClusterSync.run(kubeconfig: kubeconfig, node: nodeName, options: options, fixedNodeNetwork: fixedNetwork,
-                                       dryRun: dryRun ? timeout : nil, observability: observability)
+                                       dryRun: dryRun ? timeout : nil, watchList: !noWatchList, observability: observability)
         }
         let ruleset = try Self.compile(manifests: manifests, node: nodeName, options: options, network: fixedNetwork ?? NodeNetwork())
         if once {

@@ -105,6 +105,26 @@ public final class AgentMetrics: Sendable {
         apiErrors(resource).increment()
     }
 
+    /// A request sent to the API server, by resource and kind ("watchList", "listAnyVersion", …).
+    public func recordAPIRequest(resource: String, request: String) {
+        registry.makeCounter(descriptor: Self.name("api_requests", "total", "List and watch requests sent, by resource and kind of request."),
+                             labels: [("resource", resource), ("request", request)]).increment()
+    }
+
+    /// A sync of the whole state of `resource` began, and why ("start", "expired", …).
+    public func recordRelist(resource: String, cause: String) {
+        registry.makeCounter(descriptor: Self.name("relists", "total", "Syncs of a resource's whole state (WatchList or LIST), by resource and cause."),
+                             labels: [("resource", resource), ("cause", cause)]).increment()
+    }
+
+    /// The API server's Retry-After was waited out before a request was sent again.
+    public func recordRetryAfter(wait: Duration) {
+        registry.makeCounter(descriptor: Self.name("retry_after_waits", "total", "Requests sent again after the API server's Retry-After."))
+            .increment()
+        registry.makeCounter(descriptor: Self.name("retry_after_wait", "seconds_total", "Time spent waiting out the API server's Retry-After."))
+            .increment(by: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+    }
+
     /// What the last check for kube-proxy's IPVS mode found (at startup and at every resync).
     public func setIPVSState(detected: Bool, virtualServices: Int) {
         ipvsDetected.set(Int64(detected ? 1 : 0))

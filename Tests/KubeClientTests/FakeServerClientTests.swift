@@ -77,8 +77,8 @@ struct FakeServerClientTests {
         try server.delete(kind: "Pod", namespace: "default", name: "a")
         #expect(sink.wait { !$0.names.contains("a") })
         let counts = try server.requestCounts()
-        #expect(counts["list:pods"] == 1, "\(counts)")
-        #expect((counts["watch:pods"] ?? 0) >= 5, "\(counts)")
+        #expect(counts["watchlist:pods"] == 1 && counts["list:pods"] == nil, "\(counts)")
+        #expect((counts["watch:pods"] ?? 0) >= 4, "\(counts)")
         #expect(sink.relists == 1)
     }
 
@@ -89,7 +89,7 @@ struct FakeServerClientTests {
         defer { server.stop() }
         for name in ["a", "b", "c"] { try server.apply(Self.pod(name)) }
         let sink = RecordingSink<PodObject>()
-        let stop = Self.reflect(connection, into: sink)
+        let stop = Self.reflect(connection, into: sink, tuning: .fast)
         defer { stop() }
         #expect(sink.wait { $0.names == ["a", "b", "c"] })
         #expect(sink.wait { _ in (try? server.send(["op": "stats"])["openWatches"] as? [String: Int])??["pods"] == 1 })
@@ -101,7 +101,7 @@ struct FakeServerClientTests {
         try server.apply(Self.pod("d"))
         try server.send(["op": "compact"])
         #expect(sink.wait { $0.relists == 2 && $0.names == ["a", "c", "d"] })
-        #expect(try server.requestCounts()["list:pods"] == 2)
+        #expect(try server.requestCounts()["watchlist:pods"] == 2)
     }
 
     @Test func serverErrorsAtStartAreRetried() throws {
@@ -112,14 +112,18 @@ struct FakeServerClientTests {
         try server.send(["op": "fail", "status": 500, "count": 3, "verb": "list", "resource": "pods"])
         let sink = RecordingSink<PodObject>()
         let started = ContinuousClock.now
-        let stop = Self.reflect(connection, into: sink)
+        var tuning = ReflectorTuning.fast
+        tuning.useWatchList = false
+        let stop = Self.reflect(connection, into: sink, tuning: tuning)
         defer { stop() }
         #expect(sink.wait { $0.relists == 1 && $0.names == ["a"] })
         #expect(ContinuousClock.now - started < .seconds(5))
         #expect(try server.requestCounts()["list:pods"] == 4)
     }
 
-    /// Nothing listens at first; the agent is in sync within 5 s of the server answering.
+    /// Nothing listens at first; after a short outage (two failed attempts) the agent is in sync
+    /// within the third backoff step of the server answering (client-go's [1.6, 3.2) s, doubled for
+    /// a third attempt that races the server's start).
     @Test func refusedConnectionsAtStartAreRetried() throws {
         let directory = try TemporaryDirectory()
         // Learn a free port and the kubeconfig from a first run, then leave the port closed for a while.
@@ -130,14 +134,14 @@ struct FakeServerClientTests {
         let stop = Self.reflect(connection, into: sink, hooks: failures.hooks)
         defer { stop() }
         // Attempts fail and are retried while nothing listens (counted, not slept through).
-        #expect(failures.wait { $0.count >= 3 }, "\(failures.all)")
+        #expect(failures.wait { $0.count >= 2 }, "\(failures.all)")
         #expect(failures.all.allSatisfy { $0.hasPrefix("pods: ") && $0.contains("curl error 7") }, "\(failures.all)")
         #expect(sink.relists == 0)
         let (server, _) = try Self.start(directory, listen: address)
         defer { server.stop() }
         let answering = ContinuousClock.now
         #expect(sink.wait { $0.relists == 1 })
-        #expect(ContinuousClock.now - answering < .seconds(5))
+        #expect(ContinuousClock.now - answering < Backoff.reflector.nominal(after: 2) * 2)
     }
 
     /// The token file rotates: the server refuses the old token, the client reads the file again.
@@ -157,7 +161,7 @@ struct FakeServerClientTests {
         try server.send(["op": "drop-watches"])
         try server.apply(Self.pod("after-rotation"))
         #expect(sink.wait { $0.names.contains("after-rotation") })
-        #expect(try server.requestCounts()["list:pods"] == 1)
+        #expect(try server.requestCounts()["watchlist:pods"] == 1)
     }
 
     @Test func serverCertificateIsVerified() throws {
@@ -206,12 +210,12 @@ struct FakeServerClientTests {
         let stop = Self.reflect(connection, into: sink, tuning: tuning)
         defer { stop() }
         #expect(sink.wait { $0.relists == 1 })
-        // Two watches ended at the server's 1 s timeout and were renewed (awaited, not slept through).
-        #expect(sink.wait { _ in ((try? server.requestCounts())?["watch:pods"] ?? 0) >= 3 })
+        // The WatchList and a watch ended at the server's 1 s timeout and were renewed (awaited, not slept through).
+        #expect(sink.wait { _ in ((try? server.requestCounts())?["watch:pods"] ?? 0) >= 2 })
         try server.apply(Self.pod("late"))
         #expect(sink.wait { $0.names.contains("late") })
         let counts = try server.requestCounts()
-        #expect(counts["list:pods"] == 1 && (counts["watch:pods"] ?? 0) >= 3, "\(counts)")
+        #expect(counts["watchlist:pods"] == 1 && counts["list:pods"] == nil && (counts["watch:pods"] ?? 0) >= 2, "\(counts)")
     }
 
     /// A watch that goes silent (no bookmark either) is given up and resumed.
@@ -230,6 +234,15 @@ struct FakeServerClientTests {
         try server.apply(Self.pod("after-stall"))
         // libcurl's low-speed check runs ~6 s late.
         #expect(sink.wait(timeout: .seconds(15)) { $0.names.contains("after-stall") })
-        #expect(try server.requestCounts()["list:pods"] == 1)
+        #expect(try server.requestCounts()["watchlist:pods"] == 1)
+    }
+}
+
+extension ReflectorTuning {
+    /// Short backoff steps, for tests about what is retried rather than when.
+    static var fast: ReflectorTuning {
+        var tuning = ReflectorTuning()
+        tuning.backoff = Backoff(initial: .milliseconds(50), cap: .milliseconds(200))
+        return tuning
     }
 }

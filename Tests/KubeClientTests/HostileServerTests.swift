@@ -71,8 +71,8 @@ struct HostileServerTests {
         #expect(sink.wait { $0.relists == 2 }, "\(failures.all)")
         let log = try server.send(["op": "requests"])["requests"] as? [[String: Any]] ?? []
         let requests = log.compactMap { $0["what"] as? String }.filter { $0.hasSuffix(":pods") }
-        // The open watch got the first line; two more watches got one each; then a LIST.
-        #expect(requests.prefix(3) == ["watch:pods", "watch:pods", "list:pods"], "\(requests)")
+        // The open watch got the first line; two more watches got one each; then a sync.
+        #expect(requests.prefix(3) == ["watch:pods", "watch:pods", "watchlist:pods"], "\(requests)")
         let garbage = failures.all.filter { $0.contains("502 Bad Gateway") }
         #expect(garbage.count >= 3 && garbage.allSatisfy { $0.hasPrefix("pods: ") }, "\(failures.all)")
     }
@@ -94,6 +94,7 @@ struct HostileServerTests {
         let sink = RecordingSink<PodObject>(), failures = FailureLog()
         var tuning = ReflectorTuning()
         tuning.limits.page = 4096
+        tuning.useWatchList = false
         tuning.backoff = Backoff(initial: .milliseconds(50), cap: .milliseconds(200))
         let stop = Fake.reflect(connection, into: sink, tuning: tuning, hooks: failures.hooks)
         defer { stop() }

@@ -10,6 +10,8 @@ final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
         var objects: [String: DecodedObject<Object>] = [:]
         var listed: Set<String>?
         var relists = 0
+        /// Every name that was ever removed (deleted, or missing from a relist).
+        var vanished: Set<String> = []
     }
 
     let state = Mutex(State())
@@ -29,6 +31,7 @@ final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
     func endRelist() {
         state.withLock { state in
             let listed = state.listed ?? []
+            state.vanished.formUnion(state.objects.keys.filter { !listed.contains($0) })
             state.objects = state.objects.filter { listed.contains($0.key) }
             state.listed = nil
             state.relists += 1
@@ -36,10 +39,16 @@ final class RecordingSink<Object: KubernetesWireObject>: ReflectorSink {
     }
 
     func upsert(_ object: DecodedObject<Object>) { state.withLock { $0.objects[Self.name(object)] = object } }
-    func delete(_ object: DecodedObject<Object>) { state.withLock { $0.objects[Self.name(object)] = nil } }
+    func delete(_ object: DecodedObject<Object>) {
+        state.withLock { state in
+            state.objects[Self.name(object)] = nil
+            state.vanished.insert(Self.name(object))
+        }
+    }
 
     var names: Set<String> { state.withLock { Set($0.objects.keys) } }
     var relists: Int { state.withLock { $0.relists } }
+    var vanished: Set<String> { state.withLock { $0.vanished } }
 
     private static func name(_ object: DecodedObject<Object>) -> String { object.metadata.name ?? "" }
 

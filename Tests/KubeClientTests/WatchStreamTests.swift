@@ -47,8 +47,8 @@ struct WatchStreamTests {
         #expect(pod.metadata.labels == ["app": "web"])
         guard case .deleted(.valid(let gone)) = result.events[1] else { Issue.record("expected DELETED"); return }
         #expect(gone.metadata.name == "b")
-        guard case .bookmark(let version) = result.events[2] else { Issue.record("expected BOOKMARK"); return }
-        #expect(version == "9")
+        guard case .bookmark(let version, let initialEventsEnd) = result.events[2] else { Issue.record("expected BOOKMARK"); return }
+        #expect(version == "9" && initialEventsEnd)
         guard case .error(let status) = result.events[3] else { Issue.record("expected ERROR"); return }
         #expect(status.isExpired && status.code == 410)
     }

@@ -47,6 +47,10 @@ import Testing
         metrics.recordAPIError(resource: "pods")
         metrics.recordAPIError(resource: "pods")
         metrics.recordRejected(kind: "NetworkPolicy")
+        metrics.recordAPIRequest(resource: "pods", request: "watchList")
+        metrics.recordRelist(resource: "pods", cause: "expired")
+        metrics.recordRelist(resource: "pods", cause: "expired")
+        metrics.recordRetryAfter(wait: .seconds(2))
         metrics.setProgrammed(ProgrammedObjects(pods: 30, policies: 4, namespaces: 3, sets: 9, setElements: 120, chains: 6, rules: 21))
 
         let now = current
@@ -58,6 +62,9 @@ import Testing
         #expect(now[#"netpol_agent_watch_restarts_total{resource="pods"}"#] == 1)
         #expect(now[#"netpol_agent_api_errors_total{resource="pods"}"#] == 2)
         #expect(now[#"netpol_agent_rejected_objects_total{kind="NetworkPolicy"}"#] == 1)
+        #expect(now[#"netpol_agent_api_requests_total{resource="pods",request="watchList"}"#] == 1)
+        #expect(now[#"netpol_agent_relists_total{resource="pods",cause="expired"}"#] == 2)
+        #expect(now["netpol_agent_retry_after_waits_total"] == 1 && now["netpol_agent_retry_after_wait_seconds_total"] == 2)
         #expect(now["netpol_agent_programmed_pods"] == 30)
         #expect(now["netpol_agent_programmed_set_elements"] == 120)
         #expect(now["netpol_agent_programmed_rules"] == 21)

@@ -82,15 +82,17 @@ struct AgentEndToEndTests {
         try cluster.deletePolicy("x", "protect-a")
         try cluster.policy("y", "deny-all", selector: [:], from: [])
         try api.send(["op": "compact"])
-        try cluster.expectEventually([(fromXB, true), (toYB, false)], "relist after 410")
-        // Every kind relists on both agents once its watch meets the 410, some after a backoff: wait for
-        // all six, so that no late relist is counted below.
+        // Each failure and the 410 are one more step of client-go's backoff (0.8 s doubling, jittered
+        // up to ×2): the fourth step alone can take 12.8 s.
+        try cluster.expectEventually([(fromXB, true), (toYB, false)], timeout: .seconds(40), "relist after 410")
+        // Every kind relists on both agents once its watch meets the 410, after a backoff: wait for
+        // all six syncs (each begins with a WatchList), so that no late relist is counted below.
         var relists: [String: Int] = [:]
-        _ = try eventually(within: .seconds(15), every: .milliseconds(200)) {
+        _ = try eventually(within: .seconds(40), every: .milliseconds(200)) {
             relists = try api.requestCounts()
-            return ["namespaces", "pods", "networkpolicies"].allSatisfy { (relists["list:\($0)"] ?? 0) >= 2 }
+            return ["namespaces", "pods", "networkpolicies"].allSatisfy { (relists["watchlist:\($0)"] ?? 0) >= 2 }
         }
-        #expect((relists["list:networkpolicies"] ?? 0) >= 1, "\(relists)")
+        #expect((relists["watchlist:networkpolicies"] ?? 0) >= 2, "\(relists)")
 
         // A watch dropped mid-stream resumes with a WATCH, not a LIST.
         try api.send(["op": "reset-stats"])
@@ -99,7 +101,7 @@ struct AgentEndToEndTests {
         try cluster.pod("x/b", labels: ["role": "client"])
         try cluster.expectEventually([(fromXB, true), (fromY, false)], "after dropped watches")
         let counts = try api.requestCounts()
-        #expect(counts.keys.filter { $0.hasPrefix("list:") }.isEmpty, "resumed with watches only: \(counts)")
+        #expect(counts.keys.filter { $0.hasPrefix("list:") || $0.hasPrefix("watchlist:") }.isEmpty, "resumed with watches only: \(counts)")
 
         // SIGKILL: the table stays and keeps enforcing; the restarted agent catches up.
         cluster.killAgent(1)

@@ -44,7 +44,21 @@ struct DryRunTests {
         #expect(run.stdout.contains("table inet netpol-agent {"))
         #expect(run.stdout.contains("10.9.8.7 : jump ingress_"), "the pod is isolated by the policy:\n\(run.stdout)")
         let counts = try server.requestCounts()
-        #expect(counts["list:pods"] == 1 && counts["list:networkpolicies"] == 1 && counts["list:namespaces"] == 1, "\(counts)")
+        // One WatchList per kind: the state streamed from the watch cache, no LIST.
+        #expect(counts["watchlist:pods"] == 1 && counts["watchlist:networkpolicies"] == 1 && counts["watchlist:namespaces"] == 1
+                && !counts.keys.contains { $0.hasPrefix("list:") }, "\(counts)")
+    }
+
+    /// `--no-watch-list`: the sync LISTs each kind once, from the watch cache (resourceVersion=0).
+    @Test func noWatchListListsFromTheCache() throws {
+        let fixture = try Fixture()
+        let run = try OneShotRun(Fixture.agent(fixture.kubeconfig, ["--no-watch-list"]), deadline: .seconds(60))
+        #expect(run.status == 0, "\(run.stderr)")
+        let counts = try fixture.server.requestCounts()
+        #expect(counts["list:pods"] == 1 && counts["list:networkpolicies"] == 1 && counts["list:namespaces"] == 1
+                && !counts.keys.contains { $0.hasPrefix("watchlist:") }, "\(counts)")
+        let served = try fixture.server.send(["op": "stats"])["servedFrom"] as? [String: Int] ?? [:]
+        #expect(served["list:pods@cache"] == 1, "\(served)")
     }
 
     /// Failure mode closed: a policy the agent cannot read (the API server took it) was skipped, and

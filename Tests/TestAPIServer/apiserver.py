@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # runnable from 
 
 import certs  # noqa: E402
 from control import Control  # noqa: E402
-from http_api import APIServer, log, pick_timeout  # noqa: E402
+from http_api import WATCHLIST_MODES, APIServer, log, pick_timeout  # noqa: E402
 from resources import POLICY_API, Registry, with_policy_api  # noqa: E402
 from store import Store  # noqa: E402
 from switches import Auth, Faults, Stats, WatchBodies  # noqa: E402
@@ -40,7 +40,10 @@ class Context:
         self.verbose = args.verbose
         self.bookmark_interval = args.bookmark_interval
         self.default_watch_timeout = args.default_watch_timeout
-        self.watchlist = self.initial_watchlist = args.watchlist == "on"
+        self.watchlist = self.initial_watchlist = args.watchlist
+        self.watch_cache = args.watch_cache == "on"
+        self.consistent_list_from_cache = args.consistent_list_from_cache == "on"
+        self.cache_wait = args.cache_wait
         self.initial_token = args.token
         self.bare = args.bare
         self.server_version = args.server_version
@@ -120,8 +123,16 @@ def parse_args(argv=None):
     p.add_argument("--state", help="persist objects and the RV counter in FILE on every write; load it at start")
     p.add_argument("--kubeconfig-out", help="write a kubeconfig for this server to FILE")
     p.add_argument("--server-version", default="1.33.1", help="what /version reports (default 1.33.1)")
-    p.add_argument("--watchlist", choices=("on", "off"), default="on",
-                   help="accept sendInitialEvents (WatchList); off answers 422 like a gate-off server")
+    p.add_argument("--watchlist", choices=WATCHLIST_MODES, default="on",
+                   help="WatchList (sendInitialEvents): on; off answers 422 like a gate-off server; old-server answers "
+                        "422 to resourceVersionMatch on a watch like 1.19-1.26; no-progress-notify answers an ERROR 500 "
+                        "event like a server whose etcd lacks RequestWatchProgress")
+    p.add_argument("--watch-cache", choices=("on", "off"), default="on",
+                   help="off: every LIST is read from etcd and resourceVersion=0 is paginated (default on)")
+    p.add_argument("--consistent-list-from-cache", choices=("on", "off"), default="off",
+                   help="serve consistent LISTs (no resourceVersion) from the watch cache, as 1.31+ (default off: etcd)")
+    p.add_argument("--cache-wait", type=float, default=0.5,
+                   help="seconds the watch cache waits to reach a requested RV before 504 TooLarge (apiserver: 3)")
     p.add_argument("--policy-api", action="append", choices=sorted(POLICY_API),
                    help="also serve policy.networking.k8s.io at this version (repeatable; default: not served)")
     p.add_argument("--bare", action="store_true", help="start with no objects (default: namespaces default, kube-system)")

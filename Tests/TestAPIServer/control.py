@@ -4,6 +4,7 @@ It works where TCP does not reach (a server inside a network namespace), and it
 bypasses auth and admission: `apply` stores objects as given, status included.
 """
 
+from http_api import WATCHLIST_MODES
 from status import APIError
 
 
@@ -30,6 +31,8 @@ class Control:
             "set-token": self.set_token,
             "rotate-ca": self.rotate_ca,
             "watchlist": self.watchlist,
+            "cache-lag": self.cache_lag,
+            "restart-cache": self.restart_cache,
             "policy-api": self.policy_api,
             "reset": self.reset,
         }
@@ -105,7 +108,8 @@ class Control:
 
     def fail(self, cmd):
         self.ctx.faults.add(cmd["status"], cmd.get("count", 1), verb=cmd.get("verb"), resource=cmd.get("resource"),
-                            retry_after=cmd.get("retryAfter"), reason=cmd.get("reason"), message=cmd.get("message"))
+                            retry_after=cmd.get("retryAfter"), reason=cmd.get("reason"), message=cmd.get("message"),
+                            form=cmd.get("form"))
         return {"pending": self.ctx.faults.pending()}
 
     def watch_body(self, cmd):
@@ -154,8 +158,26 @@ class Control:
         return {"served": sorted(self.ctx.policy_api)}
 
     def watchlist(self, cmd):
-        self.ctx.watchlist = bool(cmd["enabled"])
-        return {"enabled": self.ctx.watchlist}
+        """{"enabled": bool} or {"mode": one of WATCHLIST_MODES}."""
+        mode = cmd["mode"] if "mode" in cmd else ("on" if cmd["enabled"] else "off")
+        if mode not in WATCHLIST_MODES:
+            raise ValueError(f"unknown WatchList mode {mode!r}; known: {list(WATCHLIST_MODES)}")
+        self.ctx.watchlist = mode
+        return {"enabled": mode == "on", "mode": mode}
+
+    def cache_lag(self, cmd):
+        """{"resource": "pods", "frozen": true}: the watch cache of that resource stops where it is
+        (LISTs at RV 0 get that state; LISTs and WatchLists at a newer RV wait, then 504 TooLarge);
+        false lets it catch up at once."""
+        res = self._resource(cmd)
+        self.ctx.store.freeze_cache(res, bool(cmd["frozen"]))
+        return {}
+
+    def restart_cache(self, cmd):
+        """As an apiserver restart: watches cut, history gone (older RVs get 410), and for
+        `unreadySeconds` (default 0) every LIST and WATCH gets the unready-cache 429."""
+        self.ctx.store.restart_cache(float(cmd.get("unreadySeconds", 0)))
+        return {"resourceVersion": str(self.ctx.store.current_rv())}
 
     # ---- observation ----
 
@@ -164,8 +186,11 @@ class Control:
         with store.cond:
             objects = {name: len(objs) for name, objs in store.objects.items()}
             rv, floor = store.rv, store.floor
+        served, sent = self.ctx.stats.served_snapshot()
         return {
             "requests": self.ctx.stats.snapshot(),
+            "servedFrom": served,
+            "bytesSent": sent,
             "openWatches": store.open_watches(),
             "objects": objects,
             "resourceVersion": str(rv),

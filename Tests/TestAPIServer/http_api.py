@@ -30,6 +30,9 @@ WATCH_POLL = 0.2  # how often an idle watch checks for a closed client / due boo
 GARBAGE_LINE = b"<html><body>502 Bad Gateway</body></html>\n"  # what a broken proxy might send
 ENDLESS_PIECE, ENDLESS_PAUSE = b"a" * 65536, 0.005  # about 12 MiB/s
 TOO_LARGE_RV_WAIT = 0.5  # apiserver waits ~3 s for a future RV before 504; shorter keeps tests fast
+WATCHLIST_MODES = ("on", "off", "old-server", "no-progress-notify")
+PROGRESS_DISABLED = ("a watch stream was requested by the client but the required storage feature "
+                     "RequestWatchProgress is disabled")  # cacher.go Cacher.Watch
 
 _LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -418,8 +421,14 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+        if getattr(self, "_entry", None) is not None:
+            self.server.ctx.stats.sent(self._entry, len(data))
 
     def send_error_status(self, err):
+        if err.headers.get("Connection") == "close":
+            self.close_connection = True
+        if err.plain is not None:
+            return self.send_plain(err.code, err.plain, err.headers)
         self.send_json(err.code, err.body, err.headers)
 
     def dispatch(self, method):
@@ -427,21 +436,29 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         # Recorded when the request starts (so open watches count); the status is filled in on reply.
-        self._entry = {"method": method, "path": url.path, "query": query, "what": "unknown", "status": None}
+        self._entry = {"method": method, "path": url.path, "query": query, "what": "unknown", "status": None,
+                       "at": time.monotonic()}
         try:
             body = self.read_body()  # always, so a rejected request leaves the connection usable
             try:
                 info = parse_request(method, url.path, query, ctx.registry)
                 self._entry["what"] = info.what
+                if info.verb == "watch" and query.get("sendInitialEvents") in ("1", "t", "T", "TRUE", "true", "True"):
+                    info.verb = "watchlist"
+                    self._entry["what"] = info.what
             finally:
                 ctx.stats.record(self._entry)
             if info.kind == "health":
                 return self.send_plain(200, b"ok")
             if not ctx.auth.check(self.headers.get("Authorization")):
                 raise status.unauthorized()
-            fault = ctx.faults.take(info.verb or info.kind, info.resource.name if info.resource else None)
+            verbs = ("watchlist", "watch") if info.verb == "watchlist" else (info.verb or info.kind,)
+            fault = ctx.faults.take(verbs, info.resource.name if info.resource else None)
             if fault is not None:
                 raise fault
+            unready = ctx.store.unready_retry_after() if info.verb in ("list", "watch", "watchlist") else None
+            if unready is not None:
+                raise status.too_many_requests("unready-cache", unready)
             self.route(method, info, query, body)
         except APIError as err:
             self.send_error_status(err)
@@ -451,10 +468,12 @@ class Handler(BaseHTTPRequestHandler):
             log(f"internal error on {method} {self.path}: {e!r}")
             self.send_error_status(APIError(500, f"fake apiserver internal error: {e!r}"))
 
-    def send_plain(self, code, data):
+    def send_plain(self, code, data, headers=None):
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
 
@@ -472,7 +491,7 @@ class Handler(BaseHTTPRequestHandler):
         if info.kind == "discovery":
             return self.discovery(info)
         handler = {
-            "list": self.do_list, "watch": self.do_watch, "get": self.do_get, "create": self.do_create,
+            "list": self.do_list, "watch": self.do_watch, "watchlist": self.do_watch, "get": self.do_get, "create": self.do_create,
             "update": self.do_update, "patch": self.do_patch, "delete": self.do_delete,
         }.get(info.verb)
         if handler is None:
@@ -713,11 +732,10 @@ class Handler(BaseHTTPRequestHandler):
                     metadata={"continue": encode_continue(-1, start)})
         else:
             start = ""
-            n = self._parse_rv(rv) if rv not in ("", "0") else None
-            if n is not None and n > store.current_rv() and not store.wait_for_rv(n, TOO_LARGE_RV_WAIT):
-                raise status.too_large_rv(n, store.current_rv())
-            exact = n is not None and (rvm == "Exact" or (limit > 0 and not rvm))
-            items, list_rv = store.snapshot(res, n if exact else None)
+            items, list_rv, source = self._list_state(res, rv, rvm, limit)
+            if rv == "0" and source == "cache":
+                limit = 0  # cacher.go computeListLimit: the watch cache ignores the limit for RV "0"
+        ctx.stats.served_from(self._entry, "etcd" if cont else source)
 
         prefix = f"{info.namespace}/" if info.namespace is not None else ""
         matched = [(k, items[k]) for k in sorted(items)
@@ -736,6 +754,41 @@ class Handler(BaseHTTPRequestHandler):
                    "items": [list_item(o, res) for _, o in matched]}
         self.send_json(200, doc)
 
+    def _list_state(self, res, rv, rvm, limit):
+        """(objects, rv, "cache"|"etcd") for a first LIST page, as cacher/delegator.go
+        ShouldDelegateList and CacheDelegator.GetList decide (1.31–1.33 rules):
+        - RV "0": the watch cache, whatever its age (stale under cache-lag);
+        - RV N with a limit, or Exact: an exact read from etcd (410 if compacted);
+        - RV N otherwise (NotOlderThan): the watch cache once it reaches N (watch_cache.go
+          waitUntilFreshLocked), else 504 TooLarge with Retry-After 1 (storage/errors.go
+          NewTooLargeResourceVersionError);
+        - RV unset: consistent; from the cache with --consistent-list-from-cache on (it waits for the
+          cache to reach etcd's RV, and falls back to etcd when it cannot), else etcd.
+        With --watch-cache off everything is read from etcd, and RV "0" is paginated."""
+        ctx, store = self.server.ctx, self.server.ctx.store
+        cache = ctx.watch_cache
+        n = self._parse_rv(rv) if rv not in ("", "0") else None
+        if rv == "0" and cache:
+            items, list_rv = store.cache_state(res)
+            return items, list_rv, "cache"
+        if n is not None and (rvm == "Exact" or (limit > 0 and not rvm)) or n is not None and not cache:
+            if n > store.current_rv() and not store.wait_for_rv(n, ctx.cache_wait):
+                raise status.too_large_rv(n, store.current_rv())
+            exact = rvm == "Exact" or (limit > 0 and not rvm)
+            items, list_rv = store.snapshot(res, n if exact else None)
+            return items, list_rv, "etcd"
+        if n is not None:
+            if not store.wait_for_cache(res, n, ctx.cache_wait):
+                with store.cond:
+                    cache_rv = store.cache_rv_locked(res)
+                raise status.too_large_rv(n, cache_rv)
+            items, list_rv = store.cache_state(res)
+            return items, list_rv, "cache"
+        items, list_rv = store.snapshot(res)
+        with store.cond:
+            fresh = store.cache_rv_locked(res) >= store.rv
+        return items, list_rv, "cache" if cache and ctx.consistent_list_from_cache and fresh else "etcd"
+
     @staticmethod
     def _match(obj, labels, fields):
         return labels.matches((obj.get("metadata") or {}).get("labels")) and fields.matches(obj)
@@ -751,12 +804,15 @@ class Handler(BaseHTTPRequestHandler):
         send_initial = parse_bool(query["sendInitialEvents"], "sendInitialEvents") \
             if "sendInitialEvents" in query else None
         bookmarks = parse_bool(query.get("allowWatchBookmarks", "false"), "allowWatchBookmarks")
+        if rvm and ctx.watchlist == "old-server":
+            # 1.19–1.26 apimachinery ValidateListOptions
+            raise status.forbidden_list_option("resourceVersionMatch", "resourceVersionMatch is forbidden for watch")
         if send_initial is not None:
             if rvm != "NotOlderThan":
                 raise status.forbidden_list_option("resourceVersionMatch",
                                                    "sendInitialEvents requires setting resourceVersionMatch to "
                                                    "NotOlderThan")
-            if not ctx.watchlist:
+            if ctx.watchlist == "off":
                 raise status.forbidden_list_option("sendInitialEvents",
                                                    "sendInitialEvents is forbidden for watch unless the WatchList "
                                                    "feature gate is enabled")
@@ -771,15 +827,20 @@ class Handler(BaseHTTPRequestHandler):
         initial = send_initial if send_initial is not None else start_rv is None
 
         w = Watch(res, info.namespace, labels, fields)
-        with store.cond:
-            if initial:
-                # Synthetic ADDEDs for the current state, then changes after it: atomically, so nothing falls between.
-                first = [(ADDED, o) for _, o in sorted(store.objects[res.name].items()) if w.matches(o)]
-                w.last_rv = store.rv
-            else:
-                first = []
-                w.last_rv = store.rv if start_rv is None else start_rv
-            store.watchers.add(w)
+        if send_initial:
+            first, refusal = self._initial_events(w, start_rv, rv)
+            if refusal is not None:
+                return self._refuse_in_stream(refusal, form)
+        else:
+            with store.cond:
+                if initial:
+                    # Synthetic ADDEDs for the current state, then changes after it: atomically, so nothing falls between.
+                    first = [(ADDED, o) for _, o in sorted(store.objects[res.name].items()) if w.matches(o)]
+                    w.last_rv = store.rv
+                else:
+                    first = []
+                    w.last_rv = store.rv if start_rv is None else start_rv
+                store.watchers.add(w)
         try:
             self._stream(w, first, form, bookmarks, send_initial is True, timeout)
         finally:
@@ -787,8 +848,43 @@ class Handler(BaseHTTPRequestHandler):
                 store.watchers.discard(w)
                 store.cond.notify_all()  # reset() waits for watchers to leave
 
+    def _initial_events(self, w, start_rv, rv):
+        """A WatchList's initial state, as cacher.go Cacher.Watch serves it: R unset is consistent
+        (the cache waits for etcd's RV), R "0" any cache state, R N waits for the cache to reach N
+        (waitUntilWatchCacheFreshAndForceAllEvents), else an in-stream 504 TooLarge. The end bookmark
+        carries the cache RV of the snapshot (getBookmarkAfterResourceVersionLockedFunc). Returns
+        (events, None), or (None, the APIError to send in-stream). The watcher is registered."""
+        ctx, store, res = self.server.ctx, self.server.ctx.store, w.resource
+        if ctx.watchlist == "no-progress-notify":
+            return None, APIError(500, PROGRESS_DISABLED, "InternalError")
+        ctx.stats.served_from(self._entry, "cache" if ctx.watch_cache else "etcd")
+        want = store.current_rv() if rv == "" else start_rv
+        behind = want is not None and not store.wait_for_cache(res, want, ctx.cache_wait)
+        if behind and rv != "":
+            with store.cond:
+                cache_rv = store.cache_rv_locked(res)
+            return None, status.too_large_rv(want, cache_rv)
+        with store.cond:
+            frozen = None if behind else store.frozen_cache.get(res.name)  # consistent: etcd's state
+            snapshot_rv, objects = frozen if frozen else (store.rv, store.objects[res.name])
+            first = [(ADDED, o) for _, o in sorted(objects.items()) if w.matches(o)]
+            w.last_rv = snapshot_rv
+            store.watchers.add(w)
+        return first, None
+
+    def _refuse_in_stream(self, err, form):
+        """HTTP 200, one ERROR event, a clean end: how errors after admission reach a watch
+        (cacher.go newErrWatcher)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._write_chunk(self._event("ERROR", err.body, form))
+        self.wfile.write(b"0\r\n\r\n")
+
     def _write_chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.server.ctx.stats.sent(self._entry, len(data))
 
     def _event(self, etype, obj, form):
         if form == "partial" and etype != "ERROR":

@@ -41,11 +41,12 @@ def status_body(code, reason, message, details=None, metadata=None):
 class APIError(Exception):
     """An HTTP error answered with a Status body (or sent in-stream on a watch)."""
 
-    def __init__(self, code, message, reason=None, details=None, headers=None, metadata=None):
+    def __init__(self, code, message, reason=None, details=None, headers=None, metadata=None, plain=None):
         super().__init__(message)
         self.code = code
         self.headers = headers or {}
         self.body = status_body(code, reason or REASONS.get(code, "Unknown"), message, details, metadata)
+        self.plain = plain  # bytes: answered as text/plain instead of the Status (filters outside the API)
 
 
 def _details(res, name):
@@ -116,3 +117,28 @@ def path_not_found():
 def method_not_allowed(method):
     return APIError(405, f"the server does not allow this method on the requested resource ({method})",
                     "MethodNotAllowed", {})
+
+
+def too_many_requests(form, retry_after):
+    """429 in the shapes kube-apiserver sends them:
+    - "apf": priority and fairness rejected the request (server/filters/priority-and-fairness.go,
+      tooManyRequests): text/plain, Retry-After from droppedRequestsTracker.GetRetryAfter, and the
+      flow schema / priority level headers;
+    - "unready-cache": the watch cache is not initialised (cacher.go Cacher.GetList/Watch,
+      errors.NewTooManyRequests with calculateRetryAfterForUnreadyCache): a Status, whose
+      retryAfterSeconds responsewriters.ErrorNegotiated copies into Retry-After;
+    - "shutdown": the server is shutting down (server/filters/with_retry_after.go): text/plain,
+      Retry-After 5 and Connection: close."""
+    if form == "apf":
+        return APIError(429, "Too many requests, please try again later.", "TooManyRequests",
+                        headers={"Retry-After": str(retry_after), "X-Kubernetes-PF-FlowSchema-UID": "fake-flow-schema",
+                                 "X-Kubernetes-PF-PriorityLevel-UID": "fake-priority-level"},
+                        plain=b"Too many requests, please try again later.\n")
+    if form == "unready-cache":
+        return APIError(429, "storage is (re)initializing", "TooManyRequests", {"retryAfterSeconds": int(retry_after)},
+                        headers={"Retry-After": str(retry_after)})
+    if form == "shutdown":
+        return APIError(429, "The apiserver is shutting down, please try again later.", "TooManyRequests",
+                        headers={"Retry-After": "5", "Connection": "close"},
+                        plain=b"The apiserver is shutting down, please try again later.\n")
+    raise ValueError(f"unknown 429 form {form!r}; known: apf, unready-cache, shutdown")

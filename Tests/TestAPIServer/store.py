@@ -12,6 +12,7 @@ may serialize them outside the lock.
 import collections
 import copy
 import json
+import math
 import os
 import threading
 import time
@@ -57,6 +58,11 @@ class Store:
         self.objects = {r.name: {} for r in registry.resources}
         self.watchers = set()
         self.state_file = state_file
+        # The watch cache model (apiserver storage/cacher): it follows the store at once unless a test
+        # freezes it for a resource (control op cache-lag), which pins {name: (rv, objects)}.
+        self.frozen_cache = {}
+        self.unready_until = 0.0  # after restart-cache: LIST/WATCH answer 429 until then (monotonic)
+        self.cache_restarted = 0.0
 
     # ---- persistence -------------------------------------------------------
 
@@ -111,6 +117,64 @@ class Store:
                 else:
                     items[e.key] = e.prev
             return items, rv
+
+    # ---- the watch cache --------------------------------------------------
+
+    def cache_state(self, res):
+        """(objects by key, rv) as the watch cache holds them: the store's, or a frozen older copy."""
+        with self.cond:
+            if res.name in self.frozen_cache:
+                rv, items = self.frozen_cache[res.name]
+                return dict(items), rv
+            return dict(self.objects[res.name]), self.rv
+
+    def freeze_cache(self, res, frozen):
+        """cache-lag: the cache of `res` stops at the current state (frozen) or catches up at once."""
+        with self.cond:
+            if frozen:
+                self.frozen_cache.setdefault(res.name, (self.rv, dict(self.objects[res.name])))
+            else:
+                self.frozen_cache.pop(res.name, None)
+            self.cond.notify_all()
+
+    def wait_for_cache(self, res, rv, timeout):
+        """watch_cache.go waitUntilFreshLocked: wait until the cache reaches `rv`; False on timeout
+        (the caller answers TooLarge)."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while self.cache_rv_locked(res) < rv:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+            return True
+
+    def cache_rv_locked(self, res):
+        frozen = self.frozen_cache.get(res.name)
+        return frozen[0] if frozen else self.rv
+
+    def restart_cache(self, unready_seconds):
+        """As after an apiserver restart: the history is gone (older RVs get 410), open watches are
+        cut, and for `unready_seconds` the cache is not ready (LIST/WATCH answer 429)."""
+        with self.cond:
+            for w in self.watchers:
+                w.action = "drop"
+            self.history.clear()
+            self.floor = self.rv
+            self.frozen_cache.clear()
+            self.cache_restarted = time.monotonic()
+            self.unready_until = self.cache_restarted + unready_seconds
+            self.cond.notify_all()
+
+    def unready_retry_after(self):
+        """Seconds to ask for while the cache is unready, else None. cacher/util.go
+        calculateRetryAfterForUnreadyCache: clamp(e^(0.06 * downtime s), 1, 30)."""
+        now = time.monotonic()
+        with self.cond:
+            if now >= self.unready_until:
+                return None
+            downtime = now - self.cache_restarted
+        return int(min(30, max(1, math.exp(0.06 * downtime))))
 
     def wait_for_rv(self, rv, timeout):
         """Wait until the counter reaches `rv`; False on timeout (the caller answers 504)."""
@@ -300,6 +364,8 @@ class Store:
                 self.cond.wait(0.01)
             self.rv = self.floor = 0
             self.history.clear()
+            self.frozen_cache.clear()
+            self.unready_until = 0.0
             self.objects = {r.name: {} for r in self.registry.resources}
             self._persist()
 

@@ -3,7 +3,7 @@
 import collections
 import threading
 
-from status import APIError, REASONS
+from status import APIError, REASONS, too_many_requests
 
 
 class Faults:
@@ -13,11 +13,13 @@ class Faults:
         self.lock = threading.Lock()
         self.rules = []
 
-    def add(self, code, count, verb=None, resource=None, retry_after=None, reason=None, message=None):
-        if retry_after is None and code in (429, 503):
+    def add(self, code, count, verb=None, resource=None, retry_after=None, reason=None, message=None, form=None):
+        if retry_after is None and code in (429, 503) and form != "none":
             retry_after = 1  # what APF / an overloaded apiserver sends; clients must honour it
+        if form not in (None, "none"):
+            too_many_requests(form, retry_after or 1)  # rejects an unknown form now, not at the request
         rule = {"code": int(code), "count": int(count), "verb": verb, "resource": resource,
-                "retryAfter": retry_after, "reason": reason, "message": message}
+                "retryAfter": retry_after, "reason": reason, "message": message, "form": form}
         with self.lock:
             if rule["count"] > 0:
                 self.rules.append(rule)
@@ -30,16 +32,19 @@ class Faults:
         with self.lock:
             return sum(r["count"] for r in self.rules)
 
-    def take(self, verb, resource):
-        """The error for this request if a rule matches (and uses it up), else None."""
+    def take(self, verbs, resource):
+        """The error for this request if a rule matches one of its `verbs` (and uses it up), else None.
+        A WatchList is both "watchlist" and "watch"."""
         with self.lock:
             for rule in self.rules:
-                if rule["verb"] not in (None, verb) or rule["resource"] not in (None, resource):
+                if (rule["verb"] is not None and rule["verb"] not in verbs) or rule["resource"] not in (None, resource):
                     continue
                 rule["count"] -= 1
                 if rule["count"] <= 0:
                     self.rules.remove(rule)
                 code = rule["code"]
+                if rule["form"] not in (None, "none"):
+                    return too_many_requests(rule["form"], rule["retryAfter"])
                 headers, details = {}, {}
                 if rule["retryAfter"] is not None:
                     headers["Retry-After"] = str(rule["retryAfter"])
@@ -86,6 +91,8 @@ class Stats:
     def __init__(self, log_size=2000):
         self.lock = threading.Lock()
         self.counts = collections.Counter()
+        self.served = collections.Counter()  # "list:pods@cache", "list:pods@etcd"
+        self.bytes = collections.Counter()  # body bytes sent, by "verb:resource"
         self.log = collections.deque(maxlen=log_size)
 
     def record(self, entry):
@@ -93,9 +100,23 @@ class Stats:
             self.counts[entry["what"]] += 1
             self.log.append(entry)
 
+    def served_from(self, entry, source):
+        """Where a LIST or WatchList was served from: "cache" (the watch cache) or "etcd"."""
+        with self.lock:
+            entry["servedFrom"] = source
+            self.served[f"{entry['what']}@{source}"] += 1
+
+    def sent(self, entry, count):
+        with self.lock:
+            self.bytes[entry["what"]] += count
+
     def snapshot(self):
         with self.lock:
             return dict(self.counts)
+
+    def served_snapshot(self):
+        with self.lock:
+            return dict(self.served), dict(self.bytes)
 
     def requests(self, clear=False):
         with self.lock:
@@ -107,6 +128,8 @@ class Stats:
     def reset(self):
         with self.lock:
             self.counts.clear()
+            self.served.clear()
+            self.bytes.clear()
             self.log.clear()
 
 

@@ -21,5 +21,7 @@ CURLcode ccurl_setopt_write_callback(CURL *handle, ccurl_data_callback callback,
 /* Also turns progress reporting on (NOPROGRESS 0), without which the callback is never called. */
 CURLcode ccurl_setopt_progress_callback(CURL *handle, ccurl_progress_callback callback, void *context);
 CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
+/* CURLINFO_*_T values, e.g. CURLINFO_RETRY_AFTER. */
+CURLcode ccurl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 
 #endif

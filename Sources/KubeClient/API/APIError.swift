@@ -27,6 +27,23 @@ public enum APIError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
+    /// The watch cache is behind the resource version asked for; a consistent LIST does not wait for it.
+    public var isTooLargeResourceVersion: Bool {
+        if case .status(_, let status) = self { return status?.isTooLargeResourceVersion == true }
+        return false
+    }
+
+    public var isTooManyRequests: Bool {
+        if case .status(let code, let status) = self { return code == 429 || status?.reason == "TooManyRequests" }
+        return false
+    }
+
+    /// The server's Retry-After for a 429 or 5xx, header first.
+    public var retryAfter: Duration? {
+        if case .status(_, let status) = self { return status?.retryAfter }
+        return nil
+    }
+
     /// The same error naming the request it broke ("pods watch: …"), where the detail lacks it.
     func naming(_ request: String) -> APIError {
         switch self {

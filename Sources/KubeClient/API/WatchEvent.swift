@@ -6,8 +6,10 @@ public enum WatchEvent<Object: KubernetesWireObject>: Sendable {
     case modified(DecodedObject<Object>)
     /// Carries the last state before deletion, with the deletion's resource version.
     case deleted(DecodedObject<Object>)
-    /// Only advances the resource version; it names no object.
-    case bookmark(resourceVersion: String)
+    /// Only advances the resource version; it names no object. `initialEventsEnd`: the bookmark that
+    /// ends a WatchList's initial state (annotation `k8s.io/initial-events-end: "true"`, apimachinery
+    /// metav1.InitialEventsAnnotationKey).
+    case bookmark(resourceVersion: String, initialEventsEnd: Bool)
     /// The server ends the watch after this, e.g. 410 Expired.
     case error(APIStatus)
 
@@ -15,7 +17,7 @@ public enum WatchEvent<Object: KubernetesWireObject>: Sendable {
     public var resourceVersion: String? {
         switch self {
         case .added(let object), .modified(let object), .deleted(let object): return object.metadata.resourceVersion
-        case .bookmark(let version): return version
+        case .bookmark(let version, _): return version
         case .error: return nil
         }
     }
@@ -24,7 +26,10 @@ public enum WatchEvent<Object: KubernetesWireObject>: Sendable {
 extension WatchEvent: Decodable {
     private enum CodingKeys: String, CodingKey { case type, object }
     private struct BookmarkObject: Decodable {
-        struct Metadata: Decodable { var resourceVersion: String? }
+        struct Metadata: Decodable {
+            var resourceVersion: String?
+            var annotations: [String: String]?
+        }
         var metadata: Metadata?
     }
 
@@ -37,7 +42,8 @@ extension WatchEvent: Decodable {
         case "DELETED": self = .deleted(try container.decode(DecodedObject<Object>.self, forKey: .object))
         case "BOOKMARK":
             let object = try container.decode(BookmarkObject.self, forKey: .object)
-            self = .bookmark(resourceVersion: object.metadata?.resourceVersion ?? "")
+            self = .bookmark(resourceVersion: object.metadata?.resourceVersion ?? "",
+                             initialEventsEnd: object.metadata?.annotations?["k8s.io/initial-events-end"] == "true")
         case "ERROR": self = .error(try container.decode(APIStatus.self, forKey: .object))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown watch event type \"\(type)\"")

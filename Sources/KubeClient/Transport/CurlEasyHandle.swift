@@ -61,6 +61,14 @@ final class CurlEasyHandle {
         return code
     }
 
+    /// The response's Retry-After (libcurl ≥ 7.66 parses seconds and HTTP dates); nil without one.
+    var retryAfter: Duration? {
+        var seconds: curl_off_t = 0
+        guard ccurl_getinfo_off_t(raw, CURLINFO_RETRY_AFTER, &seconds) == CURLE_OK, seconds != 0 else { return nil }
+        // Before 8.12 libcurl answers a date in the past with a negative number.
+        return .seconds(max(0, seconds))
+    }
+
     /// The reason for `code`: libcurl's detailed message if it wrote one, else the generic one.
     func failure(_ code: CURLcode) -> TransportError {
         let detail = String(cString: errorBuffer)

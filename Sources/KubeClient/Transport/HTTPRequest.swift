@@ -6,6 +6,10 @@ struct HTTPRequest {
     var headers: [String]
     var tls: TLSMaterial
     var timeouts: TransferTimeouts
+    /// Offer gzip (Accept-Encoding). Not on watches: a WatchList answer to gzip is one gzip member per
+    /// flush (apiserver endpoints/handlers/watch.go, perFlushGzipWriter), which libcurl stops reading
+    /// after the first member.
+    var compressed = true
 }
 
 /// Trust roots and client identity as PEM bytes, read fresh for each request so rotated files apply.

@@ -14,6 +14,9 @@ final class HTTPSession {
     /// The response's HTTP status; valid from the first `receive` call of a transfer on.
     var responseCode: Int { handle.responseCode }
 
+    /// The last response's Retry-After, if it had one.
+    var retryAfter: Duration? { handle.retryAfter }
+
     /// Performs `request`, calling `receive` with each slice of the body as libcurl delivers it
     /// (de-chunked, at most 16 KiB, not aligned to anything). `receive` returns false to abort.
     /// Returns the HTTP status; throws when there is none, or the transfer broke off.
@@ -47,7 +50,7 @@ final class HTTPSession {
         try handle.set(CURLOPT_NOSIGNAL, 1)
         // One connection per watch: a stalled HTTP/2 connection would stall every multiplexed watch.
         try handle.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
-        try handle.set(CURLOPT_ACCEPT_ENCODING, "")
+        if request.compressed { try handle.set(CURLOPT_ACCEPT_ENCODING, "") }
         try handle.set(CURLOPT_CONNECTTIMEOUT_MS, request.timeouts.connect.milliseconds)
         if let total = request.timeouts.total { try handle.set(CURLOPT_TIMEOUT_MS, total.milliseconds) }
         if let stalled = request.timeouts.stalled {
