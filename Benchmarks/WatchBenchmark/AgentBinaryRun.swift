@@ -44,7 +44,8 @@ struct AgentBinaryRun {
         }
         let synced = ContinuousClock.now - started
         let pid = process.processIdentifier
-        let cpu = try Self.cpu(of: pid)
+        // What follows the first write (giving freed memory back) is part of the sync.
+        let cpu = try Self.cpuOnceIdle(pid)
         let resident = Self.residentBytes(of: pid)
 
         var added: [[String: Any]] = []
@@ -73,6 +74,19 @@ struct AgentBinaryRun {
         let fields = status[status.range(of: ")")!.upperBound...].split(separator: " ")
         let ticks = (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
         return .microseconds(ticks * 1_000_000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// The CPU time of a process once it has used none for 60 ms (3 polls), or after 5 s.
+    static func cpuOnceIdle(_ pid: Int32) throws -> Duration {
+        var last = try cpu(of: pid), unchanged = 0
+        let deadline = ContinuousClock.now + .seconds(5)
+        while unchanged < 3, ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            let now = try cpu(of: pid)
+            unchanged = now == last ? unchanged + 1 : 0
+            last = now
+        }
+        return last
     }
 
     static func element(_ address: String, isIn map: String, of table: String) -> Bool {

@@ -9,6 +9,9 @@ struct RecordedCluster {
     var eventBytes: (median: Int, p99: Int)
     /// Decoding one pod ADDED line as the watch does, and validating the pod as the cache does.
     var decodeMicroseconds: Double
+    /// The same for `RealisticPod`.
+    var realisticEventBytes: Int
+    var realisticDecodeMicroseconds: Double
 
     init(_ cluster: SyntheticCluster) throws {
         func json(_ object: [String: Any]) throws -> Data {
@@ -27,15 +30,21 @@ struct RecordedCluster {
         let sizes = lines.map(\.count).sorted()
         eventBytes = (Percentiles.median(sizes), sizes[min(sizes.count - 1, sizes.count * 99 / 100)])
 
-        let sample = lines.prefix(20_000)
+        decodeMicroseconds = try Self.decodeMicroseconds(Array(lines.prefix(20_000)))
+        realisticEventBytes = RealisticPod.watchLine.utf8.count + 1
+        realisticDecodeMicroseconds = try Self.decodeMicroseconds(Array(repeating: Data(RealisticPod.watchLine.utf8), count: 5_000))
+    }
+
+    /// Per line: decoded as the watch does, the pod validated as the cache does.
+    static func decodeMicroseconds(_ lines: [Data]) throws -> Double {
         let decoder = JSONDecoder()
         let started = ContinuousClock.now
-        for line in sample {
-            guard case .added(.valid(let object)) = try decoder.decode(WatchEvent<PodObject>.self, from: line) else {
-                throw BenchmarkError("a recorded pod line did not decode")
+        for line in lines {
+            switch try decoder.decode(WatchEvent<PodObject>.self, from: line) {
+            case .added(.valid(let object)), .modified(.valid(let object)): _ = try Pod(validating: object)
+            default: throw BenchmarkError("a recorded pod line did not decode")
             }
-            _ = try Pod(validating: object)
         }
-        decodeMicroseconds = (ContinuousClock.now - started).milliseconds * 1000 / Double(sample.count)
+        return (ContinuousClock.now - started).milliseconds * 1000 / Double(lines.count)
     }
 }

@@ -68,7 +68,7 @@ final class ReplayServer: Sendable {
         }
         object["metadata"] = metadata
         let line = try JSONSerialization.data(withJSONObject: ["type": type, "object": object]) + Data("\n".utf8)
-        let chunk = Data(String(line.count, radix: 16).utf8) + Data("\r\n".utf8) + line + Data("\r\n".utf8)
+        let chunk = Self.chunk(line)
         for fd in watchers { Self.write(chunk, to: fd) }
         return line.count
     }
@@ -116,6 +116,7 @@ final class ReplayServer: Sendable {
             let query = Dictionary((target.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
             if query["watch"] == "1" {
                 Self.write(Data("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8), to: fd)
+                if query["sendInitialEvents"] == "true" { Self.write(initialEvents(items), to: fd) }
                 state.withLock { $0.watchers[target.path, default: []].append(fd) }
                 // The watch stays open until the client goes away or the server stops.
                 var byte: UInt8 = 0
@@ -125,6 +126,17 @@ final class ReplayServer: Sendable {
             }
             Self.write(Self.response(status: "200 OK", body: page(of: items, query: query)), to: fd)
         }
+    }
+
+    /// A WatchList's initial state (KEP-3157; kube-apiserver's cacher, `staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go`,
+    /// `processInterval`): every object as ADDED, then a bookmark annotated "k8s.io/initial-events-end".
+    private func initialEvents(_ items: [Data]) -> Data {
+        let version = state.withLock { $0.resourceVersion }
+        var stream = Data()
+        for item in items { stream.append(Self.chunk(Data(#"{"type":"ADDED","object":"#.utf8) + item + Data("}\n".utf8))) }
+        let end = #"{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"\#(version)","annotations":{"k8s.io/initial-events-end":"true"}}}}"#
+        stream.append(Self.chunk(Data((end + "\n").utf8)))
+        return stream
     }
 
     /// One LIST page: `limit` objects from the offset the `continue` token holds.
@@ -139,6 +151,11 @@ final class ReplayServer: Sendable {
         }
         body.append(contentsOf: Array("]}".utf8))
         return body
+    }
+
+    /// `bytes` as one chunk of a chunked response body.
+    private static func chunk(_ bytes: Data) -> Data {
+        Data(String(bytes.count, radix: 16).utf8) + Data("\r\n".utf8) + bytes + Data("\r\n".utf8)
     }
 
     private static func response(status: String, body: Data) -> Data {

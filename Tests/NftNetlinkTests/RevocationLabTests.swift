@@ -18,8 +18,10 @@ import TestSupport
     static let revokedWithin: Duration = .seconds(1)
     static let longestAllowedStall: Duration = .milliseconds(200)
 
-    @Test func ingressChangeRevokesDeniedConnectionsOnly() throws {
-        try Scenario.run { scenario in
+    /// With 32, the pass dumps the entries of each address; with 1, past `wholeTableDumpFrom` addresses
+    /// (as at a first sync), one dump of the whole table: the same connections are revoked, the same kept.
+    @Test(arguments: [32, 1]) func ingressChangeRevokesDeniedConnectionsOnly(wholeTableDumpFrom: Int) throws {
+        try Scenario.run(wholeTableDumpFrom: wholeTableDumpFrom) { scenario in
             try scenario.apply(Self.ingressPolicy(allowing: ["b", "c"]))
             let denied = try scenario.flowsFromBToA()
             let allowed = try [
@@ -92,7 +94,8 @@ private struct Scenario {
     let revoker: ConnectionRevoker?
     var applied: Ruleset?
 
-    static func run(revocationLabelBit: UInt8? = CompilerOptions.defaultRevocationLabelBit, _ body: (inout Scenario) throws -> Void) throws {
+    static func run(revocationLabelBit: UInt8? = CompilerOptions.defaultRevocationLabelBit, wholeTableDumpFrom: Int = 32,
+                    _ body: (inout Scenario) throws -> Void) throws {
         let lab = try Lab(nodes: 1, pods: ["x/a", "x/b", "x/c"].map { LabPodSpec(name: $0, node: 1) })
         defer { lab.destroy() }
         var compiler = NodeCompiler(node: lab.nodeName(1), options: CompilerOptions(revocationLabelBit: revocationLabelBit))
@@ -104,7 +107,7 @@ private struct Scenario {
         }
         var scenario = Scenario(lab: lab, compiler: compiler,
                                 programmer: try KernelProgrammer(tableName: compiler.options.tableName, netns: lab.nodeNamespace(1)),
-                                revoker: try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: lab.nodeNamespace(1)) })
+                                revoker: try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: lab.nodeNamespace(1), wholeTableDumpFrom: wholeTableDumpFrom) })
         try body(&scenario)
     }
 
