@@ -11,29 +11,7 @@ enum ManifestLoading {
     }
 
     static func load(paths: [String]) -> Result {
-        var builder = ClusterBuilder()
-        var notes: [String] = [], errors: [String] = []
-        for path in paths {
-            let documents: [ManifestDocument]
-            do {
-                documents = try ManifestReader.read(paths: [path])
-            } catch {
-                errors.append(error.description)
-                continue
-            }
-            for document in documents {
-                do {
-                    switch try document.decode() {
-                    case .skipped(let kind): notes.append("\(document.source): skipping \(kind)")
-                    case .object(let object): try builder.add(object)
-                    }
-                } catch let error as ManifestError {
-                    errors.append(error.description)
-                } catch {
-                    errors.append("\(document.source): \(error)")
-                }
-            }
-        }
-        return Result(cluster: builder.state, notes: notes, errors: errors)
+        let loaded = LoadedManifests(paths: paths)
+        return Result(cluster: loaded.cluster, notes: loaded.skipped.map { "\($0.source): skipping \($0.kind)" }, errors: loaded.errors)
     }
 }

@@ -7,10 +7,12 @@ public struct ManifestDocument {
     public var node: Node
     /// How many nodes the document may stand for once its aliases are expanded (see `decode()`).
     var nodeBudget: Int
+    /// False when the text has no `*`, so no alias.
+    var mayHaveAliases = true
 }
 
 /// A manifest that cannot be read or parsed, or an object in it that is invalid.
-public struct ManifestError: Error, CustomStringConvertible {
+public struct ManifestError: Error, CustomStringConvertible, Sendable {
     public var source: String
     public var message: String
 
@@ -26,6 +28,29 @@ public struct ManifestError: Error, CustomStringConvertible {
 /// each holding one object, several YAML documents, or a `kind: List`.
 public enum ManifestReader {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
+
+    /// Every object of every file, decoded one at a time and handed to `body` in order with its source;
+    /// a path or file that cannot be read or parsed is one failure, named by its path. JSON goes straight
+    /// to the typed objects (`JSONManifest`), anything else through YAML nodes.
+    public static func forEachDocument(paths: [String], _ body: (_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) -> Void) {
+        for path in paths {
+            do {
+                for file in try files(at: path) { try forEachDocument(file: file, body) }
+            } catch {
+                body(error.source, .failure(error))
+            }
+        }
+    }
+
+    private static func forEachDocument(file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) throws(ManifestError) {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
+            throw ManifestError(source: file, message: "cannot read file")
+        }
+        if JSONManifest.forEachObject(in: data, file: file, body) { return }
+        try documents(in: try text(of: data, file: file), source: file) { document in
+            body(document.source, Result { () throws(ManifestError) in try document.decode() })
+        }
+    }
 
     public static func read(paths: [String]) throws(ManifestError) -> [ManifestDocument] {
         var documents: [ManifestDocument] = []
@@ -54,31 +79,43 @@ public enum ManifestReader {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ManifestError(source: file, message: "cannot read file")
         }
+        return try parse(try text(of: data, file: file), source: file)
+    }
+
+    private static func text(of data: Data, file: String) throws(ManifestError) -> String {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ManifestError(source: file, message: "not UTF-8 text")
         }
-        return try parse(text, source: file)
+        return text
     }
 
     public static func parse(_ text: String, source: String) throws(ManifestError) -> [ManifestDocument] {
         var documents: [ManifestDocument] = []
+        try self.documents(in: text, source: source) { documents.append($0) }
+        return documents
+    }
+
+    /// Each document of a YAML stream, a List's items one by one, as libyaml composes them.
+    static func documents(in text: String, source: String, _ body: (ManifestDocument) -> Void) throws(ManifestError) {
         // A JSON or YAML node takes two bytes or more, so only aliases make a document stand for more
         // nodes than its file has bytes; this leaves room for them in small files too. Aliases nested
         // ten deep stand for billions ("billion laughs"): sigs.k8s.io/yaml refuses such documents too
         // (go-yaml decode.go, allowedAliasRatio, which allows any aliasing up to 400,000 nodes).
         let nodeBudget = max(text.utf8.count, 100_000)
+        let mayHaveAliases = text.utf8.contains(UInt8(ascii: "*"))
         do {
             var number = 0
             var nodes = try Yams.compose_all(yaml: text)
             while let node = nodes.next() {
                 number += 1
                 let documentSource = "\(source)#\(number)"
-                if node.mapping?["kind"]?.string == "List" || node.mapping?["kind"]?.string?.hasSuffix("List") == true {
-                    for (position, item) in (node.mapping?["items"]?.sequence ?? []).enumerated() {
-                        documents.append(ManifestDocument(source: "\(documentSource) items[\(position)]", node: item, nodeBudget: nodeBudget))
+                if let kind = YAMLValue.text(of: YAMLValue.lookup("kind", in: node)), kind.hasSuffix("List") {
+                    for (position, item) in (YAMLValue.lookup("items", in: node)?.sequence ?? []).enumerated() {
+                        body(ManifestDocument(source: "\(documentSource) items[\(position)]", node: item, nodeBudget: nodeBudget,
+                                              mayHaveAliases: mayHaveAliases))
                     }
                 } else {
-                    documents.append(ManifestDocument(source: documentSource, node: node, nodeBudget: nodeBudget))
+                    body(ManifestDocument(source: documentSource, node: node, nodeBudget: nodeBudget, mayHaveAliases: mayHaveAliases))
                 }
             }
             // A syntax error ends the sequence early, as if the text ended there; the error waits in it.
@@ -86,6 +123,5 @@ public enum ManifestReader {
         } catch {
             throw ManifestError(source: source, message: "unparsable YAML: \(error)")
         }
-        return documents
     }
 }

@@ -26,26 +26,8 @@ struct TemporaryDirectory {
 
 /// Loads like `--dry-run` does: every valid object is kept, every problem reported.
 func load(paths: [String]) -> (state: ClusterState, skipped: [String], errors: [String]) {
-    var builder = ClusterBuilder()
-    var skipped: [String] = [], errors: [String] = []
-    let documents: [ManifestDocument]
-    do {
-        documents = try ManifestReader.read(paths: paths)
-    } catch {
-        return (builder.state, [], [error.description])
-    }
-    for document in documents {
-        do {
-            switch try document.decode() {
-            case .skipped(let kind): skipped.append("\(document.source): \(kind)")
-            case .object(let object):
-                do { try builder.add(object) } catch { errors.append("\(document.source): \(error)") }
-            }
-        } catch {
-            errors.append(error.description)
-        }
-    }
-    return (builder.state, skipped, errors)
+    let loaded = LoadedManifests(paths: paths)
+    return (loaded.cluster, loaded.skipped.map { "\($0.source): \($0.kind)" }, loaded.errors)
 }
 
 @Suite("Manifests")

@@ -1,0 +1,136 @@
+import Foundation
+import Yams
+
+/// A JSON manifest decoded straight into the typed objects: `JSONManifestScanner` finds each object's
+/// bytes, `JSONDecoder` decodes them, on every core, and `body` gets them in order. Because main read
+/// JSON through YAML and then JSONDecoder, every message stays the same; where the scanner says the YAML
+/// path could read the text differently, the file is read as YAML instead.
+enum JSONManifest {
+    /// Objects decoded together, on all cores; small enough that they and their bytes stay small.
+    static let batchSize = 2048
+
+    /// False, having called `body` for nothing, when the file is not JSON that this path reads.
+    static func forEachObject(in data: Data, file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) -> Bool {
+        data.withUnsafeBytes { bytes in
+            let first = bytes.first { !" \t\r\n".utf8.contains($0) }
+            guard first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let layout = JSONManifestScanner.scan(bytes) else { return false }
+            let budget = max(bytes.count, 100_000)
+            func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
+            for start in stride(from: 0, to: layout.objects.count, by: batchSize) {
+                let batch = start..<min(start + batchSize, layout.objects.count)
+                for (index, decoded) in zip(batch, decode(layout.objects[batch], in: bytes)) {
+                    switch decoded {
+                    case .decoded(let document): body(source(index), .success(document))
+                    case .failed(let message): body(source(index), .failure(ManifestError(source: source(index), message: message)))
+                    case .readAsYAML:
+                        body(source(index), Result { () throws(ManifestError) in
+                            try decodeAsYAML(UnsafeRawBufferPointer(rebasing: bytes[layout.objects[index]]), source: source(index), file: file,
+                                             nodeBudget: budget)
+                        })
+                    }
+                }
+            }
+            return true
+        }
+    }
+
+    /// Each object's outcome, in order, decoded by as many threads as there are cores.
+    private static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer) -> [JSONManifestObject.Outcome] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, objects.count / 64))
+        var outcomes = [JSONManifestObject.Outcome](repeating: .readAsYAML, count: objects.count)
+        outcomes.withUnsafeMutableBufferPointer { results in
+            let shared = SharedBuffers(bytes: bytes, results: results)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let decoder = JSONDecoder()
+                for offset in stride(from: worker, to: objects.count, by: workers) {
+                    let range = objects[objects.startIndex + offset]
+                    let slice = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: shared.bytes.baseAddress! + range.lowerBound),
+                                     count: range.count, deallocator: .none)
+                    shared.results[offset] = (try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML
+                }
+            }
+        }
+        return outcomes
+    }
+
+    /// One object the way main read every one: YAML node, then typed by tag.
+    private static func decodeAsYAML(_ bytes: UnsafeRawBufferPointer, source: String, file: String, nodeBudget: Int) throws(ManifestError) -> DecodedDocument {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw ManifestError(source: file, message: "unparsable YAML: \(error)")
+        }
+        guard let node else { throw ManifestError(source: source, message: "not a Kubernetes object (expected a mapping)") }
+        return try ManifestDocument(source: source, node: node, nodeBudget: nodeBudget).decode()
+    }
+
+    /// The mapped file and the results, which each worker reads and writes at its own offsets only.
+    private struct SharedBuffers: @unchecked Sendable {
+        let bytes: UnsafeRawBufferPointer
+        let results: UnsafeMutableBufferPointer<JSONManifestObject.Outcome>
+    }
+}
+
+/// One object of a JSON manifest, decoded as `ManifestDocument.decode()` decodes a YAML one. Where the
+/// JSON alone cannot say what the YAML path would print (a `kind`, `apiVersion` or name that is not a
+/// string), the outcome is `readAsYAML`.
+struct JSONManifestObject: Decodable {
+    enum Outcome: Sendable {
+        case decoded(DecodedDocument)
+        case failed(message: String)
+        case readAsYAML
+    }
+
+    let outcome: Outcome
+
+    init(from decoder: Decoder) {
+        guard let container = try? decoder.container(keyedBy: AnyKey.self) else {
+            outcome = .failed(message: "not a Kubernetes object (expected a mapping)")
+            return
+        }
+        guard let kindText = Self.text("kind", in: container) else {
+            outcome = .readAsYAML
+            return
+        }
+        guard case .some(let kind) = kindText else {
+            outcome = .failed(message: "kind: must be set")
+            return
+        }
+        guard let apiVersion = Self.text("apiVersion", in: container) else {
+            outcome = .readAsYAML
+            return
+        }
+        var nameIsText = true
+        do {
+            outcome = .decoded(try DecodedDocument.decode(kind: kind, apiVersion: apiVersion ?? "", source: "", name: {
+                let metadata = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("metadata"))
+                guard let metadata, let name = Self.text("name", in: metadata), let namespace = Self.text("namespace", in: metadata) else {
+                    nameIsText = metadata == nil
+                    return ObjectName()
+                }
+                return ObjectName(name: name, namespace: namespace)
+            }, decoder: { decoder }))
+        } catch {
+            outcome = nameIsText ? .failed(message: error.message) : .readAsYAML
+        }
+    }
+
+    /// A member's text as the YAML path reads it: .some(nil) when absent, "null" for null, nil when it
+    /// is neither a string nor null.
+    private static func text(_ key: String, in container: KeyedDecodingContainer<AnyKey>) -> String?? {
+        let key = AnyKey(key)
+        guard container.contains(key) else { return .some(nil) }
+        if (try? container.decodeNil(forKey: key)) == true { return "null" }
+        return (try? container.decode(String.self, forKey: key)).map { .some($0) }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+
+        init(_ stringValue: String) { self.stringValue = stringValue }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

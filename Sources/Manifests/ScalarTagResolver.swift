@@ -1,0 +1,192 @@
+import Yams
+
+/// Resolves the tag of a plain YAML scalar exactly as Yams' `Resolver.default` does (Yams 5.0.1
+/// Resolver.swift: the rules bool, int, float, merge, null, timestamp, value, tried in that order, else
+/// str), without its regular expressions, which cost microseconds per scalar. The rules' regular
+/// expressions are quoted above each matcher; `$` also matches before a line break that ends the text,
+/// as in ICU.
+enum ScalarTagResolver {
+    static func resolve(_ text: String) -> Tag.Name {
+        var text = text
+        return text.withUTF8 { bytes in
+            if let tag = resolve(bytes) { return tag }
+            if let end = bodyBeforeFinalLineBreak(bytes), let tag = resolve(UnsafeBufferPointer(rebasing: bytes[..<end])) { return tag }
+            return .str
+        }
+    }
+
+    private static func resolve(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
+        // Every rule's text starts with one of these bytes, or is empty: most names are decided here.
+        if let first = bytes.first, !"0123456789+-.~<=yYnNtTfFoO".utf8.contains(first) { return nil }
+        var matcher = Matcher(bytes: bytes)
+        if matcher.isBool { return .bool }
+        if matcher.isInt { return .int }
+        if matcher.isFloat { return .float }
+        if matcher.equals("<<") { return .merge }
+        if matcher.isNull { return .null }
+        if matcher.isTimestamp { return .timestamp }
+        if matcher.equals("=") { return .value }
+        return nil
+    }
+
+    /// Where the text ends without its final line break (\n, \r, \r\n, U+0085, U+2028, U+2029), if it has one.
+    private static func bodyBeforeFinalLineBreak(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = bytes.count
+        if count >= 2, bytes[count - 2] == 0x0D, bytes[count - 1] == 0x0A { return count - 2 }
+        if count >= 1, bytes[count - 1] == 0x0A || bytes[count - 1] == 0x0D { return count - 1 }
+        if count >= 2, bytes[count - 2] == 0xC2, bytes[count - 1] == 0x85 { return count - 2 }
+        if count >= 3, bytes[count - 3] == 0xE2, bytes[count - 2] == 0x80, bytes[count - 1] == 0xA8 || bytes[count - 1] == 0xA9 { return count - 3 }
+        return nil
+    }
+
+    /// Matches one whole text against alternatives; each alternative starts again from the beginning.
+    private struct Matcher {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+
+        init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        /// ^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$
+        var isBool: Bool {
+            mutating get {
+                ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
+                    .contains { equals($0) }
+            }
+        }
+
+        /// ^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$
+        var isInt: Bool {
+            mutating get {
+                whole { $0.sign(); return $0.take("0b") && $0.some(\.isBinaryOrUnderscore) }
+                    || whole {
+                        $0.sign()
+                        guard $0.take("0") else { return false }
+                        _ = $0.take("o")
+                        return $0.some(\.isOctalOrUnderscore)
+                    }
+                    || whole { $0.sign(); return $0.take("0") || ($0.one(\.isNonZeroDigit) && $0.any(\.isDigitOrUnderscore)) }
+                    || whole { $0.sign(); return $0.take("0x") && $0.some(\.isHexOrUnderscore) }
+                    || whole { $0.sign(); return $0.one(\.isNonZeroDigit) && $0.any(\.isDigitOrUnderscore) && $0.sexagesimal() }
+            }
+        }
+
+        /// ^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?
+        ///   |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$
+        var isFloat: Bool {
+            mutating get {
+                whole {
+                    $0.sign()
+                    guard $0.one(\.isDigit), $0.any(\.isDigitOrUnderscore) else { return false }
+                    if $0.take(".") { $0.any(\.isDigitOrUnderscore) }
+                    return $0.exponent(signRequired: false)
+                }
+                    || whole { $0.take(".") && $0.some(\.isDigitOrUnderscore) && $0.exponent(signRequired: true) }
+                    || whole {
+                        $0.sign()
+                        return $0.one(\.isDigit) && $0.any(\.isDigitOrUnderscore) && $0.sexagesimal() && $0.take(".") && $0.any(\.isDigitOrUnderscore)
+                    }
+                    || whole { $0.sign(); return $0.take(".") && ($0.take("inf") || $0.take("Inf") || $0.take("INF")) }
+                    || whole { $0.take(".") && ($0.take("nan") || $0.take("NaN") || $0.take("NAN")) }
+            }
+        }
+
+        /// ^(?:~|null|Null|NULL|)$
+        var isNull: Bool { mutating get { ["~", "null", "Null", "NULL", ""].contains { equals($0) } } }
+
+        /// ^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)
+        ///   [0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$
+        var isTimestamp: Bool {
+            mutating get {
+                whole { $0.digits(4) && $0.take("-") && $0.digits(2) && $0.take("-") && $0.digits(2) }
+                    || whole {
+                        guard $0.digits(4), $0.take("-"), $0.digits(1, 2), $0.take("-"), $0.digits(1, 2) else { return false }
+                        guard $0.take("T") || $0.take("t") || $0.some(\.isBlank) else { return false }
+                        guard $0.digits(1, 2), $0.take(":"), $0.digits(2), $0.take(":"), $0.digits(2) else { return false }
+                        if $0.take(".") { $0.any(\.isDigit) }
+                        // (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))? — the blanks only count before a zone.
+                        let beforeZone = $0.position
+                        $0.any(\.isBlank)
+                        if $0.take("Z") { return true }
+                        if $0.one(\.isSign), $0.digits(1, 2) {
+                            let afterHours = $0.position
+                            if !($0.take(":") && $0.digits(2)) { $0.position = afterHours }
+                            return true
+                        }
+                        $0.position = beforeZone
+                        return true
+                    }
+            }
+        }
+
+        mutating func equals(_ word: String) -> Bool { whole { $0.take(word) } }
+
+        /// True when `pattern`, run from the start, stops exactly at the end.
+        private mutating func whole(_ pattern: (inout Matcher) -> Bool) -> Bool {
+            position = 0
+            return pattern(&self) && position == bytes.count
+        }
+
+        private mutating func take(_ word: String) -> Bool {
+            let utf8 = word.utf8
+            guard bytes.count - position >= utf8.count, zip(bytes[position...], utf8).allSatisfy({ $0 == $1 }) else { return false }
+            position += utf8.count
+            return true
+        }
+
+        private mutating func one(_ test: (UInt8) -> Bool) -> Bool {
+            guard position < bytes.count, test(bytes[position]) else { return false }
+            position += 1
+            return true
+        }
+
+        /// Zero or more; always succeeds.
+        @discardableResult
+        private mutating func any(_ test: (UInt8) -> Bool) -> Bool {
+            while one(test) {}
+            return true
+        }
+
+        /// One or more.
+        private mutating func some(_ test: (UInt8) -> Bool) -> Bool { one(test) && any(test) }
+
+        private mutating func sign() { _ = one(\.isSign) }
+
+        /// Between `minimum` and `maximum` digits, as many as there are.
+        private mutating func digits(_ minimum: Int, _ maximum: Int? = nil) -> Bool {
+            let start = position
+            while position - start < (maximum ?? minimum), one(\.isDigit) {}
+            return position - start >= minimum
+        }
+
+        /// (?::[0-5]?[0-9])+
+        private mutating func sexagesimal() -> Bool {
+            var groups = 0
+            while take(":") {
+                let start = position
+                any(\.isDigit)
+                let digits = position - start
+                guard digits == 1 || (digits == 2 && bytes[start] <= UInt8(ascii: "5")) else { return false }
+                groups += 1
+            }
+            return groups > 0
+        }
+
+        /// (?:[eE][-+]?[0-9]+)?, or with the sign required.
+        private mutating func exponent(signRequired: Bool) -> Bool {
+            guard take("e") || take("E") else { return true }
+            if !one(\.isSign), signRequired { return false }
+            return some(\.isDigit)
+        }
+    }
+}
+
+private extension UInt8 {
+    var isDigit: Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) }
+    var isNonZeroDigit: Bool { (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(self) }
+    var isDigitOrUnderscore: Bool { isDigit || self == UInt8(ascii: "_") }
+    var isBinaryOrUnderscore: Bool { self == UInt8(ascii: "0") || self == UInt8(ascii: "1") || self == UInt8(ascii: "_") }
+    var isOctalOrUnderscore: Bool { (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(self) || self == UInt8(ascii: "_") }
+    var isHexOrUnderscore: Bool { isDigitOrUnderscore || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(self | 0x20) }
+    var isSign: Bool { self == UInt8(ascii: "-") || self == UInt8(ascii: "+") }
+    var isBlank: Bool { self == UInt8(ascii: " ") || self == UInt8(ascii: "\t") }
+}
