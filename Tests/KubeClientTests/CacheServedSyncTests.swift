@@ -98,6 +98,31 @@ struct CacheServedSyncTests {
         #expect(failures.all.isEmpty, "\(failures.all)")
     }
 
+    /// A WatchList cut before its end bookmark completes nothing: no object vanishes, and it is tried
+    /// again (as a WatchList) until one completes.
+    @Test func watchListCutBeforeTheMarkerDropsNothing() throws {
+        let directory = try TemporaryDirectory()
+        let (server, connection) = try Fake.start(directory)
+        defer { server.stop() }
+        for name in ["a", "b", "c", "d"] { try server.apply(Fake.pod(name)) }
+        let sink = RecordingSink<PodObject>()
+        let stop = Fake.reflect(connection, into: sink, tuning: .fast)
+        defer { stop() }
+        #expect(sink.wait { $0.relists == 1 })
+        #expect(Self.watching(server))
+        try server.send(["op": "watch-body", "mode": "cut-before-marker", "resource": "pods"])
+        try server.send(["op": "reset-stats"])
+        try server.send(["op": "drop-watches"])
+        try server.apply(Fake.pod("e"))
+        try server.send(["op": "restart-cache"])
+        #expect(sink.wait { _ in ((try? server.requestCounts())?["watchlist:pods"] ?? 0) >= 3 })
+        #expect(sink.relists == 1 && sink.vanished.isEmpty && sink.names == ["a", "b", "c", "d"], "\(sink.names)")
+        try server.send(["op": "clear-faults"])
+        #expect(sink.wait { $0.relists == 2 && $0.names == ["a", "b", "c", "d", "e"] })
+        let counts = try server.requestCounts()
+        #expect(sink.vanished.isEmpty && counts["list:pods"] == nil, "\(counts)")
+    }
+
     /// Failure mode closed: a 410 relisted at once, with consistent paginated LISTs from etcd.
     @Test func relistAfter410WaitsAndUsesTheLastVersion() throws {
         let directory = try TemporaryDirectory()

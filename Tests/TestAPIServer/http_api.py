@@ -944,6 +944,10 @@ class Handler(BaseHTTPRequestHandler):
         interval = ctx.bookmark_interval
         next_bookmark = time.monotonic() + interval
         try:
+            if initial_end_marker and ctx.watch_bodies.mode(res.name) == "cut-before-marker":
+                for etype, obj in first[: len(first) // 2]:
+                    self._write_chunk(self._event(etype, obj, form))
+                return self._abort(rst=False)
             for etype, obj in first:
                 self._write_chunk(self._event(etype, obj, form))
             if initial_end_marker and bookmarks:

@@ -61,9 +61,10 @@ class WatchBodies:
     - endless-line: the start of an event, then bytes without a newline, forever (paced at about
       12 MiB/s, so a client without a limit grows by that much a second and no faster);
     - trickle-line: a valid event line sent one byte a second, again and again;
-    - garbage-line: one line that is not a watch event, then the normal stream."""
+    - garbage-line: one line that is not a watch event, then the normal stream;
+    - cut-before-marker: a WatchList is cut after half its initial events, before the end bookmark."""
 
-    MODES = ("endless-line", "trickle-line", "garbage-line")
+    MODES = ("endless-line", "trickle-line", "garbage-line", "cut-before-marker")
 
     def __init__(self):
         self.lock = threading.Lock()

@@ -130,3 +130,12 @@ def test_watchlist_compression_sends_a_gzip_member_per_flush(start_server):
     conn.request("GET", f"{PODS}?{WATCHLIST}&timeoutSeconds=1")  # no Accept-Encoding: plain
     plain = conn.getresponse()
     assert plain.getheader("Content-Encoding") is None and b"initial-events-end" in plain.read()
+
+
+def test_cut_before_marker(server):
+    for n in "abcd":
+        server.control("apply", object=pod(n))
+    server.control("watch-body", mode="cut-before-marker", resource="pods")
+    with server.watch(f"{PODS}?{WATCHLIST}") as w:
+        events, end = w.rest()
+        assert [e["type"] for e in events] == ["ADDED", "ADDED"] and not end.clean
