@@ -34,7 +34,7 @@ func compareClusterPolicies(runs: Int) throws {
                      table.chains.filter { $0.name.contains("_admin_") || $0.name.contains("_baseline_") }.count))
     }
     for (index, shape) in shapes.enumerated() {
-        print("\none pod added, then removed, \(shape.0) (median of 50)")
+        print("\none pod added, then removed, \(shape.0)")
         printOnePodAdded(to: clusters[index])
     }
     try compareAgentProcesses(shapes: shapes.map(\.0), clusters: clusters, rulesets: rulesets.map { $0! }, runs: runs)

@@ -13,6 +13,14 @@ if CommandLine.arguments.dropFirst().first == "cnp" {
     try compareClusterPolicies(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
     exit(0)
 }
+// `CompileBenchmark pod`: one pod added on this node and on another, without and with 1,000 ClusterNetworkPolicies.
+if CommandLine.arguments.dropFirst().first == "pod" {
+    for clusterPolicies in [0, 1_000] {
+        print("one pod added, then removed: 100000 pods, 10000 policies, \(clusterPolicies) ClusterNetworkPolicies")
+        printOnePodAdded(to: SyntheticCluster.make(pods: 100_000, policies: 10_000, clusterPolicies: clusterPolicies))
+    }
+    exit(0)
+}
 let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
 let shapes = [1_000, 10_000, 100_000].flatMap { pods in [100, 1_000, 10_000].map { (pods, $0) } }
 
@@ -44,7 +52,7 @@ for (pods, policies) in shapes {
                  table.sets.count, elements, rules, text.utf8.count / 1024, peakRSSMiB()))
 }
 
-print("\nincremental, 100000 pods and 10000 policies: one pod added, then removed (median of 50)")
+print("\nincremental, 100000 pods and 10000 policies: one pod added, then removed")
 printOnePodAdded(to: SyntheticCluster.make(pods: 100_000, policies: 10_000))
 
 /// VmHWM: the process's peak resident set so far.

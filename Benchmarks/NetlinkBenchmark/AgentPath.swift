@@ -7,8 +7,10 @@ import Ruleset
 
 /// What the agent does for a cluster of `pods`, `policies` and `clusterPolicies`: compile for one node and apply the whole
 /// table (against `nft -f` of the same text), then follow one pod at a time, end to end: NodeCompiler
-/// update, diff, batch, ACK.
-func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, runs: Int = 40) throws {
+/// update, diff, batch, ACK. Pods on another node, on this node, and on this node in a group it has already
+/// take turns, `samples` adds each per
+/// round; each round's median and p99, then their medians over `rounds`.
+func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, rounds: Int = 3, samples: Int = 200) throws {
     let cluster = SyntheticCluster.make(pods: pods, policies: policies, clusterPolicies: clusterPolicies)
     var compiler = cluster.loadedCompiler(node: "node-0")
     var ruleset = compiler.ruleset()
@@ -37,24 +39,40 @@ func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, runs: Int = 4
 
     let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespace.name)
     try programmer.apply(ruleset)
-    for (label, node) in [("a pod on another node", "node-7"), ("a pod on this node", "node-0")] {
-        var times: [Double] = [], kinds: Set<String> = []
-        for sample in 0..<runs {
-            var pod = cluster.pods[sample * 997]
-            pod.name = "bench-\(sample)"
-            pod.nodeName = node
-            pod.addresses = [.v4(0x0b00_0000 + UInt32(sample)), .v6(UInt128(0xfd01) << 112 + UInt128(sample))]
-            times.append(try milliseconds {
+    // A copy of a random pod mostly starts a group of its own on node-0 (its chains come and go with
+    // it); a copy of one of node-0's pods joins that pod's group (map and peer-set elements only).
+    let localPods = cluster.pods.filter { $0.nodeName == "node-0" }
+    let places: [(String, String, [Pod]?)] = [("a pod on another node", "node-7", nil), ("a pod on this node", "node-0", nil),
+                                              ("a pod on this node joining its group", "node-0", localPods)]
+    var total = places.map { _ in LatencyRounds() }, compile = total, apply = total
+    var kinds = places.map { _ in Set<String>() }, operations = places.map { _ in 0 }
+    for _ in 0..<rounds {
+        for (place, (_, node, models)) in places.enumerated() {
+            var totalTimes: [(wall: Double, cpu: Double)] = [], compileTimes = totalTimes, applyTimes = totalTimes
+            for sample in 0..<samples {
+                let pod = cluster.benchmarkPod(sample, on: node, like: models)
+                let start = Stopwatch()
                 compiler.upsert(pod)
-                let report = try programmer.apply(compiler.ruleset())
-                kinds.insert("\(report.kind)")
-            })
-            compiler.removePod(pod.reference)
-            try programmer.apply(compiler.ruleset())
+                let next = compiler.ruleset()
+                let compiled = start.elapsed
+                let applying = Stopwatch()
+                let report = try programmer.apply(next)
+                compileTimes.append(compiled)
+                applyTimes.append(applying.elapsed)
+                totalTimes.append(start.elapsed)
+                kinds[place].insert("\(report.kind)")
+                operations[place] = max(operations[place], report.operations.count)
+                compiler.removePod(pod.reference)
+                try programmer.apply(compiler.ruleset())
+            }
+            total[place].add(round: totalTimes)
+            compile[place].add(round: compileTimes)
+            apply[place].add(round: applyTimes)
         }
-        let sorted = times.sorted()
-        print(String(format: "  %@ added, compile + diff + batch + ACK: median %.2f ms, p99 %.2f ms (%d runs; %@)",
-                     label, median(times), sorted[min(sorted.count - 1, sorted.count * 99 / 100)], runs,
-                     kinds.sorted().joined(separator: ",")))
+    }
+    for (place, (label, _, _)) in places.enumerated() {
+        print("  \(label) added, compile + diff + batch + ACK: \(total[place].summary) (\(rounds) rounds of \(samples); "
+              + "\(kinds[place].sorted().joined(separator: ",")), at most \(operations[place]) operations)")
+        print("    of which update + ruleset(): \(compile[place].summary); diff + batch + ACK: \(apply[place].summary)")
     }
 }

@@ -41,6 +41,12 @@ struct ClusterIndex {
 
     func isLocal(_ slot: Int) -> Bool { localSlots.contains(slot) }
 
+    /// The pod of this node with `reference`, with only the addresses it owns; nil when it is not here,
+    /// not on this node, or owns no address.
+    func localPod(_ reference: ObjectReference) -> Pod? {
+        slotByReference[reference].flatMap { localSlots.contains($0) ? pod(at: $0) : nil }
+    }
+
     // MARK: - Updates
 
     /// One pod as it was and as it is now, both as policy sees them (nil: not a peer or target).

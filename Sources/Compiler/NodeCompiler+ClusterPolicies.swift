@@ -33,14 +33,18 @@ extension NodeCompiler {
         let tier = policies[0].tier
         let identity = policies.map(\.name).joined(separator: ",") + (next.map { " then \($0)" } ?? "")
         let name = "\(direction.rawValue)_\(tier == .admin ? "admin" : "baseline")_\(StableName.hash(identity))"
-        guard build.chainsByName[name] == nil else { return name }
+        build.chainsOnPaths.append(name)
+        guard !chainStore.contains(name) else { return name }
         let pass = Action.verdict(next.map { .goto($0) } ?? .return)
         var rules: [Rule] = []
         var meanings: [RuleMeaning] = []
+        var counters: [PolicyCounters.Declaration] = []
         for policy in policies {
             let identities: [ClusterRuleIdentity?] = policy.unreadable != nil ? [nil]
                 : policy.rules(direction).enumerated().map { ClusterRuleIdentity(index: $0, name: $1.name, action: $1.action) }
-            for (identity, compiled) in zip(identities, clusterRules(of: policy, direction, &build)) {
+            let compiledRules = clusterRules(of: policy, direction, &build.compiler)
+            counters += ruleCounters(policy, direction, compiledRules)
+            for (identity, compiled) in zip(identities, compiledRules) {
                 let reference = ClusterRuleReference(policy: policy.name, tier: PolicyTier(tier), priority: policy.priority,
                                                      direction: direction, rule: identity)
                 for var rule in compiled {
@@ -54,35 +58,37 @@ extension NodeCompiler {
             rules.append(Rule(action: .verdict(.goto(next)), comment: "no \(tier.rawValue) rule decided: next tier"))
             meanings.append(.nextTier)
         }
-        build.chainMeanings[name] = ChainMeaning(direction: direction, tier: PolicyTier(tier), policies: policies.map(\.reference),
-                                                 rules: meanings)
         let names = policies.map { "\($0.name) (\($0.priority))" }.joined(separator: ", ")
         let then = next.map { "; then \($0)" } ?? (tier == .baseline ? "; then allowed" : "")
-        build.chainsByName[name] = Chain(name: name, comment: nftComment("\(direction.rawValue) of pods selected by \(tier.rawValue) ClusterNetworkPolicy \(names)\(then)"),
-                                         rules: rules)
+        chainStore.add(Chain(name: name, comment: nftComment("\(direction.rawValue) of pods selected by \(tier.rawValue) ClusterNetworkPolicy \(names)\(then)"),
+                             rules: rules),
+                       meaning: ChainMeaning(direction: direction, tier: PolicyTier(tier), policies: policies.map(\.reference), rules: meanings),
+                       counters: counters)
         return name
     }
 
     /// The compiled rules of one policy and direction, one list per rule in written order, compiled once
-    /// and shared by every chain; their counters are declared the first time a rebuild uses them.
-    private mutating func clusterRules(of policy: ClusterNetworkPolicy, _ direction: Direction, _ build: inout TargetBuild) -> [[Rule]] {
+    /// and shared by every chain.
+    private mutating func clusterRules(of policy: ClusterNetworkPolicy, _ direction: Direction, _ compiler: inout RuleCompiler) -> [[Rule]] {
         let key = ClusterPolicyDirection(policy: policy.name, direction: direction)
-        let compiled = compiledClusterRules[key] ?? compileClusterRules(of: policy, direction, &build.compiler)
+        let compiled = compiledClusterRules[key] ?? compileClusterRules(of: policy, direction, &compiler)
         compiledClusterRules[key] = compiled
-        if build.clusterInUse.insert(key).inserted {
-            let label = ruleLabel(policy, direction)
-            if policy.unreadable != nil {
-                counters.countClusterRule(policy, direction, nil, verdict: .denied, comment: "\(label): unreadable, denies all")
-            } else {
-                for (position, rule) in policy.rules(direction).enumerated() where !compiled[position].isEmpty {
-                    let verdict: CounterAttribution.Verdict = rule.failsClosed != nil || rule.action == .deny ? .denied
-                        : rule.action == .accept ? .allowed : .passed
-                    counters.countClusterRule(policy, direction, ClusterRuleIdentity(index: position, name: rule.name, action: rule.action),
-                                              verdict: verdict, comment: ruleComment(label, position, rule))
-                }
-            }
-        }
         return compiled
+    }
+
+    /// The counters of one policy's rules in `direction` that compiled to something: every chain holding
+    /// the policy declares them.
+    private func ruleCounters(_ policy: ClusterNetworkPolicy, _ direction: Direction, _ compiled: [[Rule]]) -> [PolicyCounters.Declaration] {
+        let label = ruleLabel(policy, direction)
+        if policy.unreadable != nil {
+            return [PolicyCounters.clusterRule(policy, direction, nil, verdict: .denied, comment: "\(label): unreadable, denies all")]
+        }
+        return policy.rules(direction).enumerated().filter { !compiled[$0.offset].isEmpty }.map { position, rule in
+            let verdict: CounterAttribution.Verdict = rule.failsClosed != nil || rule.action == .deny ? .denied
+                : rule.action == .accept ? .allowed : .passed
+            return PolicyCounters.clusterRule(policy, direction, ClusterRuleIdentity(index: position, name: rule.name, action: rule.action),
+                                              verdict: verdict, comment: ruleComment(label, position, rule))
+        }
     }
 
     private func compileClusterRules(of policy: ClusterNetworkPolicy, _ direction: Direction, _ compiler: inout RuleCompiler) -> [[Rule]] {

@@ -3,8 +3,10 @@ import IPAddressing
 import Ruleset
 
 /// Compiles the policies that select pods on one node into the agent's nftables table, and keeps the
-/// result current as objects change: a pod change moves its elements in the sets it belongs to, and
-/// only a change to a local pod or to a policy rebuilds the (few) chains and the dispatch maps.
+/// result current as objects change: a pod change moves its elements in the sets it belongs to; a
+/// local pod's change places that pod again (`LocalPodPlacement`): its map elements move, and a chain
+/// is created or dropped only when the pod is the first or last of its group; only a change to a policy
+/// (or to what selects pods for ClusterNetworkPolicies) rebuilds every chain and map.
 ///
 /// Layout (a small static skeleton; everything else is sets, maps and per-group chains):
 /// - base chain `forward_hook` on the forward hook at filter priority, after DNAT: replies of
@@ -33,19 +35,26 @@ public struct NodeCompiler: Sendable {
     /// Compiled rules of each ClusterNetworkPolicy and direction, one list per rule in written order,
     /// with Pass still to be pointed at the next tier of the chain that uses them.
     var compiledClusterRules: [ClusterPolicyDirection: [[Rule]]] = [:]
-    /// The sets the current chains look up: the only ones the table holds. The registry keeps some
-    /// unused ones too, so a pod arriving for a recently unused selector does not rebuild its set.
-    private var usedSets: Set<String> = []
-    private var chains: [Chain] = []
-    private var chainMeanings: [String: ChainMeaning] = [:]
-    var counters = PolicyCounters()
-    private var dispatchMaps: [NamedSet] = []
-    /// Verdict maps of the input hook for pods' new connections to this node (`--node-egress allow`).
-    private var nodeEgressMaps: [NamedSet] = []
+    /// The chains local pods' paths go through, with their counters and the sets they look up (the
+    /// only ones the table holds; the registry keeps some unused ones too, so a pod arriving for a
+    /// recently unused selector does not rebuild its set).
+    var chainStore = ChainStore()
+    /// What each local pod added to the table.
+    private var placements: [ObjectReference: LocalPodPlacement] = [:]
+    private var verdictMaps = VerdictMaps()
+    /// The NetworkPolicies of a namespace in chain order, and the ClusterNetworkPolicies by tier, as
+    /// placing a pod reads them; kept until the policies change.
+    private var sortedPolicies: [String: [ObjectReference]] = [:]
+    private var tiers = ClusterPolicyTiers([ClusterNetworkPolicy]())
     private var nodeNetwork = NodeNetwork()
     /// With `--unknown-pod-ips deny`: the node's pod CIDRs less known pods and node addresses.
     private var unknownPodSets: [NamedSet] = []
-    private var targetsChanged = true
+    /// Something that can change any pod's chains, or the chains themselves, changed: every local pod
+    /// is placed again, on new chains.
+    private var structureChanged = true
+    /// Local pods that came, went or changed (their labels, addresses, node, or an address another pod
+    /// took or gave back): placed again one by one.
+    private var dirtyLocalPods: Set<ObjectReference> = []
 
     fileprivate struct PolicyDirection: Hashable {
         var policy: ObjectReference
@@ -70,14 +79,14 @@ public struct NodeCompiler: Sendable {
         index.upsertNamespace(namespace)
         sets.namespacesChanged(index: index)
         // ClusterNetworkPolicy subjects select namespaces by label.
-        if !clusterPolicies.isEmpty { targetsChanged = true }
+        if !clusterPolicies.isEmpty { structureChanged = true }
     }
 
     public mutating func removeNamespace(named name: String) {
         guard index.namespaceLabels[name] != nil else { return }
         index.removeNamespace(named: name)
         sets.namespacesChanged(index: index)
-        if !clusterPolicies.isEmpty { targetsChanged = true }
+        if !clusterPolicies.isEmpty { structureChanged = true }
     }
 
     public mutating func upsert(_ pod: Pod) { update(pod.reference, to: pod) }
@@ -87,7 +96,9 @@ public struct NodeCompiler: Sendable {
     private mutating func update(_ reference: ObjectReference, to pod: Pod?) {
         let changes = index.update(reference, to: pod)
         sets.apply(changes, index: index)
-        if changes.contains(where: { $0.before?.nodeName == node || $0.after?.nodeName == node }) { targetsChanged = true }
+        for change in changes {
+            for pod in [change.before, change.after] where pod?.nodeName == node { dirtyLocalPods.insert(pod!.reference) }
+        }
     }
 
     public mutating func upsert(_ policy: NetworkPolicy) {
@@ -95,27 +106,27 @@ public struct NodeCompiler: Sendable {
         removePolicy(policy.reference)
         policies[policy.reference] = policy
         policiesByNamespace[policy.namespace, default: []].insert(policy.reference)
-        targetsChanged = true
+        structureChanged = true
     }
 
     public mutating func removePolicy(_ reference: ObjectReference) {
         guard policies.removeValue(forKey: reference) != nil else { return }
         policiesByNamespace[reference.namespace ?? ""]?.remove(reference)
         for direction in Direction.allCases { compiledRules[PolicyDirection(policy: reference, direction: direction)] = nil }
-        targetsChanged = true
+        structureChanged = true
     }
 
     public mutating func upsert(_ policy: ClusterNetworkPolicy) {
         guard clusterPolicies[policy.name] != policy else { return }
         removeClusterPolicy(named: policy.name)
         clusterPolicies[policy.name] = policy
-        targetsChanged = true
+        structureChanged = true
     }
 
     public mutating func removeClusterPolicy(named name: String) {
         guard clusterPolicies.removeValue(forKey: name) != nil else { return }
         for direction in Direction.allCases { compiledClusterRules[ClusterPolicyDirection(policy: name, direction: direction)] = nil }
-        targetsChanged = true
+        structureChanged = true
     }
 
     /// Any Node of the cluster, for ClusterNetworkPolicy `nodes` peers: only the sets of its addresses change.
@@ -135,7 +146,7 @@ public struct NodeCompiler: Sendable {
     public mutating func setNodeNetwork(_ network: NodeNetwork) {
         guard network != nodeNetwork else { return }
         nodeNetwork = network
-        targetsChanged = true
+        structureChanged = true
     }
 
     // MARK: - Result
@@ -143,13 +154,17 @@ public struct NodeCompiler: Sendable {
     /// The table as it should be now. Unchanged sets share storage with the previous result, so
     /// comparing the two is cheap.
     public mutating func ruleset() -> Ruleset {
-        if targetsChanged { rebuildTargets() }
+        if structureChanged {
+            rebuildTargets()
+        } else if !dirtyLocalPods.isEmpty {
+            placeDirtyLocalPods()
+        }
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
-                          sets: dispatchMaps + nodeEgressMaps + unknownPodSets + sets.sets.values.filter { usedSets.contains($0.name) }.sorted { $0.name < $1.name },
-                          counters: counters.declarations + (options.denyLogging.map { _ in [DenyLogging.suppressedCounter] } ?? []),
+                          sets: verdictMaps.sets + unknownPodSets + chainStore.usedSets.map { sets.sets[$0]! },
+                          counters: chainStore.counters.declarations + (options.denyLogging.map { _ in [DenyLogging.suppressedCounter] } ?? []),
                           limits: options.denyLogging.map { [$0.limit] } ?? [],
-                          chains: [forwardHook()] + (inputHook().map { [$0] } ?? []) + chains)
+                          chains: [forwardHook()] + (inputHook().map { [$0] } ?? []) + chainStore.chains)
         return Ruleset(table: table)
     }
 
@@ -162,119 +177,137 @@ public struct NodeCompiler: Sendable {
 
     /// What each named counter of the last `ruleset()` counts, by counter name. A policy that isolates
     /// no pod on this node has no counters.
-    public var counterAttribution: [String: CounterAttribution] { counters.attribution }
+    public var counterAttribution: [String: CounterAttribution] { chainStore.counters.attribution }
 
     /// What the chains, rules and sets of the last `ruleset()` stand for.
     public var meaning: RulesetMeaning {
-        RulesetMeaning(chains: chainMeanings, sets: sets.meanings.filter { usedSets.contains($0.key) },
-                       dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
-                           IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
-                       } + IPFamily.allCases.map { (Self.nodeEgressMap($0), Direction.egress) }))
+        let used = Set(chainStore.usedSets)
+        return RulesetMeaning(chains: chainStore.meanings, sets: sets.meanings.filter { used.contains($0.key) },
+                              dispatchMaps: Dictionary(uniqueKeysWithValues: Direction.allCases.flatMap { direction in
+                                  IPFamily.allCases.map { (direction.dispatchMap($0), direction) }
+                              } + IPFamily.allCases.map { (VerdictMaps.nodeEgressMap($0), Direction.egress) }))
     }
 
     /// With deny logging: what each log prefix of the last `ruleset()` denies for (the chain's isolating
     /// policies, or the ClusterNetworkPolicy rule), by prefix. Empty without deny logging.
     public var denyLogAttribution: [String: CounterAttribution] {
         guard options.denyLogging != nil else { return [:] }
-        return counters.attribution.filter { $0.value.verdict == .denied }
+        return chainStore.counters.attribution.filter { $0.value.verdict == .denied }
     }
 
-    /// What one rebuild gathers: the chains by name (and what they stand for), the verdict map elements
-    /// by map name, and the compiled rules the chains use.
+    /// What placing pods gathers: the compiler, which holds the set registry while it adds sets, and
+    /// the chains on the paths of the pod being placed.
     struct TargetBuild {
         var compiler: RuleCompiler
-        var chainsByName: [String: Chain] = [:]
-        var chainMeanings: [String: ChainMeaning] = [:]
-        var mapElements: [String: [SetElement]] = [:]
-        fileprivate var inUse: Set<PolicyDirection> = []
-        var clusterInUse: Set<ClusterPolicyDirection> = []
+        var chainsOnPaths: [String] = []
     }
 
-    /// Recomputes which policies apply to each local pod, the chains for those policy lists and the
-    /// dispatch maps; then forgets sets and compiled rules nothing uses any more.
+    /// Places every local pod again, on chains built anew; then forgets sets and compiled rules nothing
+    /// uses any more.
     private mutating func rebuildTargets() {
+        chainStore = ChainStore()
+        placements = [:]
+        verdictMaps = VerdictMaps()
+        sortedPolicies = [:]
+        tiers = ClusterPolicyTiers(clusterPolicies.values)
+        place(index.localSlots.compactMap { index.pod(at: $0)?.reference })
+        forgetUnusedSets()
+        structureChanged = false
+        dirtyLocalPods = []
+    }
+
+    /// Places the local pods that changed again; the rest of the table stays as it is.
+    private mutating func placeDirtyLocalPods() {
+        place(Array(dirtyLocalPods))
+        dirtyLocalPods = []
+        // Chains come and go with pods between rebuilds, and the sets they used stay as spares: bound them.
+        if sets.sets.count > 2 * (chainStore.usedSets.count + spareSets) { forgetUnusedSets() }
+    }
+
+    /// Replaces the placements of `pods`: the new ones take their chains before the old ones release
+    /// theirs, so a chain both use stays as it is; all old elements leave the maps before the new ones
+    /// enter, so an address passing between two of these pods ends up with its new owner.
+    private mutating func place(_ pods: [ObjectReference]) {
         var build = TargetBuild(compiler: RuleCompiler(index: index, nodes: clusterNodes, sets: sets))
         sets = SetRegistry()  // the compiler holds the only copy while it adds sets
-        counters = PolicyCounters()
-        var localAddresses: [IPAddress] = []
-        var sortedPolicies: [String: [ObjectReference]] = [:]
-        let tiers = ClusterPolicyTiers(clusterPolicies.values)
-        for slot in index.localSlots {
-            guard let pod = index.pod(at: slot) else { continue }
-            localAddresses += pod.addresses
-            if sortedPolicies[pod.namespace] == nil { sortedPolicies[pod.namespace] = (policiesByNamespace[pod.namespace] ?? []).sorted() }
-            let selecting = sortedPolicies[pod.namespace]!.filter { policies[$0]!.podSelector.matches(pod.labels) }
-            let subjectOf = tiers.selecting(pod, index: index)
-            for direction in Direction.allCases {
-                let isolating = selecting.filter { direction == .ingress ? policies[$0]!.isolatesIngress : policies[$0]!.isolatesEgress }
-                let networkPolicyChain = isolating.isEmpty ? nil : networkPolicyChain(isolating, direction, &build)
-                let entries = tierEntries(admin: subjectOf.admin.filter { $0.hasRules(direction) }, networkPolicyChain: networkPolicyChain,
-                                          baseline: subjectOf.baseline.filter { $0.hasRules(direction) }, direction, &build)
-                for address in pod.addresses {
-                    if let chain = entries.forward {
-                        build.mapElements[direction.dispatchMap(address.family), default: []].append(
-                            SetElement(key: [.address(address)], verdict: .jump(chain)))
-                    }
-                    if let chain = entries.nodeEgress {
-                        build.mapElements[Self.nodeEgressMap(address.family), default: []].append(
-                            SetElement(key: [.address(address)], verdict: .jump(chain)))
-                    }
+        let placed = pods.compactMap { reference in index.localPod(reference).map { (reference, placement(of: $0, &build)) } }
+        sets = build.compiler.sets
+        for reference in pods {
+            guard let old = placements.removeValue(forKey: reference) else { continue }
+            chainStore.release(old.chains)
+            verdictMaps.remove(old.elements)
+        }
+        for (reference, placement) in placed {
+            placements[reference] = placement
+            verdictMaps.insert(placement.elements)
+        }
+        if options.unknownPodIPs == .deny {
+            unknownPodSets = unknownPodSets(knownPods: index.localSlots.compactMap(index.pod(at:)).flatMap(\.addresses))
+        }
+    }
+
+    /// Which policies apply to `pod` in each direction, the chains for them (found in the store, or
+    /// built), and the map elements sending its addresses there.
+    private mutating func placement(of pod: Pod, _ build: inout TargetBuild) -> LocalPodPlacement {
+        if sortedPolicies[pod.namespace] == nil { sortedPolicies[pod.namespace] = (policiesByNamespace[pod.namespace] ?? []).sorted() }
+        let selecting = sortedPolicies[pod.namespace]!.filter { policies[$0]!.podSelector.matches(pod.labels) }
+        let subjectOf = tiers.selecting(pod, index: index)
+        var placement = LocalPodPlacement()
+        build.chainsOnPaths = []
+        for direction in Direction.allCases {
+            let isolating = selecting.filter { direction == .ingress ? policies[$0]!.isolatesIngress : policies[$0]!.isolatesEgress }
+            let networkPolicyChain = isolating.isEmpty ? nil : networkPolicyChain(isolating, direction, &build)
+            let entries = tierEntries(admin: subjectOf.admin.filter { $0.hasRules(direction) }, networkPolicyChain: networkPolicyChain,
+                                      baseline: subjectOf.baseline.filter { $0.hasRules(direction) }, direction, &build)
+            for address in pod.addresses {
+                if let chain = entries.forward {
+                    placement.elements.append(VerdictMapElement(map: direction.dispatchMap(address.family),
+                                                                element: SetElement(key: [.address(address)], verdict: .jump(chain))))
+                }
+                if let chain = entries.nodeEgress {
+                    placement.elements.append(VerdictMapElement(map: VerdictMaps.nodeEgressMap(address.family),
+                                                                element: SetElement(key: [.address(address)], verdict: .jump(chain))))
                 }
             }
         }
-        sets = build.compiler.sets
-        chains = build.chainsByName.values.sorted { $0.name < $1.name }
-        chainMeanings = build.chainMeanings
-        dispatchMaps = Direction.allCases.flatMap { direction in
-            IPFamily.allCases.map { family in
-                let name = direction.dispatchMap(family)
-                return NamedSet(name: name, keyType: [family.addressType], isVerdictMap: true,
-                                comment: "local pods isolated for \(direction.rawValue), by IP\(family.rawValue) address",
-                                elements: (build.mapElements[name] ?? []).sorted())
-            }
-        }
-        let nodeEgress = IPFamily.allCases.map { build.mapElements[Self.nodeEgressMap($0)] ?? [] }
-        nodeEgressMaps = nodeEgress.allSatisfy(\.isEmpty) ? [] : IPFamily.allCases.map { family in
-            let name = Self.nodeEgressMap(family)
-            return NamedSet(name: name, keyType: [family.addressType], isVerdictMap: true,
-                            comment: "local pods with ClusterNetworkPolicy egress, to this node, by IP\(family.rawValue) address",
-                            elements: (build.mapElements[name] ?? []).sorted())
-        }
-        unknownPodSets = options.unknownPodIPs == .deny ? unknownPodSets(knownPods: localAddresses) : []
-        usedSets = Set(chains.flatMap { $0.rules.flatMap(\.setNames) })
-        // Spares are bounded: each set costs a selector check per pod change.
-        let forgotten = sets.forgetUnused(keeping: usedSets, spares: max(64, usedSets.count))
-        // Compiled rules stay for policies still here, unless they name a set just forgotten.
+        placement.chains = build.chainsOnPaths
+        chainStore.retain(placement.chains)
+        return placement
+    }
+
+    /// Spares are bounded: each set costs a selector check per pod change.
+    private var spareSets: Int { max(64, chainStore.usedSets.count) }
+
+    /// Forgets the unused sets beyond the spares, and the compiled rules that name one of them.
+    private mutating func forgetUnusedSets() {
+        let forgotten = sets.forgetUnused(keeping: Set(chainStore.usedSets), spares: spareSets)
+        guard !forgotten.isEmpty else { return }
+        // Rules of chains in use name only used sets, so only rules no chain uses are dropped.
         let namesForgotten = { (rules: [Rule]) in rules.contains { $0.setNames.contains(where: forgotten.contains) } }
-        compiledRules = compiledRules.filter { key, rules in
-            build.inUse.contains(key) || policies[key.policy] != nil && !namesForgotten(rules.map(\.rule))
-        }
-        compiledClusterRules = compiledClusterRules.filter { key, rules in
-            build.clusterInUse.contains(key) || clusterPolicies[key.policy] != nil && !namesForgotten(rules.flatMap { $0 })
-        }
-        targetsChanged = false
+        compiledRules = compiledRules.filter { !namesForgotten($0.value.map(\.rule)) }
+        compiledClusterRules = compiledClusterRules.filter { !namesForgotten($0.value.flatMap { $0 }) }
     }
 
     /// The chain of the NetworkPolicies isolating a pod in `direction`: their allow rules, then the deny.
     private mutating func networkPolicyChain(_ isolating: [ObjectReference], _ direction: Direction, _ build: inout TargetBuild) -> String {
         let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
-        if build.chainsByName[chainName] == nil {
-            var rules: [Rule] = []
-            var meanings: [RuleMeaning] = []
-            for reference in isolating {
-                let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler)
-                if !allowing.isEmpty { counters.countAllowed(by: reference, direction) }
-                rules += allowing.map(\.rule)
-                meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
-                build.inUse.insert(PolicyDirection(policy: reference, direction: direction))
-            }
-            let denied = counters.countDenied(inChain: chainName, policies: isolating, direction)
-            let denies = denyRules(counter: denied, comment: "no policy allows this \(direction.rawValue)")
-            build.chainsByName[chainName] = Chain(name: chainName, comment: chainComment(isolating, direction),
-                                                  rules: rules + denies)
-            build.chainMeanings[chainName] = ChainMeaning(direction: direction, tier: .networkPolicy, policies: isolating,
-                                                          rules: meanings + denies.map { _ in .deniesTheRest })
+        build.chainsOnPaths.append(chainName)
+        guard !chainStore.contains(chainName) else { return chainName }
+        var rules: [Rule] = []
+        var meanings: [RuleMeaning] = []
+        var counters: [PolicyCounters.Declaration] = []
+        for reference in isolating {
+            let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler)
+            if !allowing.isEmpty { counters.append(PolicyCounters.allowed(by: reference, direction)) }
+            rules += allowing.map(\.rule)
+            meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }
         }
+        let denied = PolicyCounters.denied(inChain: chainName, policies: isolating, direction)
+        let denies = denyRules(counter: denied.name, comment: "no policy allows this \(direction.rawValue)")
+        chainStore.add(Chain(name: chainName, comment: chainComment(isolating, direction), rules: rules + denies),
+                       meaning: ChainMeaning(direction: direction, tier: .networkPolicy, policies: isolating,
+                                             rules: meanings + denies.map { _ in .deniesTheRest }),
+                       counters: counters + [denied])
         return chainName
     }
 
@@ -363,8 +396,10 @@ public struct NodeCompiler: Sendable {
     /// answers the node's solicitation from its own address; judging that advertisement would cut the
     /// node off from the pod.
     private func inputHook() -> Chain? {
-        guard options.nodeEgress == .policy || !nodeEgressMaps.isEmpty else { return nil }
-        let map = { (family: IPFamily) in options.nodeEgress == .policy ? Direction.egress.dispatchMap(family) : Self.nodeEgressMap(family) }
+        guard options.nodeEgress == .policy || verdictMaps.hasNodeEgress else { return nil }
+        let map = { (family: IPFamily) in
+            options.nodeEgress == .policy ? Direction.egress.dispatchMap(family) : VerdictMaps.nodeEgressMap(family)
+        }
         return Chain(name: "input_hook", hook: BaseChainHook(hook: .input, priority: 0, policy: .accept),
                      comment: "new connections to this node: egress of the source pod",
                      rules: [Self.establishedAccept] + IPFamily.allCases.map { family in
@@ -372,7 +407,5 @@ public struct NodeCompiler: Sendable {
                               action: .verdictMap(fields: [Direction.egress.ownAddress(family)], map: map(family)))
                      })
     }
-
-    static func nodeEgressMap(_ family: IPFamily) -> String { "node_egress_\(family.rawValue)" }
 }
 

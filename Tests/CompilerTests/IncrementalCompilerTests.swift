@@ -48,7 +48,7 @@ private func selector(_ key: String, _ value: String) -> LabelSelector {
     LabelSelector(requirements: [.init(key: key, op: .in([value]))])
 }
 
-private func firstDifference(_ a: Ruleset, _ b: Ruleset) -> String {
+func firstDifference(_ a: Ruleset, _ b: Ruleset) -> String {
     let left = NftTextRenderer.render(a).split(separator: "\n"), right = NftTextRenderer.render(b).split(separator: "\n")
     for (index, (x, y)) in zip(left, right).enumerated() where x != y {
         return "line \(index + 1): incremental \(x)\n        full        \(y)"
@@ -62,9 +62,12 @@ struct RandomWorld {
     var namespaces: [String: Namespace] = [:]
     var pods: [String: Pod] = [:]
     var policies: [String: NetworkPolicy] = [:]
+    var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
+    var nodes: [ClusterNode] = []
 
     var state: ClusterState {
-        ClusterState(namespaces: Array(namespaces.values), pods: Array(pods.values), policies: Array(policies.values))
+        ClusterState(namespaces: Array(namespaces.values), pods: Array(pods.values), policies: Array(policies.values),
+                     clusterPolicies: Array(clusterPolicies.values), nodes: nodes)
     }
 
     mutating func change(_ compiler: inout NodeCompiler, random: inout SeededRandom) {
@@ -95,6 +98,79 @@ struct RandomWorld {
             compiler.removePolicy(policies[key]!.reference)
             policies[key] = nil
         }
+    }
+
+    /// A ClusterNetworkPolicy upserted or removed.
+    mutating func changeClusterPolicy(_ compiler: inout NodeCompiler, random: inout SeededRandom) {
+        let name = "cnp\(Int.random(in: 0..<4, using: &random))"
+        guard Int.random(in: 0..<4, using: &random) > 0 else {
+            clusterPolicies[name] = nil
+            compiler.removeClusterPolicy(named: name)
+            return
+        }
+        func peer() -> ClusterPolicyPeer {
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: return .namespaces(randomSelector(&random))
+            case 1: return .pods(namespaces: randomSelector(&random), pods: randomSelector(&random))
+            case 2: return .networks([CIDR("10.0.0.0/29")!])
+            default: return .nodes(randomSelector(&random))
+            }
+        }
+        func rules(egress: Bool) -> [ClusterPolicyRule] {
+            (0..<Int.random(in: 0...2, using: &random)).map { _ in
+                let peers = (0..<Int.random(in: 1...2, using: &random)).map { _ in peer() }.filter { peer in
+                    switch peer {
+                    case .networks, .nodes: return egress
+                    default: return true
+                    }
+                }
+                let protocols: [ClusterPolicyProtocol]? = Bool.random(using: &random) ? nil : [.ports(.tcp, 80...80), .namedPort("http")]
+                return ClusterPolicyRule(action: ClusterPolicyRule.Action.allCases.randomElement(using: &random)!,
+                                         peers: peers.isEmpty ? [.namespaces(.everything)] : peers, protocols: protocols)
+            }
+        }
+        let subject: ClusterPolicySubject = Bool.random(using: &random) ? .namespaces(randomSelector(&random))
+            : .pods(namespaces: randomSelector(&random), pods: randomSelector(&random))
+        let policy = ClusterNetworkPolicy(name: name, tier: Bool.random(using: &random) ? .admin : .baseline,
+                                          priority: Int.random(in: 0...2, using: &random), subject: subject,
+                                          ingress: rules(egress: false), egress: rules(egress: true))
+        clusterPolicies[name] = policy
+        compiler.upsert(policy)
+    }
+
+    /// A change to a pod of `node`: one added, removed, relabelled, given other addresses, given an
+    /// address another pod holds (IP reuse), or moved between nodes (either way).
+    mutating func changeLocalPod(_ compiler: inout NodeCompiler, node: String, random: inout SeededRandom) {
+        let local = pods.keys.filter { pods[$0]!.nodeName == node }.sorted()
+        guard let key = local.randomElement(using: &random), Int.random(in: 0..<6, using: &random) > 0 else {
+            var pod = randomPod(&random)
+            pod.nodeName = node
+            pods["\(pod.namespace)/\(pod.name)"] = pod
+            compiler.upsert(pod)
+            return
+        }
+        var pod = pods[key]!
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0:
+            pods[key] = nil
+            compiler.removePod(pod.reference)
+            return
+        case 1: pod.labels = randomLabels(&random)
+        case 2: pod.addresses = randomPod(&random).addresses
+        case 3:
+            guard let other = pods.values.filter({ $0.reference != pod.reference }).flatMap(\.addresses).sorted().randomElement(using: &random)
+            else { return }
+            pod.addresses = [other]
+            pod.creationTimestamp = randomPod(&random).creationTimestamp
+        case 4:
+            // A pod of another node moves here, or this one moves away.
+            guard let remote = pods.keys.filter({ pods[$0]!.nodeName != node }).sorted().randomElement(using: &random) else { return }
+            pod = pods[remote]!
+            pod.nodeName = node
+        default: pod.nodeName = "node-2"
+        }
+        pods["\(pod.namespace)/\(pod.name)"] = pod
+        compiler.upsert(pod)
     }
 
     private func randomPod(_ random: inout SeededRandom) -> Pod {

@@ -172,34 +172,8 @@ struct PropertyTests {
                 if case .jump(let target)? = element.verdict, !chains.contains(target) { problems.append("\(set.name) jumps to missing \(target)") }
             }
         }
-        problems += unreachableChains(ruleset).map { "\($0) is reached from no base chain" }
+        problems += ruleset.unreachableChains.map { "\($0) is reached from no base chain" }
         return problems
-    }
-
-    /// Regular chains no base chain reaches through rules' jumps and gotos or verdict map elements.
-    static func unreachableChains(_ ruleset: Ruleset) -> [String] {
-        let chains = Dictionary(ruleset.table.chains.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let maps = Dictionary(ruleset.table.sets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        func target(_ verdict: Verdict?) -> String? {
-            switch verdict {
-            case .jump(let name)?, .goto(let name)?: return name
-            default: return nil
-            }
-        }
-        var reached = Set(ruleset.table.chains.filter { $0.hook != nil }.map(\.name))
-        var pending = Array(reached)
-        while let name = pending.popLast() {
-            for rule in chains[name]?.rules ?? [] {
-                var targets: [String] = []
-                switch rule.action {
-                case .verdict(let verdict): targets += target(verdict).map { [$0] } ?? []
-                case .verdictMap(_, let map): targets += (maps[map]?.elements ?? []).compactMap { target($0.verdict) }
-                case .reject: break
-                }
-                for next in targets where reached.insert(next).inserted { pending.append(next) }
-            }
-        }
-        return ruleset.table.chains.map(\.name).filter { !reached.contains($0) }
     }
 
     /// Connections worth asking about: between pod addresses (owned or not), node and outside addresses,

@@ -1,0 +1,1 @@
+../../CompilerTests/Support/ChainReachability.swift
