@@ -24,6 +24,12 @@ if arguments.dropFirst().first == "api-load" {
     exit(0)
 }
 
+/// Prints and flushes: a long run shows its progress in a file too.
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
 let insideVariable = "WATCH_BENCHMARK_NETNS"
 guard geteuid() == 0 else {
     FileHandle.standardError.write(Data("WatchBenchmark needs root: it creates a network namespace and programs nftables in it\n".utf8))
@@ -39,14 +45,14 @@ if ProcessInfo.processInfo.environment[insideVariable] == nil {
 var cluster = SyntheticCluster()
 cluster.namespaces = option("--namespaces", 1000)
 let runs = option("--runs", 3), pythonRuns = option("--python-runs", runs), events = option("--events", 200)
-print("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server)")
+say("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server)")
 
 let footprint = try CacheFootprint.bytesPerPod(cluster)
-print(String(format: "cache: %.0f bytes per pod (heap in use, %d pods)", footprint, cluster.podCount))
+say(String(format: "cache: %.0f bytes per pod (heap in use, %d pods)", footprint, cluster.podCount))
 let recorded = try RecordedCluster(cluster)
-print(String(format: "wire: a pod ADDED line is %d bytes median, %d p99; decoding and validating one takes %.1f µs",
+say(String(format: "wire: a pod ADDED line is %d bytes median, %d p99; decoding and validating one takes %.1f µs",
              recorded.eventBytes.median, recorded.eventBytes.p99, recorded.decodeMicroseconds))
-print(String(format: "wire: a realistic pod's event (managedFields, status) is %d bytes; decoding and validating it takes %.1f µs",
+say(String(format: "wire: a realistic pod's event (managedFields, status) is %d bytes; decoding and validating it takes %.1f µs",
              recorded.realisticEventBytes, recorded.realisticDecodeMicroseconds))
 
 let directory = NSTemporaryDirectory() + "watchbench-\(getpid())"
@@ -65,7 +71,7 @@ if pythonRuns > 0 {
     for index in 0..<cluster.namespaces { try server.apply(cluster.namespace(index)) }
     for index in 0..<cluster.podCount { try server.apply(cluster.pod(index)) }
     for index in 0..<cluster.policyCount { try server.apply(cluster.policy(index)) }
-    print(String(format: "fake API server loaded in %.1f s", (ContinuousClock.now - loadStarted).milliseconds / 1000))
+    say(String(format: "fake API server loaded in %.1f s", (ContinuousClock.now - loadStarted).milliseconds / 1000))
     sources.append(try FakeServerSource(server: server, kubeconfig: "\(directory)/kubeconfig"))
 }
 let replay = try ReplayServer(collections: recorded.collections)
@@ -79,7 +85,7 @@ for source in sources {
     for run in 0..<sourceRuns {
         let figures = try PipelineRun(source: source, cluster: cluster, events: events).measure(run: run)
         let totals = figures.events.map(\.total)
-        print(String(format: "%@ run %d (in-process agent): initial sync %.2f s wall, %.2f s CPU; pod added → live p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+        say(String(format: "%@ run %d (in-process agent): initial sync %.2f s wall, %.2f s CPU; pod added → live p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                      source.name, run + 1, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
                      Percentiles.of(totals, 50).milliseconds, Percentiles.of(totals, 99).milliseconds, totals.max()!.milliseconds))
         pipeline.append(figures)
@@ -89,7 +95,7 @@ for source in sources {
     try source.writeKubeconfig(to: kubeconfig)
     for run in 0..<sourceRuns {
         let figures = try AgentBinaryRun(source: source, kubeconfig: kubeconfig, cluster: cluster, events: events).measure(run: run)
-        print(String(format: "%@ run %d (agent binary): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
+        say(String(format: "%@ run %d (agent binary): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
                      source.name, run + 1, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
                      Double(figures.residentBytes) / 1_048_576, figures.cpuPerEvent.milliseconds * 1000))
         binary.append(figures)
@@ -97,24 +103,24 @@ for source in sources {
     report.append((source.name, pipeline, binary))
 }
 
-print("medians over the runs (baseline, main 86d1d1f as in the README: pod added → live p50 39 ms, p99 54 ms from the Python server; initial sync 60 s wall, 4.5 s agent CPU; RSS 206-288 MiB):")
+say("medians over the runs (baseline, main 86d1d1f as in the README: pod added → live p50 39 ms, p99 54 ms from the Python server; initial sync 60 s wall, 4.5 s agent CPU; RSS 206-288 MiB):")
 for (source, pipeline, binary) in report {
     func stage(_ name: String, _ value: KeyPath<PipelineRun.EventTiming, Duration>) -> String {
         String(format: "%@ %.2f/%.2f", name, Percentiles.median(pipeline.map { Percentiles.of($0.events.map { $0[keyPath: value] }, 50) }).milliseconds,
                Percentiles.median(pipeline.map { Percentiles.of($0.events.map { $0[keyPath: value] }, 99) }).milliseconds)
     }
-    print("  from the \(source):")
-    print("    pod added → rules live, ms p50/p99: " + [stage("total", \.total), stage("write → cache", \.toCache), stage("wake", \.wake),
+    say("  from the \(source):")
+    say("    pod added → rules live, ms p50/p99: " + [stage("total", \.total), stage("write → cache", \.toCache), stage("wake", \.wake),
                                                        stage("compile", \.compile), stage("netlink + ACK", \.netlink)].joined(separator: "; "))
     if source == ReplaySource.name {
-        print(String(format: "    line arrival → kernel ACK: p99 under %.2f ms (goal < 10 ms; the replay's write to loopback included)",
+        say(String(format: "    line arrival → kernel ACK: p99 under %.2f ms (goal < 10 ms; the replay's write to loopback included)",
                      Percentiles.median(pipeline.map { Percentiles.of($0.events.map(\.total), 99) }).milliseconds))
     }
-    print(String(format: "    agent binary: initial sync %.2f s wall, %.2f s CPU (goal ≤ 2 s); RSS after sync %.0f MiB (goal ≤ 150); %.0f µs CPU per pod event",
+    say(String(format: "    agent binary: initial sync %.2f s wall, %.2f s CPU (goal ≤ 2 s); RSS after sync %.0f MiB (goal ≤ 150); %.0f µs CPU per pod event",
                  Percentiles.median(binary.map(\.initialSync)).milliseconds / 1000,
                  Percentiles.median(binary.map(\.initialSyncCPU)).milliseconds / 1000,
                  Double(Percentiles.median(binary.map(\.residentBytes))) / 1_048_576,
                  Percentiles.median(binary.map(\.cpuPerEvent)).milliseconds * 1000))
 }
-print(String(format: "  cache: %.0f bytes per pod; pod ADDED line %d bytes median, %d p99 (a realistic pod's: %d bytes, %.1f µs to decode)",
+say(String(format: "  cache: %.0f bytes per pod; pod ADDED line %d bytes median, %d p99 (a realistic pod's: %d bytes, %.1f µs to decode)",
              footprint, recorded.eventBytes.median, recorded.eventBytes.p99, recorded.realisticEventBytes, recorded.realisticDecodeMicroseconds))
