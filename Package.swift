@@ -91,7 +91,8 @@ let package = Package(
         .testTarget(name: "TestAPIServerTests", dependencies: []),
         // Test support: a seedable random generator shared by the randomized tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport"]),
+        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport",
+                                                      .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ClusterModel", "Compiler", "IPAddressing", "Manifests"]),
         .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "TestSupport"]),
         .testTarget(
