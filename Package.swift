@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["ClusterModel", "Compiler", "IPAddressing"], path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "CompileBenchmark",
-            dependencies: ["ClusterModel", "Compiler", "Ruleset", "BenchmarkSupport"],
+            dependencies: ["ClusterModel", "Compiler", "Ruleset", "BenchmarkSupport", "Manifests"],
             path: "Benchmarks/CompileBenchmark"
         ),
         // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
