@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "BenchmarkSupport", dependencies: ["ClusterModel", "Compiler", "IPAddressing"], path: "Benchmarks/BenchmarkSupport"),
         .executableTarget(
             name: "CompileBenchmark",
-            dependencies: ["ClusterModel", "Compiler", "Ruleset", "BenchmarkSupport"],
+            dependencies: ["ClusterModel", "Compiler", "Ruleset", "BenchmarkSupport", "Manifests"],
             path: "Benchmarks/CompileBenchmark"
         ),
         // Test support: a cluster of network namespaces (nodes, pods, veths) with real probes.
@@ -91,7 +91,8 @@ let package = Package(
         .testTarget(name: "TestAPIServerTests", dependencies: []),
         // Test support: a seedable random generator shared by the randomized tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport"]),
+        .testTarget(name: "CompilerTests", dependencies: ["ClusterModel", "Compiler", "Ruleset", "Manifests", "TestSupport",
+                                                      .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "ExplainTests", dependencies: ["Explain", "ClusterModel", "Compiler", "IPAddressing", "Manifests"]),
         .testTarget(name: "PropertyTests", dependencies: ["IPAddressing", "ClusterModel", "Compiler", "Ruleset", "TestSupport"]),
         .testTarget(

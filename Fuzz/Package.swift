@@ -26,6 +26,10 @@ let package = Package(
                                          .product(name: "Compiler", package: "netpol-agent"),
                                          .product(name: "Ruleset", package: "netpol-agent")],
                           swiftSettings: fuzzer),
+        // A JSON manifest's bytes, laid out for the fast path; every layout must be JSON that JSONDecoder reads.
+        .executableTarget(name: "FuzzManifestScanner",
+                          dependencies: [.product(name: "Manifests", package: "netpol-agent")],
+                          swiftSettings: fuzzer),
         // Netlink dump replies of a table read-back (see DumpReplay).
         .executableTarget(name: "FuzzNetlinkDump",
                           dependencies: [.product(name: "NftNetlink", package: "netpol-agent"),

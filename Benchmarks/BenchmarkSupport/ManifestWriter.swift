@@ -3,21 +3,30 @@ import Compiler
 import Foundation
 import IPAddressing
 
-/// Writes a cluster's objects back as the API server would serve them, one `kind: List` JSON file per
-/// kind, so `agent --manifests` can read the synthetic clusters the in-process benchmarks compile.
+/// Writes a cluster's objects back as the API server would serve them, one `kind: List` file per kind
+/// (JSON, or YAML as people write it: block style, plain scalars where YAML reads them as strings), so
+/// `agent --manifests` can read the synthetic clusters the in-process benchmarks compile.
 public enum ManifestWriter {
+    public enum Format: String, Sendable { case json, yaml }
+
     /// Returns the files written (namespaces, pods, policies and, when there are any, cluster policies).
     @discardableResult
-    public static func write(_ cluster: ClusterState, to directory: String) throws -> [String] {
+    public static func write(_ cluster: ClusterState, to directory: String, as format: Format = .json) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var lists: [(String, [[String: Any]])] = [
             ("namespaces", cluster.namespaces.map(namespace)), ("pods", cluster.pods.map(pod)), ("policies", cluster.policies.map(policy)),
         ]
         if !cluster.clusterPolicies.isEmpty { lists.append(("cluster-policies", cluster.clusterPolicies.map(clusterPolicy))) }
         return try lists.map { name, items in
-            let path = "\(directory)/\(name).json"
+            let path = "\(directory)/\(name).\(format.rawValue)"
             let list: [String: Any] = ["apiVersion": "v1", "kind": "List", "items": items]
-            try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: path))
+            switch format {
+            case .json: try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: path))
+            case .yaml:
+                var text = ""
+                YAMLText.append(list, indent: "", to: &text)
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            }
             return path
         }
     }

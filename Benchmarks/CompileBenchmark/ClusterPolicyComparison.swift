@@ -65,15 +65,19 @@ private func compareAgentProcesses(shapes: [String], clusters: [ClusterState], r
             rss[index].append(run.peakRSS)
         }
     }
-    for (index, directory) in directories.enumerated() {
-        let printed = try String(contentsOfFile: "\(directory).nft", encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-        guard printed.drop(while: { $0.hasPrefix("#") }).joined(separator: "\n") == NftTextRenderer.render(rulesets[index]) else {
-            throw BenchmarkError(description: "the agent's ruleset for \(directory) is not the one compiled here: the manifests are wrong")
-        }
-    }
+    for (index, directory) in directories.enumerated() { try verifyPrinted("\(directory).nft", equals: rulesets[index]) }
     print("\nagent --dry-run --manifests (the whole process), medians of \(runs):")
     print("shape        wall ms   CPU ms  peak RSS MiB")
     for (index, shape) in shapes.enumerated() {
         print(String(format: "%@ %8.0f %8.0f %13.0f", shape.padding(toLength: 12, withPad: " ", startingAt: 0), median(wall[index]), median(cpu[index]), median(rss[index])))
+    }
+}
+
+/// The ruleset `agent --dry-run` printed to `file` must be the one compiled in this process (so the
+/// manifests say what the synthetic cluster holds).
+func verifyPrinted(_ file: String, equals ruleset: Ruleset) throws {
+    let printed = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    guard printed.drop(while: { $0.hasPrefix("#") }).joined(separator: "\n") == NftTextRenderer.render(ruleset) else {
+        throw BenchmarkError(description: "the agent's ruleset in \(file) is not the one compiled here: the manifests are wrong")
     }
 }

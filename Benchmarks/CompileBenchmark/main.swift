@@ -8,7 +8,12 @@ import Ruleset
 // Prints compile and render figures for synthetic clusters: pods × policies, compiled for one node.
 // Medians of several runs, since this machine is noisy. Usage: CompileBenchmark [runs]
 // `CompileBenchmark cnp [runs]`: 100k pods and 10k policies with and without 1,000 ClusterNetworkPolicies.
+// `CompileBenchmark manifests [runs]`: that cluster read from JSON and YAML manifests, in process and by `agent`.
 
+if CommandLine.arguments.dropFirst().first == "manifests" {
+    try compareManifestProcesses(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 3 : 3)
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "cnp" {
     try compareClusterPolicies(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
     exit(0)

@@ -8,7 +8,7 @@ import Foundation
 /// finds. It gives nil, and the file is read as YAML as before, wherever the YAML path could read the text
 /// differently: characters libyaml refuses (reader.c, yaml_parser_update_buffer: "control characters are
 /// not allowed"), keys near the length a YAML simple key may have (1024 characters, scanner.c,
-/// yaml_parser_stale_simple_keys), nesting past `maximumDepth`, escaped keys and escaped surrogates, duplicate
+/// yaml_parser_stale_simple_keys), nesting past `maximumDepth`, escaped surrogates, an escaped top-level key, duplicate
 /// keys (JSONDecoder keeps the first, a YAML mapping the last: JSONDecoder.swift, KeyedContainer.stringify),
 /// and numbers other than integers of up to 18 digits (YAML's resolver makes doubles of them first).
 public struct JSONManifestLayout: Equatable, Sendable {
@@ -99,7 +99,7 @@ public enum JSONManifestScanner {
             if take(UInt8(ascii: "}")) { depth -= 1; return true }
             while true {
                 guard let key = string(), key.count <= JSONManifestScanner.maximumKeyLength else { return false }
-                if contains(key, UInt8(ascii: "\\")) || keys[depth - 1].contains(where: { equals($0, key) }) { needsYAML = true }
+                if keys[depth - 1].contains(where: { sameKey($0, key) }) { needsYAML = true }
                 keys[depth - 1].append(key)
                 skipWhitespace()
                 guard take(UInt8(ascii: ":")) else { return false }
@@ -255,6 +255,41 @@ public enum JSONManifestScanner {
 
         private func equals(_ range: Range<Int>, _ other: Range<Int>) -> Bool {
             range.count == other.count && memcmp(bytes.baseAddress! + range.lowerBound, bytes.baseAddress! + other.lowerBound, range.count) == 0
+        }
+
+        /// Keys are the same when their unescaped texts are (JSONSerialization writes "/" as "\\/").
+        private func sameKey(_ one: Range<Int>, _ other: Range<Int>) -> Bool {
+            guard contains(one, UInt8(ascii: "\\")) || contains(other, UInt8(ascii: "\\")) else { return equals(one, other) }
+            return unescaped(one) == unescaped(other)
+        }
+
+        /// A string's contents with its escapes resolved (already checked by `escape()`); surrogates,
+        /// which send the file to YAML anyway, stay escaped.
+        private func unescaped(_ range: Range<Int>) -> [UInt8] {
+            var text: [UInt8] = [], index = range.lowerBound
+            while index < range.upperBound {
+                guard bytes[index] == UInt8(ascii: "\\") else {
+                    text.append(bytes[index])
+                    index += 1
+                    continue
+                }
+                let escaped = bytes[index + 1]
+                switch escaped {
+                case UInt8(ascii: "u"):
+                    let code = bytes[index + 2..<index + 6].reduce(UInt32(0)) { $0 << 4 | hexValue($1)! }
+                    if let scalar = Unicode.Scalar(code) { text += Array(String(Character(scalar)).utf8) } else { text += bytes[index..<index + 6] }
+                    index += 6
+                    continue
+                case UInt8(ascii: "b"): text.append(0x08)
+                case UInt8(ascii: "f"): text.append(0x0C)
+                case UInt8(ascii: "n"): text.append(0x0A)
+                case UInt8(ascii: "r"): text.append(0x0D)
+                case UInt8(ascii: "t"): text.append(0x09)
+                default: text.append(escaped)
+                }
+                index += 2
+            }
+            return text
         }
 
         private func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
