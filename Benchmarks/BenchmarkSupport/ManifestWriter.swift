@@ -43,7 +43,7 @@ public enum ManifestWriter {
         if pod.hostNetwork { spec["hostNetwork"] = true }
         let addresses = pod.addresses.map(\.description)
         return ["apiVersion": "v1", "kind": "Pod",
-                "metadata": ["name": pod.name, "namespace": pod.namespace, "uid": pod.uid, "labels": pod.labels,
+                "metadata": ["name": pod.name, "namespace": pod.namespace, "uid": "uid-\(pod.namespace)-\(pod.name)", "labels": pod.labels,
                              "creationTimestamp": pod.creationTimestamp],
                 "spec": spec,
                 "status": ["phase": pod.phase.rawValue, "podIP": addresses.first ?? "", "podIPs": addresses.map { ["ip": $0] }]]

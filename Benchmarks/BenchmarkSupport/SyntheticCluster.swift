@@ -17,7 +17,7 @@ public enum SyntheticCluster {
         let pods = (0..<podCount).map { index in
             let namespace = index % namespaceCount
             let app = (index / namespaceCount) % 10
-            return Pod(namespace: "ns-\(namespace)", name: "pod-\(index)", uid: "uid-\(index)",
+            return Pod(namespace: "ns-\(namespace)", name: "pod-\(index)",
                        labels: ["app": "app-\(app)", "tier": app < 5 ? "front" : "back"],
                        // Spread each node's pods over many namespaces, as a scheduler would.
                        nodeName: "node-\((index + index / namespaceCount) % nodeCount)",

@@ -69,7 +69,7 @@ private func benchCluster(_ lab: Lab) -> ClusterState {
     cluster.namespaces.append(Namespace(name: "bench", labels: ["kubernetes.io/metadata.name": "bench"]))
     for pod in ["client", "server"] {
         let name = "bench/\(pod)"
-        cluster.pods.append(Pod(namespace: "bench", name: pod, uid: name, labels: ["app": pod], nodeName: lab.nodeName(1),
+        cluster.pods.append(Pod(namespace: "bench", name: pod, labels: ["app": pod], nodeName: lab.nodeName(1),
                                 addresses: LabFamily.allCases.map { IPAddress(lab.address(of: name, family: $0))! },
                                 creationTimestamp: "2026-01-01T00:00:00Z"))
     }

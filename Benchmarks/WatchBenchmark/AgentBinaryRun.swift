@@ -17,6 +17,8 @@ struct AgentBinaryRun {
     let kubeconfig: String
     let cluster: SyntheticCluster
     let events: Int
+    /// Sync by WatchList (else with `--no-watch-list`).
+    var watchList = true
 
     static let binary: String = {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -30,7 +32,7 @@ struct AgentBinaryRun {
         let table = "netpol-rss-\(run)"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table]
+        process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table] + (watchList ? [] : ["--no-watch-list"])
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let started = ContinuousClock.now
         try process.run()

@@ -33,6 +33,8 @@ struct PipelineRun {
     let source: any EventSource
     let cluster: SyntheticCluster
     let events: Int
+    /// Sync by WatchList (else by LIST), as the agent's `--no-watch-list` says.
+    var watchList = true
 
     func measure(run: Int) throws -> Figures {
         let applier = TimingApplier(try KernelApplier(tableName: "netpol-bench"))
@@ -40,6 +42,7 @@ struct PipelineRun {
         logger.logLevel = .warning
         var sync = NodeSync(connection: source.connection, node: "node-1", options: CompilerOptions(tableName: "netpol-bench"), logger: logger)
         sync.hooks.applied = applier.record
+        sync.reflectorTuning.useWatchList = watchList
         let stop = StopToken()
         let cpuBefore = Self.processCPU()
         let started = ContinuousClock.now

@@ -9,7 +9,8 @@ import KubeClient
 // on that namespace's loopback, the nftables tables in it) and deletes it at the end. Nothing
 // touches the root namespace. Two event sources take turns: the Python fake API server (the old
 // measure, its own work included) and a replay responder that only writes the line.
-// Options: --namespaces N (×100 pods, ×10 policies), --runs R, --python-runs R, --events E.
+// Options: --namespaces N (×100 pods, ×10 policies), --runs R, --python-runs R, --events E, --no-watch-list
+// (the agents sync with LISTs instead of a WatchList).
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -45,7 +46,8 @@ if ProcessInfo.processInfo.environment[insideVariable] == nil {
 var cluster = SyntheticCluster()
 cluster.namespaces = option("--namespaces", 1000)
 let runs = option("--runs", 3), pythonRuns = option("--python-runs", runs), events = option("--events", 200)
-say("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server)")
+let watchList = !arguments.contains("--no-watch-list")
+say("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server); initial sync by \(watchList ? "WatchList" : "LIST")")
 
 let footprint = try CacheFootprint.bytesPerPod(cluster)
 say(String(format: "cache: %.0f bytes per pod (heap in use, %d pods)", footprint, cluster.podCount))
@@ -83,7 +85,7 @@ for source in sources {
     let sourceRuns = source is FakeServerSource ? pythonRuns : runs
     var pipeline: [PipelineRun.Figures] = []
     for run in 0..<sourceRuns {
-        let figures = try PipelineRun(source: source, cluster: cluster, events: events).measure(run: run)
+        let figures = try PipelineRun(source: source, cluster: cluster, events: events, watchList: watchList).measure(run: run)
         let totals = figures.events.map(\.total)
         say(String(format: "%@ run %d (in-process agent): initial sync %.2f s wall, %.2f s CPU; pod added → live p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                      source.name, run + 1, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
@@ -94,7 +96,7 @@ for source in sources {
     let kubeconfig = "\(directory)/\(source is FakeServerSource ? "python" : "replay").kubeconfig"
     try source.writeKubeconfig(to: kubeconfig)
     for run in 0..<sourceRuns {
-        let figures = try AgentBinaryRun(source: source, kubeconfig: kubeconfig, cluster: cluster, events: events).measure(run: run)
+        let figures = try AgentBinaryRun(source: source, kubeconfig: kubeconfig, cluster: cluster, events: events, watchList: watchList).measure(run: run)
         say(String(format: "%@ run %d (agent binary): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
                      source.name, run + 1, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
                      Double(figures.residentBytes) / 1_048_576, figures.cpuPerEvent.milliseconds * 1000))

@@ -8,7 +8,7 @@ extension Pod {
         guard let reference = try? metadata.reference(kind: "Pod", namespaced: true),
               let addresses = try? Pod.addresses(of: object.status, checker: FieldChecker(object: reference)),
               !addresses.isEmpty else { return nil }
-        self.init(namespace: reference.namespace!, name: reference.name, uid: metadata.uid ?? "", labels: metadata.labels ?? [:],
+        self.init(namespace: reference.namespace!, name: reference.name, labels: metadata.labels ?? [:],
                   nodeName: object.spec?.nodeName, hostNetwork: object.spec?.hostNetwork ?? false,
                   phase: object.status?.phase.flatMap(Phase.init(rawValue:)) ?? .unknown, addresses: addresses,
                   creationTimestamp: metadata.creationTimestamp ?? "")

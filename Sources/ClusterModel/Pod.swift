@@ -4,7 +4,6 @@ import IPAddressing
 public struct Pod: Hashable, Sendable {
     public var namespace: String
     public var name: String
-    public var uid: String
     public var labels: [String: String]
     public var nodeName: String?
     public var hostNetwork: Bool
@@ -21,12 +20,11 @@ public struct Pod: Hashable, Sendable {
         case pending = "Pending", running = "Running", succeeded = "Succeeded", failed = "Failed", unknown = "Unknown"
     }
 
-    public init(namespace: String, name: String, uid: String = "", labels: [String: String] = [:], nodeName: String? = nil,
+    public init(namespace: String, name: String, labels: [String: String] = [:], nodeName: String? = nil,
                 hostNetwork: Bool = false, phase: Phase = .running, addresses: [IPAddress] = [],
                 namedPorts: [NamedPort] = [], creationTimestamp: String = "") {
         self.namespace = namespace
         self.name = name
-        self.uid = uid
         self.labels = labels
         self.nodeName = nodeName
         self.hostNetwork = hostNetwork
@@ -73,7 +71,7 @@ extension Pod {
         // pkg/apis/core/validation/validation.go), and only Succeeded and Failed are terminal
         // (IsPodPhaseTerminal, pkg/api/v1/pod/util.go): a phase this agent does not know is enforced as Unknown.
         let phase = status?.phase.map { Phase(rawValue: $0) ?? .unknown } ?? .pending
-        self.init(namespace: namespace, name: name, uid: object.metadata.uid ?? "", labels: object.metadata.labels ?? [:],
+        self.init(namespace: namespace, name: name, labels: object.metadata.labels ?? [:],
                   nodeName: object.spec?.nodeName, hostNetwork: object.spec?.hostNetwork ?? false, phase: phase,
                   addresses: try Pod.addresses(of: status, checker: checker),
                   namedPorts: try Pod.namedPorts(of: object.spec, checker: checker),

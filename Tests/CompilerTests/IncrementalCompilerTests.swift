@@ -180,7 +180,7 @@ struct RandomWorld {
         let ports = [NamedPort(name: "http", proto: .tcp, port: [80, 8080].randomElement(using: &random)!),
                      NamedPort(name: "dns", proto: .udp, port: 53)].filter { _ in Bool.random(using: &random) }
         return Pod(namespace: ["x", "y", "z"].randomElement(using: &random)!, name: "p\(Int.random(in: 0..<8, using: &random))",
-                   uid: "", labels: randomLabels(&random), nodeName: ["node-1", "node-2"].randomElement(using: &random)!,
+                   labels: randomLabels(&random), nodeName: ["node-1", "node-2"].randomElement(using: &random)!,
                    hostNetwork: Int.random(in: 0..<10, using: &random) == 0,
                    phase: [.running, .running, .running, .pending, .succeeded, .failed].randomElement(using: &random)!,
                    addresses: addresses, namedPorts: ports,
