@@ -38,6 +38,25 @@ public struct Stopwatch {
     public var elapsed: (wall: Double, cpu: Double) { (milliseconds(ContinuousClock.now - wall), threadCPUMilliseconds() - cpu) }
 }
 
+/// On-CPU time of the whole process, every thread, user and system, in milliseconds: work spread over
+/// threads counts in full.
+public func processCPUMilliseconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let milliseconds = { (time: timeval) in Double(time.tv_sec) * 1000 + Double(time.tv_usec) / 1000 }
+    return milliseconds(usage.ru_utime) + milliseconds(usage.ru_stime)
+}
+
+/// Wall-clock and whole-process on-CPU milliseconds since it was made.
+public struct ProcessStopwatch {
+    private let wall = ContinuousClock.now
+    private let cpu = processCPUMilliseconds()
+
+    public init() {}
+
+    public var elapsed: (wall: Double, cpu: Double) { (milliseconds(ContinuousClock.now - wall), processCPUMilliseconds() - cpu) }
+}
+
 /// Latencies measured in rounds: each round's median and p99, wall-clock and on CPU, reported as their
 /// medians over rounds.
 public struct LatencyRounds {

@@ -29,13 +29,21 @@ func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, rounds: Int =
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("netlink-bench-\(getpid())-cluster.nft").path
     try NftTextRenderer.render(ruleset).write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
+    var user: [Double] = [], system: [Double] = []
     let full = try (0..<3).map { _ in
         let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespace.name)
         _ = try programmer.removeTable()  // else it would take over the previous run's table and send nothing
+        let before = cpuTime()
+        defer {
+            let after = cpuTime()
+            user.append(after.user - before.user)
+            system.append(after.system - before.system)
+        }
         return try milliseconds { try programmer.apply(ruleset) }
     }
     let nft = try (0..<3).map { _ in try namespace.loadWithNft(path) }
-    print(String(format: "  full apply: netlink %.0f ms, nft -f %.0f ms (medians of 3)", median(full), median(nft.map(\.milliseconds))))
+    print(String(format: "  full apply: netlink %.0f ms (CPU: %.0f ms building and sending, %.0f ms in the kernel), nft -f %.0f ms (medians of 3)",
+                 median(full), median(user), median(system), median(nft.map(\.milliseconds))))
 
     let programmer = try KernelProgrammer(tableName: ruleset.table.name, netns: namespace.name)
     try programmer.apply(ruleset)

@@ -10,6 +10,11 @@ struct AddressOwnership {
 
     func owner(of address: IPAddress) -> Int? { ownerByAddress[address] }
 
+    /// Some address has claimants besides its owner. Without one, every pod owns all its addresses.
+    var hasContestedAddresses: Bool { !othersByAddress.isEmpty }
+
+    mutating func reserveCapacity(_ addresses: Int) { ownerByAddress.reserveCapacity(addresses) }
+
     func claimants(of address: IPAddress) -> [Int] {
         guard let owner = ownerByAddress[address] else { return [] }
         return [owner] + (othersByAddress[address] ?? [])

@@ -29,7 +29,7 @@ struct ClusterIndex {
     /// The pod in `slot` with only the addresses it owns; nil when it owns none.
     func pod(at slot: Int) -> Pod? {
         guard var pod = slots[slot] else { return nil }
-        if pod.addresses.allSatisfy({ owners.owner(of: $0) == slot }) { return pod }
+        if !owners.hasContestedAddresses || pod.addresses.allSatisfy({ owners.owner(of: $0) == slot }) { return pod }
         pod.addresses = pod.addresses.filter { owners.owner(of: $0) == slot }
         return pod.addresses.isEmpty ? nil : pod
     }
@@ -53,6 +53,14 @@ struct ClusterIndex {
     struct PodChange {
         var before: Pod?
         var after: Pod?
+    }
+
+    /// Room for `pods` more pods, so that a first load does not grow (and rehash) its tables step by step.
+    mutating func reserveCapacity(pods: Int) {
+        slots.reserveCapacity(slots.count + pods)
+        slotByReference.reserveCapacity(slotByReference.count + pods)
+        // At most one address per family.
+        owners.reserveCapacity(2 * (slotByReference.count + pods))
     }
 
     mutating func upsertNamespace(_ namespace: Namespace) { namespaceLabels[namespace.name] = namespace.labels }
@@ -100,7 +108,7 @@ struct ClusterIndex {
         slotByReference[reference] = slot
         byNamespace[pod.namespace, default: []].insert(slot)
         for (key, value) in pod.labels { byLabel[LabelKey(namespace: pod.namespace, key: key, value: value), default: []].append(slot) }
-        for name in Set(pod.namedPorts.map(\.name)) { byPortName[name, default: []].insert(slot) }
+        for name in Self.portNames(of: pod) { byPortName[name, default: []].insert(slot) }
         if pod.nodeName == node { localSlots.insert(slot) }
         for address in pod.addresses {
             let owns = owners.owner(of: address).map { isNewer(slot, than: $0) } ?? true
@@ -120,12 +128,18 @@ struct ClusterIndex {
             byLabel[label]?.removeAll { $0 == slot }
             if byLabel[label]?.isEmpty == true { byLabel[label] = nil }
         }
-        for name in Set(pod.namedPorts.map(\.name)) { byPortName[name]?.remove(slot) }
+        for name in Self.portNames(of: pod) { byPortName[name]?.remove(slot) }
         localSlots.remove(slot)
         for address in pod.addresses {
             let successor = owners.claimants(of: address).filter { $0 != slot }.max { isNewer($1, than: $0) }
             owners.release(address, by: slot, successor: successor)
         }
+    }
+
+    /// Each name of the pod's named ports once, without building a Set for a pod's two or three ports.
+    private static func portNames(of pod: Pod) -> some Sequence<String> {
+        pod.namedPorts.indices.lazy.filter { index in !pod.namedPorts[..<index].contains { $0.name == pod.namedPorts[index].name } }
+            .map { pod.namedPorts[$0].name }
     }
 
     /// Later creation wins; name order breaks ties so the choice never depends on arrival order.

@@ -74,6 +74,9 @@ public struct NodeCompiler: Sendable {
 
     // MARK: - Changes
 
+    /// Room for `pods` more pods: a first load then fills its tables without growing them step by step.
+    public mutating func reserveCapacity(pods: Int) { index.reserveCapacity(pods: pods) }
+
     public mutating func upsert(_ namespace: Namespace) {
         guard index.namespaceLabels[namespace.name] != namespace.labels else { return }
         index.upsertNamespace(namespace)
@@ -232,6 +235,7 @@ public struct NodeCompiler: Sendable {
         sets = SetRegistry()  // the compiler holds the only copy while it adds sets
         let placed = pods.compactMap { reference in index.localPod(reference).map { (reference, placement(of: $0, &build)) } }
         sets = build.compiler.sets
+        sets.fillDeclared(index: index)
         for reference in pods {
             guard let old = placements.removeValue(forKey: reference) else { continue }
             chainStore.release(old.chains)

@@ -14,6 +14,7 @@ public enum PolicyCompiler {
                                 network: NodeNetwork = NodeNetwork()) -> NodeCompiler {
         var compiler = NodeCompiler(node: node, options: options)
         compiler.setNodeNetwork(network)
+        compiler.reserveCapacity(pods: cluster.pods.count)
         for namespace in cluster.namespaces { compiler.upsert(namespace) }
         for pod in cluster.pods { compiler.upsert(pod) }
         for node in cluster.nodes { compiler.upsert(node) }

@@ -11,6 +11,8 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
+    private var unfilled: [String] = []
     /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
     private var nodeSets: [String: NodeSetMeaning] = [:]
     /// What every set stands for, for explaining verdicts.
@@ -53,12 +55,9 @@ struct SetRegistry {
         }
         let name = "pods_\(StableName.hash("pods \(identity(selector)) in \(scopeIdentity)"))_\(family.rawValue)"
         if sets[name] == nil {
-            let pods = index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
-            let addresses = pods.flatMap(\.addresses).filter { $0.family == family }
-            podSets[name] = .peers(scope: scope, selector: selector, family: family)
+            declare(NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning)),
+                    members: .peers(scope: scope, selector: selector, family: family))
             meanings[name] = .pods(namespaces: scope, pods: selector)
-            sets[name] = NamedSet(name: name, keyType: [family.addressType], comment: nftComment(meaning),
-                                  elements: addresses.map { SetElement(key: [.address($0)]) })
         }
         return name
     }
@@ -70,16 +69,33 @@ struct SetRegistry {
                                index: ClusterIndex) -> String {
         let name = "named\(scope == .localPods ? "_local" : "")_\(proto?.rawValue ?? "any")_\(portName)_\(family.rawValue)"
         if sets[name] == nil {
-            let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: portName)
-            let meaning = PodSetMeaning.namedPort(name: portName, proto: proto, scope: scope, family: family)
             let whose = scope == .localPods ? "pods on this node" : "pods"
-            podSets[name] = meaning
+            declare(NamedSet(name: name, keyType: [family.addressType] + (proto == nil ? [.inetProtocol] : []) + [.inetService],
+                             comment: nftComment("\(whose) with \(proto?.kubernetesName ?? "a") port named \(portName)")),
+                    members: .namedPort(name: portName, proto: proto, scope: scope, family: family))
             meanings[name] = .namedPort(name: portName, proto: proto)
-            sets[name] = NamedSet(name: name, keyType: [family.addressType] + (proto == nil ? [.inetProtocol] : []) + [.inetService],
-                                  comment: nftComment("\(whose) with \(proto?.kubernetesName ?? "a") port named \(portName)"),
-                                  elements: candidates.compactMap(index.pod(at:)).flatMap { meaning.elements(of: $0, index: index) })
         }
         return name
+    }
+
+    /// A pod-derived set, empty until `fillDeclared` computes its elements.
+    private mutating func declare(_ set: NamedSet, members: PodSetMeaning) {
+        sets[set.name] = set
+        podSets[set.name] = members
+        unfilled.append(set.name)
+    }
+
+    /// Computes the elements of the pod-derived sets declared since the last call, one set per core at
+    /// a time: a first compile declares a few dozen sets of hundreds of thousands of elements in all.
+    /// Each set's elements depend only on the index, so the result does not depend on the threads. The
+    /// few sets a local pod's new group declares are filled on this thread.
+    mutating func fillDeclared(index: ClusterIndex) {
+        guard !unfilled.isEmpty else { return }
+        let names = unfilled
+        unfilled = []
+        let members = names.map { podSets[$0]! }
+        let elements = ParallelMap.map(members, threshold: 16) { $0.members(index: index) }
+        for (name, elements) in zip(names, elements) { sets[name]!.elements = elements }
     }
 
     /// Every address of `family` in the `status.addresses` of the Nodes `selector` matches.
@@ -166,9 +182,8 @@ struct SetRegistry {
     /// Recomputes the sets that select namespaces by label, after a namespace changed.
     mutating func namespacesChanged(index: ClusterIndex) {
         for (name, meaning) in podSets {
-            guard case .peers(let scope, let selector, _) = meaning, case .selected = scope else { continue }
-            sets[name]!.elements = TreeSet(index.slots(in: scope, matching: selector).compactMap(index.pod(at:))
-                .flatMap { meaning.elements(of: $0, index: index) })
+            guard case .peers(.selected, _, _) = meaning else { continue }
+            sets[name]!.elements = meaning.members(index: index)
         }
     }
 
@@ -201,6 +216,18 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
+    /// Every element the cluster's pods contribute.
+    func members(index: ClusterIndex) -> TreeSet<SetElement> {
+        switch self {
+        case .peers(let scope, let selector, let family):
+            let pods = index.slots(in: scope, matching: selector).lazy.compactMap(index.pod(at:))
+            return TreeSet(pods.flatMap(\.addresses).filter { $0.family == family }.map { SetElement(key: [.address($0)]) })
+        case .namedPort(let name, _, let scope, _):
+            let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: name)
+            return TreeSet(candidates.lazy.compactMap(index.pod(at:)).flatMap { elements(of: $0, index: index) })
+        }
+    }
+
     /// The elements a pod contributes: its address for peer sets, (address, [protocol,] port) for
     /// named-port sets.
     func elements(of pod: Pod, index: ClusterIndex) -> [SetElement] {
@@ -212,9 +239,9 @@ extension SetRegistry.PodSetMeaning {
             guard scope == .allPods || pod.nodeName == index.node else { return [] }
             var elements: [SetElement] = []
             for named in pod.namedPorts where named.name == name && (proto == nil || named.proto == proto) {
-                let protoPart: [KeyPart] = proto == nil ? [.l4Protocol(named.proto)] : []
                 for address in pod.addresses where address.family == family {
-                    let element = SetElement(key: [.address(address)] + protoPart + [.port(named.port)])
+                    let element = SetElement(key: proto == nil ? [.address(address), .l4Protocol(named.proto), .port(named.port)]
+                                                               : [.address(address), .port(named.port)])
                     if !elements.contains(element) { elements.append(element) }
                 }
             }

@@ -72,8 +72,9 @@ struct NftnlAttributes {
         }
     }
 
+    /// Without an array in between: a full apply sets hundreds of thousands of element attributes.
     func set(_ attribute: some NftnlAttribute, u32 value: UInt32) {
-        set(attribute, withUnsafeBytes(of: value) { Array($0) })
+        withUnsafeBytes(of: value) { kind.setData(pointer, attribute.attributeID, $0.baseAddress!, 4) }
     }
 
     func set(_ attribute: some NftnlAttribute, i32 value: Int32) { set(attribute, u32: UInt32(bitPattern: value)) }
@@ -88,7 +89,9 @@ struct NftnlAttributes {
         set(attribute, withUnsafeBytes(of: value) { Array($0) })
     }
 
-    func set(_ attribute: some NftnlAttribute, string: String) { set(attribute, Array(string.utf8) + [0]) }
+    func set(_ attribute: some NftnlAttribute, string: String) {
+        string.withCString { kind.setData(pointer, attribute.attributeID, $0, UInt32(string.utf8.count + 1)) }
+    }
 
     func bytes(_ attribute: some NftnlAttribute) -> [UInt8]? {
         guard kind.isSet(pointer, attribute.attributeID) else { return nil }

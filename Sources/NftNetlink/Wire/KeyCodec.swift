@@ -3,11 +3,19 @@ import Ruleset
 
 /// Key parts as bytes in the order packets carry them (network order), as nftables compares them.
 enum KeyCodec {
-    static func bounds(_ part: KeyPart) -> (low: [UInt8], high: [UInt8]) {
+    /// The part's low (or high) end at the start of `field`, which is long enough for it.
+    static func write(_ part: KeyPart, high: Bool, to field: UnsafeMutableBufferPointer<UInt8>) {
         switch part {
-        case .address(let range): return (range.lower.bytes, range.upper.bytes)
-        case .l4Protocol(let proto): return ([proto.number], [proto.number])
-        case .ports(let range): return (bigEndian(range.lowerBound), bigEndian(range.upperBound))
+        case .address(let range):
+            switch high ? range.upper : range.lower {
+            case .v4(let value): for index in 0..<4 { field[index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
+            case .v6(let value): for index in 0..<16 { field[index] = UInt8(truncatingIfNeeded: value >> (120 - 8 * index)) }
+            }
+        case .l4Protocol(let proto):
+            field[0] = proto.number
+        case .ports(let range):
+            let port = high ? range.upperBound : range.lowerBound
+            (field[0], field[1]) = (UInt8(port >> 8), UInt8(port & 0xff))
         }
     }
 

@@ -4,17 +4,17 @@ import Ruleset
 /// field of a concatenation starts on a 4-byte register boundary, zero-padded.
 struct KeyLayout: Hashable {
     let types: [DataType]
-
-    init(_ types: [DataType]) { self.types = types }
-
-    var isConcatenation: Bool { types.count > 1 }
-
     /// Bytes each field occupies in the key, padding included.
-    var fieldStrides: [Int] {
-        isConcatenation ? types.map { ($0.byteLength + 3) / 4 * 4 } : types.map(\.byteLength)
+    let fieldStrides: [Int]
+    let keyLength: Int
+
+    init(_ types: [DataType]) {
+        self.types = types
+        fieldStrides = types.count > 1 ? types.map { ($0.byteLength + 3) / 4 * 4 } : types.map(\.byteLength)
+        keyLength = fieldStrides.reduce(0, +)
     }
 
-    var keyLength: Int { fieldStrides.reduce(0, +) }
+    var isConcatenation: Bool { types.count > 1 }
 
     /// nft's datatype id: 6 bits per field, the first field highest. The kernel ignores it; nft prints by it.
     var typeID: UInt32 { types.reduce(0) { $0 << 6 | $1.rawValue } }
@@ -30,14 +30,17 @@ struct KeyLayout: Hashable {
     }
 
     /// The full key, one key part's low (or high) end per field.
+    /// Written in place, one allocation per key: a full apply encodes hundreds of thousands.
     func key(_ parts: [KeyPart], high: Bool) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(keyLength)
-        for (part, stride) in zip(parts, fieldStrides) {
-            let bytes = high ? KeyCodec.bounds(part).high : KeyCodec.bounds(part).low
-            key += bytes + [UInt8](repeating: 0, count: stride - bytes.count)
+        [UInt8](unsafeUninitializedCapacity: keyLength) { key, count in
+            key.initialize(repeating: 0)
+            var offset = 0
+            for (part, stride) in zip(parts, fieldStrides) {
+                KeyCodec.write(part, high: high, to: UnsafeMutableBufferPointer(rebasing: key[offset...]))
+                offset += stride
+            }
+            count = keyLength
         }
-        return key
     }
 
     /// Splits keys back into parts, one per field; `high` is the inclusive upper end, or nil for single values.
