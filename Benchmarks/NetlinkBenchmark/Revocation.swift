@@ -23,6 +23,11 @@ func revocationPass(entries: Int = 100_000, affected: Int = 1_000, runs: Int = 5
     let isolated = compiler.ruleset()
     // The label rule makes the kernel give new entries room for labels: program before the traffic.
     try KernelProgrammer(tableName: open.table.name, netns: namespace.name).apply(open)
+    let filtered = try ConnectionRevoker(labelBit: CompilerOptions.defaultRevocationLabelBit, netns: namespace.name, entriesPerWalk: 0)
+    let wholeTable = try ConnectionRevoker(labelBit: CompilerOptions.defaultRevocationLabelBit, netns: namespace.name, entriesPerWalk: 1 << 40)
+    let pass = { (revoker: ConnectionRevoker) in try (0..<runs).map { _ in try cpuMilliseconds { _ = try revoker.revoke(previous: open, current: isolated) } } }
+    // An empty table: what the walks alone cost.
+    let emptyFiltered = median(try pass(filtered)), emptyWhole = median(try pass(wholeTable))
     try fillConntrack(namespace, pod: pod, clients: clients, entries: entries, affected: affected)
 
     let revoker = try ConnectionRevoker(labelBit: CompilerOptions.defaultRevocationLabelBit, netns: namespace.name)
@@ -31,8 +36,24 @@ func revocationPass(entries: Int = 100_000, affected: Int = 1_000, runs: Int = 5
     let targeted = try (0..<runs).map { _ in try milliseconds { again = try revoker.revoke(previous: open, current: isolated) } }
     let whole = try (0..<runs).map { _ in try milliseconds { scanned = try revoker.revokeScanningWholeTable(current: isolated) } }
     print(String(format: "  first pass (dumps, judges and labels): %.1f ms: %d examined, %d revoked", labelling, first!.examined, first!.revoked))
-    print(String(format: "  later passes (dumps and judges, all labelled already): %.1f ms: %d examined", median(targeted), again!.examined))
+    print(String(format: "  later passes (dumps and judges, all labelled already): %.1f ms: %d examined, %d walks", median(targeted),
+                 again!.examined, again!.walks))
     print(String(format: "  whole-table scan for comparison: %.1f ms: %d examined", median(whole), scanned!.examined))
+
+    // Filtered: two walks and the pod's entries; whole table: one walk and every entry.
+    let fullFiltered = median(try pass(filtered)), fullWhole = median(try pass(wholeTable))
+    let walk = emptyFiltered / 2, perEntry = (fullWhole - emptyWhole - (fullFiltered - emptyFiltered)) / Double(entries)
+    print(String(format: "  CPU of a pass, one address: filtered dumps %.1f ms empty, %.1f ms full; one whole-table dump %.1f ms empty, "
+                 + "%.1f ms full", emptyFiltered, fullFiltered, emptyWhole, fullWhole))
+    print(String(format: "  one walk of the hash %.2f ms, one entry of a whole-table dump %.2f µs: a walk costs %.0f entries "
+                 + "(DumpChoice.measuredEntriesPerWalk: %d)", walk, perEntry * 1000, walk / perEntry, DumpChoice.measuredEntriesPerWalk))
+}
+
+/// CPU milliseconds of this thread in `body`, the kernel's work on its netlink requests included.
+private func cpuMilliseconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = threadCPUMilliseconds()
+    try body()
+    return threadCPUMilliseconds() - start
 }
 
 /// `entries` UDP flows in the namespace: `affected` from the clients to `pod`, the rest between clients.

@@ -18,17 +18,21 @@ import TestSupport
     static let revokedWithin: Duration = .seconds(1)
     static let longestAllowedStall: Duration = .milliseconds(200)
 
-    /// With 32, the pass dumps the entries of each address; with 1, past `wholeTableDumpFrom` addresses
-    /// (as at a first sync), one dump of the whole table: the same connections are revoked, the same kept.
-    @Test(arguments: [32, 1]) func ingressChangeRevokesDeniedConnectionsOnly(wholeTableDumpFrom: Int) throws {
-        try Scenario.run(wholeTableDumpFrom: wholeTableDumpFrom) { scenario in
+    /// With `entriesPerWalk` 0, the pass dumps the entries of each address (two walks of the hash per
+    /// address); with the measured default and the lab's few entries, one dump of the whole table (one
+    /// walk): the same connections are revoked, the same kept.
+    @Test(arguments: [0, DumpChoice.measuredEntriesPerWalk]) func ingressChangeRevokesDeniedConnectionsOnly(entriesPerWalk: Int) throws {
+        try Scenario.run(entriesPerWalk: entriesPerWalk) { scenario in
             try scenario.apply(Self.ingressPolicy(allowing: ["b", "c"]))
             let denied = try scenario.flowsFromBToA()
             let allowed = try [
                 scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .tcp, family: .v4),
                 scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .udp, family: .v6),
             ]
-            try scenario.expectRevocation(of: denied, keeping: allowed, after: Self.ingressPolicy(allowing: ["c"]))
+            let report = try scenario.expectRevocation(of: denied, keeping: allowed, after: Self.ingressPolicy(allowing: ["c"]))
+            // x/a's two addresses narrowed.
+            #expect(report?.addresses == 2)
+            #expect(report?.walks == (entriesPerWalk == 0 ? 4 : 1))
         }
     }
 
@@ -94,7 +98,7 @@ private struct Scenario {
     let revoker: ConnectionRevoker?
     var applied: Ruleset?
 
-    static func run(revocationLabelBit: UInt8? = CompilerOptions.defaultRevocationLabelBit, wholeTableDumpFrom: Int = 32,
+    static func run(revocationLabelBit: UInt8? = CompilerOptions.defaultRevocationLabelBit, entriesPerWalk: Int = 0,
                     _ body: (inout Scenario) throws -> Void) throws {
         let lab = try Lab(nodes: 1, pods: ["x/a", "x/b", "x/c"].map { LabPodSpec(name: $0, node: 1) })
         defer { lab.destroy() }
@@ -107,7 +111,7 @@ private struct Scenario {
         }
         var scenario = Scenario(lab: lab, compiler: compiler,
                                 programmer: try KernelProgrammer(tableName: compiler.options.tableName, netns: lab.nodeNamespace(1)),
-                                revoker: try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: lab.nodeNamespace(1), wholeTableDumpFrom: wholeTableDumpFrom) })
+                                revoker: try revocationLabelBit.map { try ConnectionRevoker(labelBit: $0, netns: lab.nodeNamespace(1), entriesPerWalk: entriesPerWalk) })
         try body(&scenario)
     }
 
@@ -134,7 +138,8 @@ private struct Scenario {
 
     /// Applies `change`, then expects every `denied` flow to go quiet in both directions within 1 s of
     /// it, and no `allowed` flow to stall for more than 200 ms.
-    mutating func expectRevocation(of denied: [LiveFlow], keeping allowed: [LiveFlow], after change: NetworkPolicy) throws {
+    @discardableResult
+    mutating func expectRevocation(of denied: [LiveFlow], keeping allowed: [LiveFlow], after change: NetworkPolicy) throws -> RevocationReport? {
         defer { (denied + allowed).forEach { $0.stop() } }
         #expect(eventually { (denied + allowed).allSatisfy(\.isFlowing) }, "every flow passes data both ways before the change")
         let changed = ContinuousClock.now
@@ -145,5 +150,6 @@ private struct Scenario {
         #expect(problems.isEmpty, "\(problems.joined(separator: "; "))")
         print(timing.report)
         print("revocation timing: apply and pass took \(passDone - changed); \(String(describing: report))")
+        return report
     }
 }

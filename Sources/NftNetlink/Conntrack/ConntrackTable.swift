@@ -44,7 +44,28 @@ final class ConntrackTable {
         }
     }
 
-    /// Every entry of both families: what a periodic full scan reads (the benchmark's comparison).
+    /// How many entries the namespace's table holds, from the kernel's counter: no walk of the hash.
+    /// net/netfilter/nf_conntrack_netlink.c, ctnetlink_stat_ct: one IPCTNL_MSG_CT_GET_STATS reply whose
+    /// CTA_STATS_GLOBAL_ENTRIES is the namespace's nf_conntrack_count.
+    func entryCount() throws -> Int {
+        let sequence = try send(NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_GET_STATS.rawValue, flags: 0,
+                                                 family: UInt8(AF_UNSPEC), sequence: takeSequence()))
+        var count: Int?
+        try socket.receive(awaiting: "conntrack entry count (sequence \(sequence))") { message in
+            guard message.sequence == sequence else { return false }
+            if let error = message.error {
+                guard error.code == 0 else { throw NftError.system("conntrack entry count", errno: error.code) }
+                return true
+            }
+            let entries = NetlinkAttributes(message: message).payload(CTA_STATS_GLOBAL_ENTRIES)
+            count = entries.map { $0.reduce(0) { $0 << 8 | Int($1) } }
+            return true
+        }
+        guard let count else { throw NftError.system("conntrack entry count: no CTA_STATS_GLOBAL_ENTRIES in the reply", errno: EPROTO) }
+        return count
+    }
+
+    /// Every entry of both families: one walk of the hash, every entry of the namespace sent.
     func allFlows() throws -> [ConntrackFlow] {
         try dump(family: UInt8(AF_UNSPEC), what: "the whole table") { _ in }
     }

@@ -93,3 +93,4 @@ extension ctattr_tuple: AttributeType {}
 extension ctattr_ip: AttributeType {}
 extension ctattr_l4proto: AttributeType {}
 extension ctattr_filter: AttributeType {}
+extension ctattr_stats_global: AttributeType {}
