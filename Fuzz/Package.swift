@@ -30,6 +30,10 @@ let package = Package(
         .executableTarget(name: "FuzzManifestScanner",
                           dependencies: [.product(name: "Manifests", package: "netpol-agent")],
                           swiftSettings: fuzzer),
+        // Any text as a YAML manifest: where the fast path (libyaml events as JSON) takes it, today's path reads the same.
+        .executableTarget(name: "FuzzYAMLTranscoder",
+                          dependencies: [.product(name: "Manifests", package: "netpol-agent")],
+                          swiftSettings: fuzzer),
         // Netlink dump replies of a table read-back (see DumpReplay).
         .executableTarget(name: "FuzzNetlinkDump",
                           dependencies: [.product(name: "NftNetlink", package: "netpol-agent"),

@@ -73,7 +73,7 @@ private func load(_ directory: String) throws -> ClusterState {
 /// `spawn`'s wall and CPU times, with the peak RSS GNU time reads for the agent alone: a process posix_spawn
 /// starts (vfork) inherits this benchmark's peak in its own ru_maxrss (Linux exec_mmap,
 /// setmax_mm_hiwater_rss), which would hide the agent's.
-private func measured(_ command: [String], prefix: [String] = [], stdout: String = "/dev/null") throws
+func measured(_ command: [String], prefix: [String] = [], stdout: String = "/dev/null") throws
     -> (milliseconds: Double, cpuMilliseconds: Double, peakRSS: Double) {
     let peakFile = NSTemporaryDirectory() + "manifests-bench-rss-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: peakFile) }

@@ -14,6 +14,11 @@ if CommandLine.arguments.dropFirst().first == "manifests" {
     try compareManifestProcesses(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 3 : 3)
     exit(0)
 }
+// `CompileBenchmark yaml [runs]`: that cluster as YAML: libyaml's floor, today's path and the fast path, in process and by `agent`.
+if CommandLine.arguments.dropFirst().first == "yaml" {
+    try compareYAMLManifestReading(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 3 : 3)
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "cnp" {
     try compareClusterPolicies(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
     exit(0)

@@ -36,7 +36,7 @@ enum JSONManifest {
     }
 
     /// Each object's outcome, in order, decoded by as many threads as there are cores.
-    private static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer) -> [JSONManifestObject.Outcome] {
+    static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer) -> [JSONManifestObject.Outcome] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, objects.count / 64))
         var outcomes = [JSONManifestObject.Outcome](repeating: .readAsYAML, count: objects.count)
         outcomes.withUnsafeMutableBufferPointer { results in

@@ -3,7 +3,7 @@ import Foundation
 import Yams
 
 /// The kinds the agent enforces with.
-public enum KubernetesObject: Sendable {
+public enum KubernetesObject: Equatable, Sendable {
     case namespace(NamespaceObject)
     case pod(PodObject)
     case networkPolicy(NetworkPolicyObject)
@@ -12,7 +12,7 @@ public enum KubernetesObject: Sendable {
     case node(NodeObject)
 }
 
-public enum DecodedDocument: Sendable {
+public enum DecodedDocument: Equatable, Sendable {
     case object(KubernetesObject)
     /// A kind the agent does not read; `--dry-run` mentions it and moves on.
     case skipped(kind: String)

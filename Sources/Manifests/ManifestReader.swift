@@ -31,7 +31,8 @@ public enum ManifestReader {
 
     /// Every object of every file, decoded one at a time and handed to `body` in order with its source;
     /// a path or file that cannot be read or parsed is one failure, named by its path. JSON goes straight
-    /// to the typed objects (`JSONManifest`), anything else through YAML nodes.
+    /// to the typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
+    /// through YAML nodes.
     public static func forEachDocument(paths: [String], _ body: (_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) -> Void) {
         for path in paths {
             do {
@@ -47,6 +48,14 @@ public enum ManifestReader {
             throw ManifestError(source: file, message: "cannot read file")
         }
         if JSONManifest.forEachObject(in: data, file: file, body) { return }
+        if YAMLManifest.forEachObject(in: data, file: file, body) { return }
+        try forEachComposedDocument(in: data, file: file, body)
+    }
+
+    /// Today's YAML path, which every file the fast paths decline takes: each document composed by Yams,
+    /// then decoded from its nodes, with the messages `ManifestMessageTests` pins.
+    public static func forEachComposedDocument(in data: Data, file: String,
+                                               _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) throws(ManifestError) {
         try documents(in: try text(of: data, file: file), source: file) { document in
             body(document.source, Result { () throws(ManifestError) in try document.decode() })
         }

@@ -8,14 +8,17 @@ import Yams
 enum ScalarTagResolver {
     static func resolve(_ text: String) -> Tag.Name {
         var text = text
-        return text.withUTF8 { bytes in
-            if let tag = resolve(bytes) { return tag }
-            if let end = bodyBeforeFinalLineBreak(bytes), let tag = resolve(UnsafeBufferPointer(rebasing: bytes[..<end])) { return tag }
-            return .str
-        }
+        return text.withUTF8 { resolve($0) }
     }
 
-    private static func resolve(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
+    /// The same for a scalar's UTF-8 bytes, as libyaml reports them.
+    static func resolve(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name {
+        if let tag = match(bytes) { return tag }
+        if let end = bodyBeforeFinalLineBreak(bytes), let tag = match(UnsafeBufferPointer(rebasing: bytes[..<end])) { return tag }
+        return .str
+    }
+
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
         // Every rule's text starts with one of these bytes, or is empty: most names are decided here.
         if let first = bytes.first, !"0123456789+-.~<=yYnNtTfFoO".utf8.contains(first) { return nil }
         var matcher = Matcher(bytes: bytes)
