@@ -2,9 +2,10 @@ import Foundation
 import Yams
 
 /// A JSON manifest decoded straight into the typed objects: `JSONManifestScanner` finds each object's
-/// bytes, `JSONDecoder` decodes them, on every core, and `body` gets them in order. Because main read
-/// JSON through YAML and then JSONDecoder, every message stays the same; where the scanner says the YAML
-/// path could read the text differently, the file is read as YAML instead.
+/// bytes, `JSONManifestItem` reads them (or, where it declines, `JSONDecoder` decodes them), on every
+/// core, and `body` gets them in order. Because main read JSON through YAML and then JSONDecoder, every
+/// message stays the same; where the scanner says the YAML path could read the text differently, the file
+/// is read as YAML instead.
 enum JSONManifest {
     /// Objects decoded together, on all cores; small enough that they and their bytes stay small.
     static let batchSize = 2048
@@ -44,6 +45,10 @@ enum JSONManifest {
                 let decoder = JSONDecoder()
                 for offset in stride(from: worker, to: objects.count, by: workers) {
                     let range = objects[objects.startIndex + offset]
+                    if let outcome = JSONManifestItem.read(UnsafeRawBufferPointer(rebasing: shared.bytes[range])) {
+                        shared.results[offset] = outcome
+                        continue
+                    }
                     let slice = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: shared.bytes.baseAddress! + range.lowerBound),
                                      count: range.count, deallocator: .none)
                     shared.results[offset] = (try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML

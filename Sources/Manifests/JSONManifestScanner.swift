@@ -1,3 +1,4 @@
+import ClusterModel
 import Foundation
 
 /// Where the objects of a JSON manifest are, found in one pass over its bytes so that each can be decoded
@@ -181,17 +182,7 @@ public enum JSONManifestScanner {
         /// One well-formed UTF-8 sequence of two to four bytes (Unicode 15, table 3-7) that libyaml allows.
         private mutating func utf8Sequence() -> Bool {
             let lead = bytes[position]
-            let length: Int, second: ClosedRange<UInt8>
-            switch lead {
-            case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
-            case 0xE0: (length, second) = (3, 0xA0...0xBF)
-            case 0xE1...0xEC, 0xEE...0xEF: (length, second) = (3, 0x80...0xBF)
-            case 0xED: (length, second) = (3, 0x80...0x9F)
-            case 0xF0: (length, second) = (4, 0x90...0xBF)
-            case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
-            case 0xF4: (length, second) = (4, 0x80...0x8F)
-            default: return false
-            }
+            guard let (length, second) = JSONWireReader.utf8Sequence(leadingWith: lead) else { return false }
             guard position + length <= bytes.count, second.contains(bytes[position + 1]),
                   (position + 2..<position + length).allSatisfy({ (0x80...0xBF).contains(bytes[$0]) }) else { return false }
             // C1 controls other than NEL (U+0085), and U+FFFE and U+FFFF, which libyaml refuses.
@@ -296,14 +287,7 @@ public enum JSONManifestScanner {
             range.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
         }
 
-        private func hexValue(_ byte: UInt8) -> UInt32? {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
-            default: nil
-            }
-        }
+        private func hexValue(_ byte: UInt8) -> UInt32? { JSONWireReader.hexDigit(byte) }
     }
 }
 

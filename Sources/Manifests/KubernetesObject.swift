@@ -18,27 +18,52 @@ public enum DecodedDocument: Sendable {
     case skipped(kind: String)
 }
 
+extension KubernetesObject {
+    /// The kinds the agent reads, by `kind` and `apiVersion`.
+    enum Kind {
+        case namespace, pod, networkPolicy, clusterNetworkPolicy, node
+
+        init?(kind: String, apiVersion: String) {
+            switch (kind, apiVersion) {
+            case ("Namespace", "v1"): self = .namespace
+            case ("Pod", "v1"): self = .pod
+            case ("NetworkPolicy", "networking.k8s.io/v1"): self = .networkPolicy
+            case ("ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2"): self = .clusterNetworkPolicy
+            case ("Node", "v1"): self = .node
+            default: return nil
+            }
+        }
+
+        func decode(from decoder: Decoder) throws -> KubernetesObject {
+            switch self {
+            case .namespace: .namespace(try NamespaceObject(from: decoder))
+            case .pod: .pod(try PodObject(from: decoder))
+            case .networkPolicy: .networkPolicy(try NetworkPolicyObject(from: decoder))
+            case .clusterNetworkPolicy: .clusterNetworkPolicy(try ClusterNetworkPolicyObject(from: decoder))
+            case .node: .node(try NodeObject(from: decoder))
+            }
+        }
+    }
+}
+
 extension DecodedDocument {
     /// Decodes by `kind` and `apiVersion`; a type error names the object (`name`, asked only then) and the
     /// field path. `decoder` is asked for only for the kinds the agent reads.
     static func decode(kind: String, apiVersion: String, source: String, name: () -> ObjectName,
                        decoder: () throws -> Decoder) throws(ManifestError) -> DecodedDocument {
+        guard let type = KubernetesObject.Kind(kind: kind, apiVersion: apiVersion) else { return skipped(kind: kind, apiVersion: apiVersion) }
         do {
-            switch (kind, apiVersion) {
-            case ("Namespace", "v1"): return .object(.namespace(try NamespaceObject(from: decoder())))
-            case ("Pod", "v1"): return .object(.pod(try PodObject(from: decoder())))
-            case ("NetworkPolicy", "networking.k8s.io/v1"): return .object(.networkPolicy(try NetworkPolicyObject(from: decoder())))
-            case ("ClusterNetworkPolicy", "policy.networking.k8s.io/v1alpha2"):
-                return .object(.clusterNetworkPolicy(try ClusterNetworkPolicyObject(from: decoder())))
-            case ("Node", "v1"): return .object(.node(try NodeObject(from: decoder())))
-            default:
-                return .skipped(kind: apiVersion.isEmpty ? kind : "\(apiVersion) \(kind)")
-            }
+            return .object(try type.decode(from: decoder()))
         } catch let error as DecodingError {
             throw ManifestError(source: source, message: "\(name().reference(kind: kind)): \(describe(error))")
         } catch {
             throw ManifestError(source: source, message: "\(name().reference(kind: kind)): \(error)")
         }
+    }
+
+    /// A kind the agent does not read, as `--dry-run` names it.
+    static func skipped(kind: String, apiVersion: String) -> DecodedDocument {
+        .skipped(kind: apiVersion.isEmpty ? kind : "\(apiVersion) \(kind)")
     }
 
     private static func describe(_ error: DecodingError) -> String {
