@@ -13,6 +13,8 @@ struct AgentBinaryRun {
         var cpuPerEvent: Duration
     }
 
+    /// The agent executable to run.
+    var binary = Self.binary
     let source: any EventSource
     let kubeconfig: String
     let cluster: SyntheticCluster
@@ -20,18 +22,19 @@ struct AgentBinaryRun {
     /// Sync by WatchList (else with `--no-watch-list`).
     var watchList = true
 
+    /// The agent built beside this benchmark.
     static let binary: String = {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("agent").path
     }()
 
     func measure(run: Int) throws -> Figures {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw BenchmarkError("no agent binary at \(Self.binary): build it first (swift build -c release --product agent)")
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchmarkError("no agent binary at \(binary): build it first (swift build -c release --product agent)")
         }
         let table = "netpol-rss-\(run)"
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table] + (watchList ? [] : ["--no-watch-list"])
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let started = ContinuousClock.now

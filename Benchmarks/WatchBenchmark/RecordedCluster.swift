@@ -9,9 +9,12 @@ struct RecordedCluster {
     var eventBytes: (median: Int, p99: Int)
     /// Decoding one pod ADDED line as the watch does, and validating the pod as the cache does.
     var decodeMicroseconds: Double
+    /// The same with the line decoded by JSONDecoder alone, as before the fast path.
+    var jsonDecoderMicroseconds: Double
     /// The same for `RealisticPod`.
     var realisticEventBytes: Int
     var realisticDecodeMicroseconds: Double
+    var realisticJSONDecoderMicroseconds: Double
 
     init(_ cluster: SyntheticCluster) throws {
         func json(_ object: [String: Any]) throws -> Data {
@@ -30,18 +33,31 @@ struct RecordedCluster {
         let sizes = lines.map(\.count).sorted()
         eventBytes = (Percentiles.median(sizes), sizes[min(sizes.count - 1, sizes.count * 99 / 100)])
 
-        decodeMicroseconds = try Self.decodeMicroseconds(Array(lines.prefix(20_000)))
+        let sample = Array(lines.prefix(20_000))
+        decodeMicroseconds = try Self.decodeMicroseconds(sample, byJSONDecoder: false)
+        jsonDecoderMicroseconds = try Self.decodeMicroseconds(sample, byJSONDecoder: true)
         realisticEventBytes = RealisticPod.watchLine.utf8.count + 1
-        realisticDecodeMicroseconds = try Self.decodeMicroseconds(Array(repeating: Data(RealisticPod.watchLine.utf8), count: 5_000))
+        let realistic = Array(repeating: Data((RealisticPod.watchLine + "\n").utf8), count: 5_000)
+        realisticDecodeMicroseconds = try Self.decodeMicroseconds(realistic, byJSONDecoder: false)
+        realisticJSONDecoderMicroseconds = try Self.decodeMicroseconds(realistic, byJSONDecoder: true)
     }
 
-    /// Per line: decoded as the watch does, the pod validated as the cache does.
-    static func decodeMicroseconds(_ lines: [Data]) throws -> Double {
+    /// Per line: decoded as the watch stream does (or by JSONDecoder alone), the pod validated as
+    /// the cache does.
+    static func decodeMicroseconds(_ lines: [Data], byJSONDecoder: Bool) throws -> Double {
         let decoder = JSONDecoder()
+        var stream = WatchStreamDecoder<PodObject>()
+        var events: [WatchEvent<PodObject>] = []
         let started = ContinuousClock.now
         for line in lines {
-            switch try decoder.decode(WatchEvent<PodObject>.self, from: line) {
-            case .added(.valid(let object)), .modified(.valid(let object)): _ = try Pod(validating: object)
+            if byJSONDecoder {
+                events = [try decoder.decode(WatchEvent<PodObject>.self, from: line)]
+            } else {
+                events.removeAll(keepingCapacity: true)
+                try line.withUnsafeBytes { bytes in try stream.feed(bytes) { events.append($0) } }
+            }
+            switch events.count == 1 ? events.first : nil {
+            case .added(.valid(let object))?, .modified(.valid(let object))?: _ = try Pod(validating: object)
             default: throw BenchmarkError("a recorded pod line did not decode")
             }
         }

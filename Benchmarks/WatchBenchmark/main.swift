@@ -9,8 +9,9 @@ import KubeClient
 // on that namespace's loopback, the nftables tables in it) and deletes it at the end. Nothing
 // touches the root namespace. Two event sources take turns: the Python fake API server (the old
 // measure, its own work included) and a replay responder that only writes the line.
-// Options: --namespaces N (×100 pods, ×10 policies), --runs R, --python-runs R, --events E, --no-watch-list
-// (the agents sync with LISTs instead of a WatchList).
+// Options: --namespaces N (×100 pods, ×10 policies), --runs R, --python-runs R, --pipeline-runs R (in-process
+// agent runs per source; default R), --events E, --no-watch-list (the agents sync with LISTs instead of a
+// WatchList), --baseline-agent PATH (another agent binary, e.g. main's, measured in turn with this one).
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
@@ -46,16 +47,18 @@ if ProcessInfo.processInfo.environment[insideVariable] == nil {
 var cluster = SyntheticCluster()
 cluster.namespaces = option("--namespaces", 1000)
 let runs = option("--runs", 3), pythonRuns = option("--python-runs", runs), events = option("--events", 200)
+let pipelineRuns = option("--pipeline-runs", runs)
 let watchList = !arguments.contains("--no-watch-list")
+let baselineAgent = arguments.firstIndex(of: "--baseline-agent").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 say("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server); initial sync by \(watchList ? "WatchList" : "LIST")")
 
 let footprint = try CacheFootprint.bytesPerPod(cluster)
 say(String(format: "cache: %.0f bytes per pod (heap in use, %d pods)", footprint, cluster.podCount))
 let recorded = try RecordedCluster(cluster)
-say(String(format: "wire: a pod ADDED line is %d bytes median, %d p99; decoding and validating one takes %.1f µs",
-             recorded.eventBytes.median, recorded.eventBytes.p99, recorded.decodeMicroseconds))
-say(String(format: "wire: a realistic pod's event (managedFields, status) is %d bytes; decoding and validating it takes %.1f µs",
-             recorded.realisticEventBytes, recorded.realisticDecodeMicroseconds))
+say(String(format: "wire: a pod ADDED line is %d bytes median, %d p99; decoding and validating one takes %.1f µs (%.1f µs by JSONDecoder alone)",
+             recorded.eventBytes.median, recorded.eventBytes.p99, recorded.decodeMicroseconds, recorded.jsonDecoderMicroseconds))
+say(String(format: "wire: a realistic pod's event (managedFields, status) is %d bytes; decoding and validating it takes %.1f µs (%.1f µs by JSONDecoder alone)",
+             recorded.realisticEventBytes, recorded.realisticDecodeMicroseconds, recorded.realisticJSONDecoderMicroseconds))
 
 let directory = NSTemporaryDirectory() + "watchbench-\(getpid())"
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -80,11 +83,11 @@ let replay = try ReplayServer(collections: recorded.collections)
 stops.append(replay.stop)
 sources.append(ReplaySource(server: replay))
 
-var report: [(source: String, pipeline: [PipelineRun.Figures], binary: [AgentBinaryRun.Figures])] = []
+var report: [(source: String, pipeline: [PipelineRun.Figures], binary: [AgentBinaryRun.Figures], baseline: [AgentBinaryRun.Figures])] = []
 for source in sources {
     let sourceRuns = source is FakeServerSource ? pythonRuns : runs
     var pipeline: [PipelineRun.Figures] = []
-    for run in 0..<sourceRuns {
+    for run in 0..<min(sourceRuns, pipelineRuns) {
         let figures = try PipelineRun(source: source, cluster: cluster, events: events, watchList: watchList).measure(run: run)
         let totals = figures.events.map(\.total)
         say(String(format: "%@ run %d (in-process agent): initial sync %.2f s wall, %.2f s CPU; pod added → live p50 %.2f ms, p99 %.2f ms, max %.2f ms",
@@ -92,21 +95,26 @@ for source in sources {
                      Percentiles.of(totals, 50).milliseconds, Percentiles.of(totals, 99).milliseconds, totals.max()!.milliseconds))
         pipeline.append(figures)
     }
-    var binary: [AgentBinaryRun.Figures] = []
+    var binary: [AgentBinaryRun.Figures] = [], baseline: [AgentBinaryRun.Figures] = []
     let kubeconfig = "\(directory)/\(source is FakeServerSource ? "python" : "replay").kubeconfig"
     try source.writeKubeconfig(to: kubeconfig)
     for run in 0..<sourceRuns {
-        let figures = try AgentBinaryRun(source: source, kubeconfig: kubeconfig, cluster: cluster, events: events, watchList: watchList).measure(run: run)
-        say(String(format: "%@ run %d (agent binary): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
-                     source.name, run + 1, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
-                     Double(figures.residentBytes) / 1_048_576, figures.cpuPerEvent.milliseconds * 1000))
-        binary.append(figures)
+        // The baseline and this agent take turns, so that both see the same load.
+        for (path, name) in [(baselineAgent, "baseline agent"), (AgentBinaryRun.binary, "agent binary")] {
+            guard let path else { continue }
+            let figures = try AgentBinaryRun(binary: path, source: source, kubeconfig: kubeconfig, cluster: cluster, events: events,
+                                             watchList: watchList).measure(run: run)
+            say(String(format: "%@ run %d (%@): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
+                         source.name, run + 1, name, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
+                         Double(figures.residentBytes) / 1_048_576, figures.cpuPerEvent.milliseconds * 1000))
+            if path == baselineAgent { baseline.append(figures) } else { binary.append(figures) }
+        }
     }
-    report.append((source.name, pipeline, binary))
+    report.append((source.name, pipeline, binary, baseline))
 }
 
 say("medians over the runs (baseline, main 86d1d1f as in the README: pod added → live p50 39 ms, p99 54 ms from the Python server; initial sync 60 s wall, 4.5 s agent CPU; RSS 206-288 MiB):")
-for (source, pipeline, binary) in report {
+for (source, pipeline, binary, baseline) in report {
     func stage(_ name: String, _ value: KeyPath<PipelineRun.EventTiming, Duration>) -> String {
         String(format: "%@ %.2f/%.2f", name, Percentiles.median(pipeline.map { Percentiles.of($0.events.map { $0[keyPath: value] }, 50) }).milliseconds,
                Percentiles.median(pipeline.map { Percentiles.of($0.events.map { $0[keyPath: value] }, 99) }).milliseconds)
@@ -118,11 +126,13 @@ for (source, pipeline, binary) in report {
         say(String(format: "    line arrival → kernel ACK: p99 under %.2f ms (goal < 10 ms; the replay's write to loopback included)",
                      Percentiles.median(pipeline.map { Percentiles.of($0.events.map(\.total), 99) }).milliseconds))
     }
-    say(String(format: "    agent binary: initial sync %.2f s wall, %.2f s CPU (goal ≤ 2 s); RSS after sync %.0f MiB (goal ≤ 150); %.0f µs CPU per pod event",
-                 Percentiles.median(binary.map(\.initialSync)).milliseconds / 1000,
-                 Percentiles.median(binary.map(\.initialSyncCPU)).milliseconds / 1000,
-                 Double(Percentiles.median(binary.map(\.residentBytes))) / 1_048_576,
-                 Percentiles.median(binary.map(\.cpuPerEvent)).milliseconds * 1000))
+    for (name, figures) in [("baseline agent", baseline), ("agent binary", binary)] where !figures.isEmpty {
+        say(String(format: "    %@: initial sync %.2f s wall, %.2f s CPU (goal ≤ 2 s); RSS after sync %.0f MiB (goal ≤ 150); %.0f µs CPU per pod event",
+                     name, Percentiles.median(figures.map(\.initialSync)).milliseconds / 1000,
+                     Percentiles.median(figures.map(\.initialSyncCPU)).milliseconds / 1000,
+                     Double(Percentiles.median(figures.map(\.residentBytes))) / 1_048_576,
+                     Percentiles.median(figures.map(\.cpuPerEvent)).milliseconds * 1000))
+    }
 }
 say(String(format: "  cache: %.0f bytes per pod; pod ADDED line %d bytes median, %d p99 (a realistic pod's: %d bytes, %.1f µs to decode)",
              footprint, recorded.eventBytes.median, recorded.eventBytes.p99, recorded.realisticEventBytes, recorded.realisticDecodeMicroseconds))

@@ -6,10 +6,15 @@ struct ObjectStore<Model: CachedModel> {
     private var positions: [ObjectKey: Int] = [:]
     /// Keys changed since the last `drain`.
     private var dirty: Set<ObjectKey> = []
+    /// Every stored object is a change (the reconciler holds none of this kind): a relist into an
+    /// empty store with nothing pending, the initial sync above all, keeps only removed keys in `dirty`.
+    private var everythingDirty = false
     /// When the oldest change not yet drained arrived: where event-to-kernel latency starts.
     private var dirtySince: ContinuousClock.Instant?
     /// Keys listed so far while a relist is under way; nil otherwise.
     private var listed: Set<ObjectKey>?
+    /// The relist under way started on an empty store: whatever is stored at its end was listed.
+    private var relistFromEmpty = false
     private(set) var hasSynced = false
     /// Parts shared between the stored objects; rebuilt from them when it has grown to twice what
     /// they held at the last rebuild, so values no object holds any more are let go.
@@ -27,7 +32,7 @@ struct ObjectStore<Model: CachedModel> {
         var model = model
         model.share(&pool)
         let key = model.key
-        listed?.insert(key)
+        if !relistFromEmpty { listed?.insert(key) }
         if let position = positions[key] {
             guard items[position] != model else { return false }
             items[position] = model
@@ -47,7 +52,9 @@ struct ObjectStore<Model: CachedModel> {
     }
 
     /// Notes that a relist still has the object (it may be invalid now; its last valid version stays).
-    mutating func keep(_ key: ObjectKey) { listed?.insert(key) }
+    mutating func keep(_ key: ObjectKey) {
+        if !relistFromEmpty { listed?.insert(key) }
+    }
 
     mutating func remove(_ key: ObjectKey) -> Bool {
         guard let position = positions.removeValue(forKey: key) else { return false }
@@ -56,7 +63,7 @@ struct ObjectStore<Model: CachedModel> {
             items[position] = last
             positions[last.key] = position
         }
-        markDirty(key)
+        markDirty(key, removed: true)
         return true
     }
 
@@ -69,14 +76,18 @@ struct ObjectStore<Model: CachedModel> {
         return keys.count
     }
 
-    mutating func beginRelist() { listed = [] }
+    mutating func beginRelist() {
+        listed = []
+        relistFromEmpty = positions.isEmpty
+        if relistFromEmpty && dirty.isEmpty { everythingDirty = true }
+    }
 
     /// Ends a relist: objects it did not list were deleted while no watch was running. Returns them.
     mutating func endRelist() -> [ObjectKey] {
         guard let seen = listed else { return [] }
         listed = nil
         hasSynced = true
-        let vanished = positions.keys.filter { !seen.contains($0) }
+        let vanished = relistFromEmpty ? [] : positions.keys.filter { !seen.contains($0) }
         for key in vanished { _ = remove(key) }
         return vanished
     }
@@ -85,14 +96,17 @@ struct ObjectStore<Model: CachedModel> {
     /// relist is under way (what it has listed so far is not a complete state). `since` becomes the
     /// earlier of itself and the oldest change drained.
     mutating func drainUnlessRelisting(since: inout ContinuousClock.Instant?) -> [(key: ObjectKey, model: Model?)] {
-        guard !isRelisting, !dirty.isEmpty else { return [] }
+        guard !isRelisting, everythingDirty || !dirty.isEmpty else { return [] }
         if let dirtySince { since = min(since ?? dirtySince, dirtySince) }
-        defer { dirty = []; dirtySince = nil }
+        defer { dirty = []; dirtySince = nil; everythingDirty = false }
+        if everythingDirty {
+            return items.map { ($0.key, $0) } + dirty.filter { positions[$0] == nil }.map { ($0, nil) }
+        }
         return dirty.map { ($0, self[$0]) }
     }
 
-    private mutating func markDirty(_ key: ObjectKey) {
-        dirty.insert(key)
+    private mutating func markDirty(_ key: ObjectKey, removed: Bool = false) {
+        if !everythingDirty || removed { dirty.insert(key) }
         if dirtySince == nil { dirtySince = .now }
     }
 

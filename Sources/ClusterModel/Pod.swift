@@ -78,49 +78,61 @@ extension Pod {
                   creationTimestamp: object.metadata.creationTimestamp ?? "")
     }
 
+    /// Field names are spelled out only for an error: a pod that validates builds no strings.
     static func addresses(of status: PodObject.Status?, checker: FieldChecker) throws(ValidationError) -> [IPAddress] {
-        var texts: [(field: String, text: String)] = []
+        var addresses: [IPAddress] = []
         if let podIPs = status?.podIPs, !podIPs.isEmpty {
+            // Every entry must be set before any is parsed (a missing one is reported first).
+            if let missing = podIPs.firstIndex(where: { $0.ip == nil }) {
+                throw checker.error("status.podIPs[\(missing)].ip", "must be set")
+            }
+            addresses.reserveCapacity(podIPs.count)
             for (index, entry) in podIPs.enumerated() {
-                guard let text = entry.ip else { throw checker.error("status.podIPs[\(index)].ip", "must be set") }
-                texts.append(("status.podIPs[\(index)].ip", text))
+                try append(entry.ip!, to: &addresses, checker: checker) { "status.podIPs[\(index)].ip" }
             }
         } else if let text = status?.podIP, !text.isEmpty {
-            texts.append(("status.podIP", text))
-        }
-        var addresses: [IPAddress] = []
-        for (field, text) in texts {
-            guard let address = IPAddress(text) else { throw checker.error(field, "invalid IP address \"\(text)\"") }
-            guard !addresses.contains(where: { $0.family == address.family }) else {
-                throw checker.error(field, "more than one IP\(address.family) address")
-            }
-            addresses.append(address)
+            try append(text, to: &addresses, checker: checker) { "status.podIP" }
         }
         return addresses
     }
 
+    private static func append(_ text: String, to addresses: inout [IPAddress], checker: FieldChecker,
+                               field: () -> String) throws(ValidationError) {
+        guard let address = IPAddress(text) else { throw checker.error(field(), "invalid IP address \"\(text)\"") }
+        guard !addresses.contains(where: { $0.family == address.family }) else {
+            throw checker.error(field(), "more than one IP\(address.family) address")
+        }
+        addresses.append(address)
+    }
+
     private static func namedPorts(of spec: PodObject.Spec?, checker: FieldChecker) throws(ValidationError) -> [NamedPort] {
         var ports: [NamedPort] = []
-        let sidecars = (spec?.initContainers ?? []).filter { $0.restartPolicy == "Always" }
-        let groups = [("spec.containers", spec?.containers ?? []), ("spec.initContainers", sidecars)]
-        for (groupField, containers) in groups {
-            for (containerIndex, container) in containers.enumerated() {
-                for (portIndex, port) in (container.ports ?? []).enumerated() {
-                    let field = "\(groupField)[\(containerIndex)].ports[\(portIndex)]"
-                    guard let number = port.containerPort, (1...65535).contains(number) else {
-                        throw checker.error("\(field).containerPort", "must be between 1 and 65535")
-                    }
-                    // SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go) turns "" into TCP too.
-                    let proto = port.protocol.flatMap { $0.isEmpty ? nil : $0 } ?? "TCP"
-                    guard let l4 = L4Protocol(kubernetesName: proto) else {
-                        throw checker.error("\(field).protocol", "unknown protocol \"\(proto)\"; expected TCP, UDP or SCTP")
-                    }
-                    if let name = port.name, !name.isEmpty {
-                        ports.append(NamedPort(name: name, proto: l4, port: UInt16(number)))
-                    }
+        try collectPorts(of: spec?.containers, group: "spec.containers", sidecarsOnly: false, into: &ports, checker: checker)
+        try collectPorts(of: spec?.initContainers, group: "spec.initContainers", sidecarsOnly: true, into: &ports, checker: checker)
+        return ports.count > 1 ? ports.sorted() : ports
+    }
+
+    /// `sidecarsOnly`: only init containers with restartPolicy Always count, and a message gives a
+    /// container's index among those.
+    private static func collectPorts(of containers: [PodObject.Container]?, group: String, sidecarsOnly: Bool,
+                                     into ports: inout [NamedPort], checker: FieldChecker) throws(ValidationError) {
+        var containerIndex = 0
+        for container in containers ?? [] where !sidecarsOnly || container.restartPolicy == "Always" {
+            defer { containerIndex += 1 }
+            for (portIndex, port) in (container.ports ?? []).enumerated() {
+                func field() -> String { "\(group)[\(containerIndex)].ports[\(portIndex)]" }
+                guard let number = port.containerPort, (1...65535).contains(number) else {
+                    throw checker.error("\(field()).containerPort", "must be between 1 and 65535")
+                }
+                // SetDefaults_ContainerPort (pkg/apis/core/v1/defaults.go) turns "" into TCP too.
+                let proto = port.protocol.flatMap { $0.isEmpty ? nil : $0 } ?? "TCP"
+                guard let l4 = L4Protocol(kubernetesName: proto) else {
+                    throw checker.error("\(field()).protocol", "unknown protocol \"\(proto)\"; expected TCP, UDP or SCTP")
+                }
+                if let name = port.name, !name.isEmpty {
+                    ports.append(NamedPort(name: name, proto: l4, port: UInt16(number)))
                 }
             }
         }
-        return ports.sorted()
     }
 }

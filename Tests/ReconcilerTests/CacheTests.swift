@@ -69,6 +69,32 @@ struct CacheTests {
         #expect(cache.counts.pods == 3 && cache.counts.policies == 1)
     }
 
+    /// A relist into an empty store (the first sync) keeps keys only of what it removes, yet drains
+    /// what the per-key bookkeeping drained: every stored object, and the removal of one deleted before
+    /// the end or listed only by an attempt that was cut.
+    @Test func firstSyncDrainsWhatIsStoredAtItsEnd() throws {
+        relist(cache.namespaceSink, [Wire.namespace("x")])
+        relist(cache.policySink, [])
+        cache.podSink.beginRelist()
+        cache.podSink.relisted([Wire.pod("x", "a", ip: "10.0.0.1"), Wire.pod("x", "stale", ip: "10.0.0.9")])
+        // The WatchList broke before its end bookmark; the next one no longer lists "stale".
+        cache.podSink.beginRelist()
+        cache.podSink.relisted([Wire.pod("x", "a", ip: "10.0.0.1"), Wire.pod("x", "b", ip: "10.0.0.2"), Wire.pod("x", "gone", ip: "10.0.0.3")])
+        cache.podSink.delete(Wire.pod("x", "gone", ip: "10.0.0.3"))
+        #expect(cache.drainChanges()?.pods.isEmpty != false, "nothing drained mid-relist")
+        cache.podSink.endRelist()
+        let changes = try #require(cache.drainChanges())
+        #expect(Self.names(changes.pods, \.name) == ["+a", "+b", "-x/gone", "-x/stale"])
+        #expect(Self.names(changes.namespaces, \.name) == ["+x"])
+
+        // From now on changes are tracked per key again.
+        cache.podSink.delete(Wire.pod("x", "a", ip: "10.0.0.1"))
+        cache.podSink.upsert(Wire.pod("x", "c", ip: "10.0.0.4"))
+        #expect(Self.names(try #require(cache.drainChanges()).pods, \.name) == ["+c", "-x/a"])
+        relist(cache.podSink, [Wire.pod("x", "c", ip: "10.0.0.4")])
+        #expect(Self.names(try #require(cache.drainChanges()).pods, \.name) == ["-x/b"])
+    }
+
     @Test func invalidUpdateKeepsTheLastValidPolicy() throws {
         sync(namespaces: [Wire.namespace("x")], policies: [Wire.policy("x", "p", app: "web", allowFrom: "client")])
         _ = cache.drainChanges()

@@ -25,12 +25,7 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
         let decoder = decoder  // apart from self, which the splitter's feed holds exclusively
         let fits = try splitter.feed(chunk) { (line) throws(APIError) in
             endedLine = true
-            do {
-                event(try decoder.decode(WatchEvent<Object>.self, from: Data(line)))
-            } catch {
-                let excerpt = String(decoding: line.prefix(80), as: UTF8.self).debugDescription
-                throw .malformed("not a watch event: \(excerpt) (\(DecodingFailure.summary(error)))")
-            }
+            event(try Self.decode(line, with: decoder))
         }
         guard fits else { throw .overLimit("a watch line exceeds the limit of \(limits.line) bytes") }
         let unfinished = splitter.unterminated
@@ -41,6 +36,17 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
         }
         if let lineStarted, now - lineStarted > limits.lineTime {
             throw .overLimit("a watch line took longer than \(limits.lineTime.loggable) (\(unfinished) bytes so far)")
+        }
+    }
+
+    /// `line` decoded by JSONDecoder, which reads it in place (no copy: it keeps nothing of the bytes).
+    private static func decode(_ line: UnsafeRawBufferPointer, with decoder: JSONDecoder) throws(APIError) -> WatchEvent<Object> {
+        do {
+            let bytes = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: line.baseAddress!), count: line.count, deallocator: .none)
+            return try decoder.decode(WatchEvent<Object>.self, from: bytes)
+        } catch {
+            let excerpt = String(decoding: line.prefix(80), as: UTF8.self).debugDescription
+            throw .malformed("not a watch event: \(excerpt) (\(DecodingFailure.summary(error)))")
         }
     }
 
