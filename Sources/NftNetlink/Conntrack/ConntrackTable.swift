@@ -70,7 +70,16 @@ final class ConntrackTable {
         try dump(family: UInt8(AF_UNSPEC), what: "the whole table") { _ in }
     }
 
-    private func dump(family: UInt8, what: String, _ filter: (inout NetfilterRequest) -> Void) throws -> [ConntrackFlow] {
+    /// The entries of both families whose initiator or answering side is one of `addresses`, from one
+    /// dump of the whole table: entries of other addresses are skipped before they are parsed.
+    func flows(involving addresses: Set<IPAddress>) throws -> [ConntrackFlow] {
+        try dump(family: UInt8(AF_UNSPEC), what: "the whole table", { _ in }) { message in
+            ConntrackSources(message).map { addresses.contains($0.original) || addresses.contains($0.reply) } ?? true
+        }
+    }
+
+    private func dump(family: UInt8, what: String, _ filter: (inout NetfilterRequest) -> Void,
+                      selecting: (NetlinkMessage) -> Bool = { _ in true }) throws -> [ConntrackFlow] {
         let sequence = takeSequence()
         var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_GET.rawValue,
                                        flags: NLM_F_DUMP, family: family, sequence: sequence)
@@ -84,7 +93,7 @@ final class ConntrackTable {
                 guard error.code == 0 else { throw NftError.system("conntrack dump of \(what)", errno: error.code) }
                 return true
             }
-            if let flow = ConntrackFlow(message) { flows.append(flow) }
+            if selecting(message), let flow = ConntrackFlow(message) { flows.append(flow) }
             return false
         }
         return flows

@@ -47,7 +47,7 @@ struct NetfilterRequest {
 /// The attributes of one received message or nested attribute, by type.
 struct NetlinkAttributes {
     /// NLA_TYPE_MASK: the type without NLA_F_NESTED and NLA_F_NET_BYTEORDER (a macro Swift cannot import).
-    private static let typeMask = 0x3fff
+    static let typeMask = 0x3fff
 
     private var byType: [Int: (payload: ArraySlice<UInt8>, whole: ArraySlice<UInt8>)] = [:]
 
