@@ -10,7 +10,7 @@ import KubeClient
 // touches the root namespace. Two event sources take turns: the Python fake API server (the old
 // measure, its own work included) and a replay responder that only writes the line.
 // Options: --namespaces N (×100 pods, ×10 policies), --runs R, --python-runs R, --pipeline-runs R (in-process
-// agent runs per source; default R), --events E, --no-watch-list (the agents sync with LISTs instead of a
+// agent runs per source, at least 1; default R), --events E, --no-watch-list (the agents sync with LISTs instead of a
 // WatchList), --baseline-agent PATH (another agent binary, e.g. main's, measured in turn with this one).
 
 let arguments = CommandLine.arguments
@@ -47,7 +47,7 @@ if ProcessInfo.processInfo.environment[insideVariable] == nil {
 var cluster = SyntheticCluster()
 cluster.namespaces = option("--namespaces", 1000)
 let runs = option("--runs", 3), pythonRuns = option("--python-runs", runs), events = option("--events", 200)
-let pipelineRuns = option("--pipeline-runs", runs)
+let pipelineRuns = max(1, option("--pipeline-runs", runs))  // the report needs one
 let watchList = !arguments.contains("--no-watch-list")
 let baselineAgent = arguments.firstIndex(of: "--baseline-agent").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 say("WatchBenchmark: \(cluster.podCount) pods in \(cluster.namespaces) namespaces on \(cluster.nodes) nodes, \(cluster.policyCount) policies; \(runs) runs of \(events) pod additions (\(pythonRuns) from the Python server); initial sync by \(watchList ? "WatchList" : "LIST")")

@@ -44,7 +44,7 @@ public final class APIClient {
             }
             guard status == 200 else { throw failure(status, body: body) }
             do {
-                return try decoder.decode(ObjectList<Resource.Object>.self, from: body)
+                return try ObjectList<Resource.Object>.decoding(body, with: decoder)
             } catch {
                 throw .malformed("\(Resource.name) list: \(error)")
             }

@@ -10,8 +10,9 @@ public protocol APIResource: Sendable {
     static var kind: String { get }
 }
 
-/// A decoded object with the standard metadata.
-public protocol KubernetesWireObject: Decodable, Sendable {
+/// A decoded object with the standard metadata, read by the fast path where it can (`JSONWireReadable`)
+/// and by its `Decodable` conformance where it cannot.
+public protocol KubernetesWireObject: Decodable, JSONWireReadable, Sendable {
     var metadata: ObjectMeta { get }
 }
 

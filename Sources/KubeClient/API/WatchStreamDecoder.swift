@@ -39,8 +39,10 @@ public struct WatchStreamDecoder<Object: KubernetesWireObject> {
         }
     }
 
-    /// `line` decoded by JSONDecoder, which reads it in place (no copy: it keeps nothing of the bytes).
+    /// `line` read by the fast path, or else decoded by JSONDecoder, for the value or message it gave
+    /// before. JSONDecoder reads the line in place (no copy: it keeps nothing of the bytes).
     private static func decode(_ line: UnsafeRawBufferPointer, with decoder: JSONDecoder) throws(APIError) -> WatchEvent<Object> {
+        if let event = WatchEvent<Object>.readJSON(line) { return event }
         do {
             let bytes = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: line.baseAddress!), count: line.count, deallocator: .none)
             return try decoder.decode(WatchEvent<Object>.self, from: bytes)
