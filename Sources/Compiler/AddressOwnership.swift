@@ -20,6 +20,14 @@ struct AddressOwnership {
         return [owner] + (othersByAddress[address] ?? [])
     }
 
+    /// Makes `slot` the owner of an address nobody holds, with one look-up: the common case. Returns
+    /// the owner, changing nothing, when there is one.
+    mutating func claimIfFree(_ address: IPAddress, by slot: Int) -> Int? {
+        guard let current = ownerByAddress.updateValue(slot, forKey: address) else { return nil }
+        ownerByAddress[address] = current
+        return current
+    }
+
     mutating func claim(_ address: IPAddress, by slot: Int, becomingOwner: Bool) {
         guard let current = ownerByAddress[address] else {
             ownerByAddress[address] = slot

@@ -34,6 +34,12 @@ struct ClusterIndex {
         return pod.addresses.isEmpty ? nil : pod
     }
 
+    /// The addresses the pod in `slot` owns, read in place: what peer sets list, without copying the pod.
+    func ownedAddresses(at slot: Int) -> [IPAddress] {
+        guard let addresses = slots[slot]?.addresses else { return [] }
+        return owners.hasContestedAddresses ? addresses.filter { owners.owner(of: $0) == slot } : addresses
+    }
+
     func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
 
     /// The pod that holds `address`: the newest of those claiming it.
@@ -71,11 +77,7 @@ struct ClusterIndex {
     /// the pod itself and any pod that gained or lost an address through IP reuse.
     mutating func update(_ reference: ObjectReference, to pod: Pod?) -> [PodChange] {
         let stored = pod.flatMap { $0.isEnforceable ? $0 : nil }
-        // The common case, and all of a first load: a new pod whose addresses nobody else claims.
-        if slotByReference[reference] == nil, let stored, stored.addresses.allSatisfy({ owners.claimants(of: $0).isEmpty }) {
-            _ = insert(stored, reference: reference)
-            return [PodChange(before: nil, after: stored)]
-        }
+        if let stored, insertIfNew(stored, reference: reference) { return [PodChange(before: nil, after: stored)] }
         var affected: Set<Int> = []
         let oldSlot = slotByReference[reference]
         if let oldSlot, let old = slots[oldSlot] {
@@ -96,6 +98,15 @@ struct ClusterIndex {
         }
     }
 
+    /// Stores an enforceable pod the index does not hold whose addresses nobody claims: the common
+    /// case, and all of a first load, where the pod itself is the only change. False, storing nothing,
+    /// for any other pod.
+    mutating func insertIfNew(_ pod: Pod, reference: ObjectReference) -> Bool {
+        guard slotByReference[reference] == nil, pod.addresses.allSatisfy({ owners.owner(of: $0) == nil }) else { return false }
+        _ = insert(pod, reference: reference)
+        return true
+    }
+
     private mutating func insert(_ pod: Pod, reference: ObjectReference) -> Int {
         let slot: Int
         if let free = freeSlots.popLast() {
@@ -111,8 +122,8 @@ struct ClusterIndex {
         for name in Self.portNames(of: pod) { byPortName[name, default: []].insert(slot) }
         if pod.nodeName == node { localSlots.insert(slot) }
         for address in pod.addresses {
-            let owns = owners.owner(of: address).map { isNewer(slot, than: $0) } ?? true
-            owners.claim(address, by: slot, becomingOwner: owns)
+            guard let current = owners.claimIfFree(address, by: slot) else { continue }
+            owners.claim(address, by: slot, becomingOwner: isNewer(slot, than: current))
         }
         return slot
     }
@@ -158,7 +169,7 @@ struct ClusterIndex {
         } else {
             candidates = Array(byNamespace[namespace] ?? [])
         }
-        return candidates.filter { slots[$0].map { selector.matches($0.labels) } ?? false }
+        return candidates.filter { (slots[$0]?.labels).map(selector.matches) ?? false }
     }
 
     func namespaces(matching selector: LabelSelector) -> [String] {

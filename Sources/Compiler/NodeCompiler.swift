@@ -96,6 +96,20 @@ public struct NodeCompiler: Sendable {
 
     public mutating func removePod(_ reference: ObjectReference) { update(reference, to: nil) }
 
+    /// `upsert` of every pod, for a first load whose pods come before its policies: while no set lists
+    /// pods, a new pod whose addresses nobody claims changes nothing but the index, so it skips the
+    /// change bookkeeping.
+    public mutating func load(_ pods: [Pod]) {
+        for pod in pods {
+            let reference = pod.reference
+            guard !sets.listsPods, pod.isEnforceable, index.insertIfNew(pod, reference: reference) else {
+                update(reference, to: pod)
+                continue
+            }
+            if pod.nodeName == node { dirtyLocalPods.insert(reference) }
+        }
+    }
+
     private mutating func update(_ reference: ObjectReference, to pod: Pod?) {
         let changes = index.update(reference, to: pod)
         sets.apply(changes, index: index)

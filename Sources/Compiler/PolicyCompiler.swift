@@ -16,7 +16,7 @@ public enum PolicyCompiler {
         compiler.setNodeNetwork(network)
         compiler.reserveCapacity(pods: cluster.pods.count)
         for namespace in cluster.namespaces { compiler.upsert(namespace) }
-        for pod in cluster.pods { compiler.upsert(pod) }
+        compiler.load(cluster.pods)
         for node in cluster.nodes { compiler.upsert(node) }
         for policy in cluster.policies { compiler.upsert(policy) }
         for policy in cluster.clusterPolicies { compiler.upsert(policy) }

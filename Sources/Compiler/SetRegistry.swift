@@ -11,6 +11,8 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// Some set's elements follow pods.
+    var listsPods: Bool { !podSets.isEmpty }
     /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
     private var unfilled: [String] = []
     /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
@@ -220,8 +222,8 @@ extension SetRegistry.PodSetMeaning {
     func members(index: ClusterIndex) -> TreeSet<SetElement> {
         switch self {
         case .peers(let scope, let selector, let family):
-            let pods = index.slots(in: scope, matching: selector).lazy.compactMap(index.pod(at:))
-            return TreeSet(pods.flatMap(\.addresses).filter { $0.family == family }.map { SetElement(key: [.address($0)]) })
+            let addresses = index.slots(in: scope, matching: selector).lazy.flatMap(index.ownedAddresses(at:))
+            return TreeSet(addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) })
         case .namedPort(let name, _, let scope, _):
             let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: name)
             return TreeSet(candidates.lazy.compactMap(index.pod(at:)).flatMap { elements(of: $0, index: index) })

@@ -12,7 +12,13 @@ public enum NftTextRenderer {
         for line in header { out.append("# \(line)\n") }
         out.append("table \(qualified)\ndelete table \(qualified)\ntable \(qualified) {\n")
         if let comment = table.comment { out.append("\tcomment \(quoted(comment))\n") }
-        for set in table.sets { render(set, into: &out) }
+        // Sets are rendered on every core, each into its own buffer, and joined in table order.
+        let setTexts = ParallelMap.map(table.sets, threshold: 16) { set in
+            var text = TextBuffer(capacity: 256 + 40 * set.elements.count)
+            render(set, into: &text)
+            return text
+        }
+        for text in setTexts { out.append(text) }
         for counter in table.counters { out.append("\n" + render(counter)) }
         for limit in table.limits { out.append("\n" + render(limit)) }
         for chain in table.chains { out.append("\n" + render(chain)) }

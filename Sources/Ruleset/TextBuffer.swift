@@ -16,6 +16,8 @@ struct TextBuffer {
 
     mutating func append(byte: UInt8) { bytes.append(byte) }
 
+    mutating func append(_ other: TextBuffer) { bytes.append(contentsOf: other.bytes) }
+
     /// Decimal digits, as `"\(value)"` writes them.
     mutating func append(decimal value: some UnsignedInteger & FixedWidthInteger) {
         guard value >= 10 else { return bytes.append(UInt8(ascii: "0") + UInt8(value)) }
