@@ -21,6 +21,8 @@ enum ScalarTagResolver {
     private static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
         // Every rule's text starts with one of these bytes, or is empty: most names are decided here.
         if let first = bytes.first, !"0123456789+-.~<=yYnNtTfFoO".utf8.contains(first) { return nil }
+        // Of the rules, only bool and null start with a letter or `~`, and their longest word is "false".
+        if let first = bytes.first, first | 0x20 >= UInt8(ascii: "a"), bytes.count > 5 { return nil }
         var matcher = Matcher(bytes: bytes)
         if matcher.isBool { return .bool }
         if matcher.isInt { return .int }
@@ -52,8 +54,7 @@ enum ScalarTagResolver {
         /// ^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$
         var isBool: Bool {
             mutating get {
-                ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
-                    .contains { equals($0) }
+                Self.boolWords.contains { equals($0) }
             }
         }
 
@@ -94,7 +95,11 @@ enum ScalarTagResolver {
         }
 
         /// ^(?:~|null|Null|NULL|)$
-        var isNull: Bool { mutating get { ["~", "null", "Null", "NULL", ""].contains { equals($0) } } }
+        var isNull: Bool { mutating get { Self.nullWords.contains { equals($0) } } }
+
+        private static let boolWords: [StaticString] =
+            ["yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"]
+        private static let nullWords: [StaticString] = ["~", "null", "Null", "NULL", ""]
 
         /// ^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)
         ///   [0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$
@@ -121,7 +126,7 @@ enum ScalarTagResolver {
             }
         }
 
-        mutating func equals(_ word: String) -> Bool { whole { $0.take(word) } }
+        mutating func equals(_ word: StaticString) -> Bool { whole { $0.take(word) } }
 
         /// True when `pattern`, run from the start, stops exactly at the end.
         private mutating func whole(_ pattern: (inout Matcher) -> Bool) -> Bool {
@@ -129,10 +134,11 @@ enum ScalarTagResolver {
             return pattern(&self) && position == bytes.count
         }
 
-        private mutating func take(_ word: String) -> Bool {
-            let utf8 = word.utf8
-            guard bytes.count - position >= utf8.count, zip(bytes[position...], utf8).allSatisfy({ $0 == $1 }) else { return false }
-            position += utf8.count
+        private mutating func take(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard bytes.count - position >= count,
+                  UnsafeBufferPointer(start: word.utf8Start, count: count).elementsEqual(bytes[position..<position + count]) else { return false }
+            position += count
             return true
         }
 

@@ -27,6 +27,8 @@ struct YAMLJSONTranscoder {
     private let events: YAMLEventReader
     /// The keys of the mappings being written (their JSON text in the buffer written to), for duplicates.
     private var openKeys: [Range<Int>] = []
+    /// The buffer each List item is written to, kept between items so that each does not allocate anew.
+    private var itemBuffer: [UInt8] = []
 
     /// `bytes` must outlive the transcoder.
     init(_ bytes: UnsafeRawBufferPointer) {
@@ -88,8 +90,11 @@ struct YAMLJSONTranscoder {
             case YAML_MAPPING_START_EVENT:
                 guard isPlainStart else { throw YAMLTranscodingDeclined() }
                 var item: [UInt8] = []
+                swap(&item, &itemBuffer)
+                item.removeAll(keepingCapacity: true)
                 try writeMapping(into: &item, depth: 2, isObject: true)
                 try object(YAMLObjectPlace(document: number, item: index), item[...])
+                itemBuffer = item
                 index += 1
             // Not a mapping: today's path names the item in its message.
             default: throw YAMLTranscodingDeclined()
@@ -150,7 +155,7 @@ struct YAMLJSONTranscoder {
             let start = out.count
             Self.writeString(scalarBytes, into: &out)
             let key = start..<out.count
-            guard !openKeys[base...].contains(where: { out[$0].elementsEqual(out[key]) }) else { throw YAMLTranscodingDeclined() }
+            guard !openKeys[base...].contains(where: { $0.count == key.count && out[$0].elementsEqual(out[key]) }) else { throw YAMLTranscodingDeclined() }
             openKeys.append(key)
             out.append(UInt8(ascii: ":"))
             return key
