@@ -35,6 +35,9 @@ let package = Package(
                           dependencies: [.product(name: "NftNetlink", package: "netpol-agent"),
                                          .product(name: "Ruleset", package: "netpol-agent")],
                           swiftSettings: fuzzer),
+        // One object's bytes, read as each wire type by JSONWireReader; wherever it accepts, JSONDecoder must agree.
+        .executableTarget(name: "FuzzWireReader", dependencies: [.product(name: "ClusterModel", package: "netpol-agent")],
+                          swiftSettings: fuzzer),
         // A JSON object validated as a Namespace, a Pod and a NetworkPolicy.
         .executableTarget(name: "FuzzObjectModel", dependencies: [.product(name: "ClusterModel", package: "netpol-agent")],
                           swiftSettings: fuzzer),

@@ -14,6 +14,11 @@ if CommandLine.arguments.dropFirst().first == "manifests" {
     try compareManifestProcesses(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 3 : 3)
     exit(0)
 }
+// `CompileBenchmark decode [runs]`: objects decoded by JSONWireReader and by JSONDecoder, side by side.
+if CommandLine.arguments.dropFirst().first == "decode" {
+    try compareDecoding(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "cnp" {
     try compareClusterPolicies(runs: CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 5 : 5)
     exit(0)

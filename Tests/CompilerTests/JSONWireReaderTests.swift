@@ -1,5 +1,6 @@
 @testable import ClusterModel
 import Foundation
+import Manifests
 import Testing
 import TestSupport
 
@@ -112,5 +113,24 @@ struct JSONWireReaderTests {
             let exact = try? JSONDecoder().decode(PodObject.self, from: Data(bytes))
             #expect(fast == exact, "\(String(decoding: bytes, as: UTF8.self))")
         }
+    }
+
+    /// Manifests read each List item with the fast path and hand what it declines to JSONDecoder, item
+    /// by item: an escaped key (read by JSONDecoder) loads next to plainly written objects.
+    @Test("a manifest's declined items load through JSONDecoder, the others through the fast path")
+    func manifestItems() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try directory.write("list.json", #"""
+            {"kind": "List", "items": [
+              {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "plain", "namespace": "shop"}, "status": {"podIP": "10.0.0.1"}},
+              {"apiVersion": "v1", "kind": "Pod", "metadata": {"na\u006de": "escaped", "namespace": "shop"}, "status": {"podIP": "10.0.0.2"}},
+              {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}}
+            ]}
+            """#)
+        let loaded = load(paths: [file])
+        #expect(loaded.errors == [])
+        #expect(loaded.state.pods.map(\.name) == ["escaped", "plain"])
+        #expect(loaded.skipped == ["\(file)#1 items[2]: v1 ConfigMap"])
     }
 }
