@@ -13,6 +13,9 @@ enum JSONManifestItem {
     }
 
     /// `kind` and `apiVersion` when both are strings; anything else is for JSONManifestObject to say.
+    /// Reading stops once both are known (by throwing, the one way out of `readObject`): the manifest
+    /// scanner passes only valid JSON without duplicate keys (JSONManifestScanner), and the typed read
+    /// that follows checks the whole object again.
     private static func header(_ bytes: UnsafeRawBufferPointer) -> (kind: String, apiVersion: String)? {
         var reader = JSONWireReader(bytes)
         var kind: String?, apiVersion: String?
@@ -23,10 +26,9 @@ enum JSONManifestItem {
                 case "apiVersion": try apiVersion.setOnce(reader.readString())
                 default: try reader.skipValue()
                 }
+                if kind != nil, apiVersion != nil { throw JSONWireFallback() }
             }
-        } catch {
-            return nil
-        }
+        } catch {}
         guard let kind, let apiVersion else { return nil }
         return (kind, apiVersion)
     }

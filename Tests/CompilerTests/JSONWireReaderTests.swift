@@ -93,6 +93,45 @@ struct JSONWireReaderTests {
         }
     }
 
+    /// Strings are scanned eight bytes at a time: every special byte at every offset around the word
+    /// edges, in a string that is read and in one that is skipped, must give JSONDecoder's outcome.
+    @Test("strings scanned by words: escapes, UTF-8, control characters and ends at every word offset")
+    func stringsAcrossWordEdges() {
+        let specials: [[UInt8]] = [
+            Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\u00e9"#.utf8), Array(#"\n"#.utf8), Array("\u{e9}".utf8),
+            Array("\u{20ac}".utf8), Array("\u{1f600}".utf8), [0x09], [0x1F], [0x7F], [0xE2, 0x82], [0xC3], [0xED, 0xA0, 0x80], [0x80],
+        ]
+        for special in specials {
+            for before in 0..<18 {
+                let value = Array(repeating: UInt8(ascii: "a"), count: before) + special + Array(repeating: UInt8(ascii: "b"), count: 17 - before)
+                for prefix in [#"{"metadata":{"name":""#, #"{"metadata":{},"x":""#] {
+                    let bytes = Array(prefix.utf8) + value + Array(#""}}"#.utf8)
+                    let exact = try? JSONDecoder().decode(PodObject.self, from: Data(bytes))
+                    let fast = bytes.withUnsafeBytes { PodObject.readJSON($0) }
+                    #expect(fast == nil || fast == exact, "\(bytes)")
+                    #expect((fast == nil) == (exact == nil), "\(bytes)")
+                }
+            }
+        }
+    }
+
+    @Test("a string ending at the end of the bytes reads; one cut short at any length declines")
+    func stringsAtBufferEnd() {
+        for count in 0..<20 {
+            let text = String(repeating: "\u{e9}", count: count % 3) + String(repeating: "k", count: count)
+            let value = Array("\"\(text)\"".utf8).withUnsafeBytes { bytes -> String? in
+                var reader = JSONWireReader(bytes)
+                guard let value = try? reader.readString(), (try? reader.readEnd()) != nil else { return nil }
+                return value
+            }
+            #expect(value == text)
+            let cut = Array(#"{"metadata":{"name":""#.utf8) + Array(text.utf8)
+            for end in cut.count - min(count, 9)...cut.count {
+                #expect(cut[..<end].withUnsafeBytes { PodObject.readJSON($0) } == nil)
+            }
+        }
+    }
+
     /// The one way to be wrong: accepting what JSONDecoder refuses, which would bypass today's message.
     @Test("accepts nothing that JSONDecoder refuses, among near misses of a valid pod")
     func acceptsOnlyWhatJSONDecoderAccepts() {

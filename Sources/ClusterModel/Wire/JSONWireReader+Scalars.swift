@@ -89,6 +89,7 @@ extension JSONWireReader {
         let start = position + 1
         var offset = start, escaped = false
         while true {
+            offset = plainRunEnd(from: offset)
             let byte = byte(at: offset)
             if byte == UInt8(ascii: "\"") { break }
             if byte == UInt8(ascii: "\\") {
@@ -105,6 +106,29 @@ extension JSONWireReader {
         position = offset + 1
         skipWhitespace()
         return (start..<offset, escaped)
+    }
+
+    /// The offset of the first byte from `offset` on that ends a plain run: a quote, a backslash, a
+    /// control character, a byte of multi-byte UTF-8, or one of the last 7 bytes (left to the bytewise
+    /// loop). Eight bytes are tested at a time (SWAR): a byte is flagged when it equals `"` or `\`, is
+    /// below 0x20 or at least 0x80. Flags above the lowest one may be false (borrows of the subtraction
+    /// run upwards only), the lowest is exact, and only the lowest is used.
+    @inline(__always)
+    private func plainRunEnd(from offset: Int) -> Int {
+        guard let base = bytes.baseAddress else { return offset }
+        var offset = offset
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while offset &+ 8 <= bytes.count {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let flagged = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word) | word
+            let stops = flagged & highs
+            if stops != 0 { return offset &+ stops.trailingZeroBitCount >> 3 }
+            offset &+= 8
+        }
+        return offset
     }
 
     /// The offset after the escape at `offset`: one of \" \\ \/ \b \f \n \r \t, or \u and four hex

@@ -135,7 +135,8 @@ public struct JSONWireReader {
 
     @inline(__always)
     mutating func skipWhitespace() {
-        while Self.isWhitespace(current) { position += 1 }
+        // Compact JSON has no blanks: one test for any byte above the space.
+        while case let byte = current, byte <= UInt8(ascii: " "), Self.isWhitespace(byte) { position += 1 }
     }
 
     /// JSON's four blanks (RFC 8259 section 2; JSONScanner.swift, `whitespaceBitmap`).
