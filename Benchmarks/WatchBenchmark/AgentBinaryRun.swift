@@ -81,11 +81,13 @@ struct AgentBinaryRun {
         return .microseconds(ticks * 1_000_000 / sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// The CPU time of a process once it has used none for 60 ms (3 polls), or after 5 s.
+    /// The CPU time of a process once it has used none for 400 ms (20 polls), or after 10 s. On a
+    /// loaded machine an agent still working after its table appeared (the revocation dump, giving
+    /// freed memory back) can go unscheduled for 60 ms, and RSS read then is that before the trim.
     static func cpuOnceIdle(_ pid: Int32) throws -> Duration {
         var last = try cpu(of: pid), unchanged = 0
-        let deadline = ContinuousClock.now + .seconds(5)
-        while unchanged < 3, ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while unchanged < 20, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.02)
             let now = try cpu(of: pid)
             unchanged = now == last ? unchanged + 1 : 0

@@ -15,6 +15,8 @@ struct IPAddressingTests {
     @Test("IPv4 rejects malformed text", arguments: [
         "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.", ".1.2.3", "1.2.3.0256",
         "1.2.3.-1", "1.2.3.+1", "", " 1.2.3.4", "1.2.3.4 ", "a.b.c.d", "1.2.3.1000",
+        // Digits other than ASCII, and a combining mark on a digit, are no octet (read byte by byte).
+        "\u{0661}.2.3.4", "\u{FF11}.2.3.4", "1.2.3.4\u{0301}", "1\u{0301}.2.3.4", "1.2.3.\u{0000}4",
     ])
     func ipv4Rejects(text: String) {
         #expect(IPAddress(text) == nil)
