@@ -65,27 +65,6 @@ public struct JSONWireReader {
         }
     }
 
-    /// The bytes of the next value, checked by `skipValue()`, for a caller that decodes them another way.
-    public mutating func readRawValue() throws(JSONWireFallback) -> UnsafeRawBufferPointer {
-        let start = position
-        try skipValue()
-        var end = position
-        while end > start, Self.isWhitespace(bytes[end - 1]) { end -= 1 }
-        return UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-    }
-
-    /// The next value as `T`; when `T`'s reader declines on it, its bytes, so that the caller decodes
-    /// just that value with JSONDecoder and goes on reading after it.
-    public mutating func readOrDefer<T: JSONWireReadable>(_: T.Type) throws(JSONWireFallback) -> JSONWireOutcome<T> {
-        let (start, startDepth) = (position, depth)
-        do {
-            return .read(try T(reading: &self))
-        } catch {
-            (position, depth) = (start, startDepth)
-            return .deferred(try readRawValue())
-        }
-    }
-
     private mutating func readMembers(plainKeys: Bool, _ member: (inout JSONWireReader, JSONWireKey) throws(JSONWireFallback) -> Void) throws(JSONWireFallback) {
         try enter(UInt8(ascii: "{"))
         if take(UInt8(ascii: "}")) { return leave() }
@@ -144,10 +123,4 @@ public struct JSONWireReader {
     static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
     }
-}
-
-/// A value read by the fast path, or the bytes of one it declined.
-public enum JSONWireOutcome<Value> {
-    case read(Value)
-    case deferred(UnsafeRawBufferPointer)
 }
