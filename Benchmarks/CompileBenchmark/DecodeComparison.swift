@@ -8,6 +8,7 @@ import Manifests
 /// one run: realistic pods as kube-apiserver sends them (the seed Fuzz/Corpus/FuzzWireReader/
 /// pod-realistic.json, managedFields included, 1,000 variants decoded 100 times each), and the items of
 /// the 100k-pod, 10k-policy JSON Lists that `CompileBenchmark manifests` reads. Medians of thread CPU time.
+/// A last row skips the realistic pods whole (`skipValue`): every byte through the skipper alone.
 func compareDecoding(runs: Int) throws {
     let seed = try String(contentsOfFile: "Fuzz/Corpus/FuzzWireReader/pod-realistic.json", encoding: .utf8)
     let variants = (0..<1_000).map { Data(seed.replacingOccurrences(of: "x2x9k", with: "v\($0)").utf8) }
@@ -30,6 +31,25 @@ func compareDecoding(runs: Int) throws {
     try row("realistic pods (7 KB)", realistic, PodObject.self, runs: runs)
     try row("manifest pods", pods, PodObject.self, runs: runs)
     try row("manifest NetworkPolicies", policies, NetworkPolicyObject.self, runs: runs)
+    try skipRow("realistic pods, skipped whole", realistic, runs: runs)
+}
+
+private func skipRow(_ label: String, _ objects: [Data], runs: Int) throws {
+    let megabytes = Double(objects.reduce(0) { $0 + $1.count }) / 1e6
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = threadCPUMilliseconds()
+        for object in objects {
+            let skipped = object.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> Bool in
+                var reader = JSONWireReader(bytes)
+                return (try? reader.skipValue()) != nil && (try? reader.readEnd()) != nil
+            }
+            guard skipped else { throw BenchmarkError(description: "skipValue declined a \(label) object") }
+        }
+        times.append(threadCPUMilliseconds() - start)
+    }
+    print(String(format: "%@ %7d %6.0f %12.0f %6.0f", label.padding(toLength: 30, withPad: " ", startingAt: 0),
+                 objects.count, megabytes, median(times), megabytes / median(times) * 1000))
 }
 
 private func row<T: JSONWireReadable & Decodable & Equatable>(_ label: String, _ objects: [Data], _ type: T.Type, runs: Int) throws {

@@ -4,8 +4,9 @@ extension JSONWireReader {
     /// parseEscapeSequence); escaped surrogates decline.
     public mutating func readString() throws(JSONWireFallback) -> String {
         guard current == UInt8(ascii: "\"") else { throw JSONWireFallback() }
-        let (contents, escaped) = try scanString()
-        let text = UnsafeRawBufferPointer(rebasing: bytes[contents])
+        let (end, escaped) = try stringEnd(openingAt: position)
+        let text = UnsafeRawBufferPointer(rebasing: bytes[position + 1..<end])
+        position = blanksEnd(from: end + 1)
         return escaped ? Self.unescaped(text) : String(decoding: text, as: UTF8.self)
     }
 
@@ -43,15 +44,21 @@ extension JSONWireReader {
     }
 
     mutating func readLiteral(_ word: StaticString) throws(JSONWireFallback) {
-        let letters = word.utf8Start
-        for index in 0..<word.utf8CodeUnitCount where byte(at: position + index) != letters[index] { throw JSONWireFallback() }
-        position += word.utf8CodeUnitCount
-        skipWhitespace()
+        position = blanksEnd(from: try literalEnd(word, at: position))
     }
 
-    /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? (RFC 8259 section 6), any length.
-    mutating func skipNumber() throws(JSONWireFallback) {
-        var offset = position
+    /// The offset after `word` (true, false or null), which must stand at `offset`.
+    @inline(__always)
+    func literalEnd(_ word: StaticString, at offset: Int) throws(JSONWireFallback) -> Int {
+        let letters = word.utf8Start
+        for index in 0..<word.utf8CodeUnitCount where byte(at: offset + index) != letters[index] { throw JSONWireFallback() }
+        return offset + word.utf8CodeUnitCount
+    }
+
+    /// The offset after the number at `start`: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? (RFC 8259
+    /// section 6), any length.
+    func numberEnd(from start: Int) throws(JSONWireFallback) -> Int {
+        var offset = start
         if byte(at: offset) == UInt8(ascii: "-") { offset += 1 }
         if byte(at: offset) == UInt8(ascii: "0") {
             offset += 1
@@ -65,8 +72,7 @@ extension JSONWireReader {
             offset = try digits(from: offset)
         }
         guard !Self.continuesNumber(byte(at: offset)) else { throw JSONWireFallback() }
-        position = offset
-        skipWhitespace()
+        return offset
     }
 
     /// The offset after one or more digits.
@@ -83,11 +89,11 @@ extension JSONWireReader {
             || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
     }
 
-    /// Steps over a string and the blanks after it, checking escapes, control characters and UTF-8:
-    /// the offsets between its quotes, and whether there are escapes to resolve.
-    mutating func scanString() throws(JSONWireFallback) -> (contents: Range<Int>, escaped: Bool) {
-        let start = position + 1
-        var offset = start, escaped = false
+    /// Checks the string whose opening quote is at `quote`: escapes, control characters and UTF-8. The
+    /// offset of its closing quote, and whether there are escapes to resolve.
+    @inline(__always)
+    func stringEnd(openingAt quote: Int) throws(JSONWireFallback) -> (end: Int, escaped: Bool) {
+        var offset = quote + 1, escaped = false
         while true {
             offset = plainRunEnd(from: offset)
             let byte = byte(at: offset)
@@ -103,9 +109,7 @@ extension JSONWireReader {
                 offset += 1
             }
         }
-        position = offset + 1
-        skipWhitespace()
-        return (start..<offset, escaped)
+        return (offset, escaped)
     }
 
     /// The offset of the first byte from `offset` on that ends a plain run: a quote, a backslash, a
@@ -114,7 +118,7 @@ extension JSONWireReader {
     /// below 0x20 or at least 0x80. Flags above the lowest one may be false (borrows of the subtraction
     /// run upwards only), the lowest is exact, and only the lowest is used.
     @inline(__always)
-    private func plainRunEnd(from offset: Int) -> Int {
+    func plainRunEnd(from offset: Int) -> Int {
         guard let base = bytes.baseAddress else { return offset }
         var offset = offset
         let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
@@ -192,7 +196,7 @@ extension JSONWireReader {
         return offset + length
     }
 
-    /// The text of string contents already checked by `scanString()`.
+    /// The text of string contents already checked by `stringEnd(openingAt:)`.
     private static func unescaped(_ contents: UnsafeRawBufferPointer) -> String {
         let escapes = JSONWireReader(contents)
         var text: [UInt8] = []

@@ -38,7 +38,17 @@ public struct JSONWireReader {
     /// An object: `member` reads (or skips) the value of each member, in order. Keys with escapes or
     /// bytes other than ASCII decline, so that a key matches a coding key exactly when its bytes do.
     public mutating func readObject(_ member: (inout JSONWireReader, JSONWireKey) throws(JSONWireFallback) -> Void) throws(JSONWireFallback) {
-        try readMembers(plainKeys: true, member)
+        try enter(UInt8(ascii: "{"))
+        if take(UInt8(ascii: "}")) { return leave() }
+        while true {
+            guard current == UInt8(ascii: "\"") else { throw JSONWireFallback() }
+            let key = try scanPlainKey()
+            skipWhitespace()
+            guard take(UInt8(ascii: ":")) else { throw JSONWireFallback() }
+            try member(&self, JSONWireKey(bytes: UnsafeRawBufferPointer(rebasing: bytes[key])))
+            if take(UInt8(ascii: "}")) { return leave() }
+            guard take(UInt8(ascii: ",")) else { throw JSONWireFallback() }
+        }
     }
 
     /// An array: `element` reads (or skips) each element, in order.
@@ -52,38 +62,13 @@ public struct JSONWireReader {
         }
     }
 
-    /// Steps over any value, checking it as JSONDecoder's scanner would.
-    public mutating func skipValue() throws(JSONWireFallback) {
-        switch current {
-        case UInt8(ascii: "{"): try readMembers(plainKeys: false) { reader, _ throws(JSONWireFallback) in try reader.skipValue() }
-        case UInt8(ascii: "["): try readArray { reader throws(JSONWireFallback) in try reader.skipValue() }
-        case UInt8(ascii: "\""): _ = try scanString()
-        case UInt8(ascii: "t"): try readLiteral("true")
-        case UInt8(ascii: "f"): try readLiteral("false")
-        case UInt8(ascii: "n"): try readLiteral("null")
-        default: try skipNumber()
-        }
-    }
-
-    private mutating func readMembers(plainKeys: Bool, _ member: (inout JSONWireReader, JSONWireKey) throws(JSONWireFallback) -> Void) throws(JSONWireFallback) {
-        try enter(UInt8(ascii: "{"))
-        if take(UInt8(ascii: "}")) { return leave() }
-        while true {
-            guard current == UInt8(ascii: "\"") else { throw JSONWireFallback() }
-            let key = plainKeys ? try scanPlainKey() : try scanString().contents
-            skipWhitespace()
-            guard take(UInt8(ascii: ":")) else { throw JSONWireFallback() }
-            try member(&self, JSONWireKey(bytes: UnsafeRawBufferPointer(rebasing: bytes[key])))
-            if take(UInt8(ascii: "}")) { return leave() }
-            guard take(UInt8(ascii: ",")) else { throw JSONWireFallback() }
-        }
-    }
-
     /// A key of printable ASCII without escapes (its contents); anything else declines.
     private mutating func scanPlainKey() throws(JSONWireFallback) -> Range<Int> {
         let start = position + 1
         var offset = start
         while true {
+            // Eight bytes at a time up to the first that is not plain: the quote, or a byte that declines.
+            offset = plainRunEnd(from: offset)
             let byte = byte(at: offset)
             if byte == UInt8(ascii: "\"") { break }
             guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { throw JSONWireFallback() }
@@ -113,9 +98,15 @@ public struct JSONWireReader {
     }
 
     @inline(__always)
-    mutating func skipWhitespace() {
+    mutating func skipWhitespace() { position = blanksEnd(from: position) }
+
+    /// The offset of the first byte from `offset` on that is not a blank.
+    @inline(__always)
+    func blanksEnd(from offset: Int) -> Int {
+        var offset = offset
         // Compact JSON has no blanks: one test for any byte above the space.
-        while case let byte = current, byte <= UInt8(ascii: " "), Self.isWhitespace(byte) { position += 1 }
+        while case let byte = byte(at: offset), byte <= UInt8(ascii: " "), Self.isWhitespace(byte) { offset += 1 }
+        return offset
     }
 
     /// JSON's four blanks (RFC 8259 section 2; JSONScanner.swift, `whitespaceBitmap`).
