@@ -42,6 +42,12 @@ let package = Package(
         // One object's bytes, read as each wire type by JSONWireReader; wherever it accepts, JSONDecoder must agree.
         .executableTarget(name: "FuzzWireReader", dependencies: [.product(name: "ClusterModel", package: "netpol-agent")],
                           swiftSettings: fuzzer),
+        // A watch line's or a LIST page's bytes, read by the envelopes' fast paths as every kind; wherever they accept,
+        // JSONDecoder must agree.
+        .executableTarget(name: "FuzzEnvelopeReader",
+                          dependencies: [.product(name: "KubeClient", package: "netpol-agent"),
+                                         .product(name: "ClusterModel", package: "netpol-agent")],
+                          swiftSettings: fuzzer),
         // A JSON object validated as a Namespace, a Pod and a NetworkPolicy.
         .executableTarget(name: "FuzzObjectModel", dependencies: [.product(name: "ClusterModel", package: "netpol-agent")],
                           swiftSettings: fuzzer),

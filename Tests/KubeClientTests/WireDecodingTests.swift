@@ -1,6 +1,6 @@
 import ClusterModel
 import Foundation
-@testable import KubeClient
+@_spi(Fuzzing) @testable import KubeClient
 import Testing
 
 /// The fast path (`JSONWireReader`) for watch lines and LIST pages gives exactly what JSONDecoder gave

@@ -4,7 +4,8 @@ extension ObjectList {
     /// A LIST page, `{"metadata":{"resourceVersion":…,"continue":…},"items":[…]}`, read in one pass by
     /// the fast path; nil when the reader declines anywhere in it (an item it cannot read included), and
     /// the caller decodes the page with JSONDecoder as before, for the same value or message.
-    static func readJSON(_ body: UnsafeRawBufferPointer) -> ObjectList? {
+    /// SPI for FuzzEnvelopeReader: Fuzz/ is a package of its own, which `package` access does not reach.
+    @_spi(Fuzzing) public static func readJSON(_ body: UnsafeRawBufferPointer) -> ObjectList? {
         var reader = JSONWireReader(body)
         var metadata: (resourceVersion: String?, continueToken: String?)?
         var items: [DecodedObject<Object>]??

@@ -6,7 +6,8 @@ extension WatchEvent {
     /// "object" before "type"), which the caller decodes with JSONDecoder as before, for the same value
     /// or message. The API server writes "type" first (apimachinery pkg/apis/meta/v1/watch.go,
     /// WatchEvent: Type, then Object, in encoding/json's field order).
-    static func readJSON(_ line: UnsafeRawBufferPointer) -> WatchEvent? {
+    /// SPI for FuzzEnvelopeReader: Fuzz/ is a package of its own, which `package` access does not reach.
+    @_spi(Fuzzing) public static func readJSON(_ line: UnsafeRawBufferPointer) -> WatchEvent? {
         var reader = JSONWireReader(line)
         var change: ((DecodedObject<Object>) -> WatchEvent)?
         var object: Object?
