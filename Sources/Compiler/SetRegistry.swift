@@ -114,11 +114,14 @@ struct SetRegistry {
         return name
     }
 
-    /// The addresses of an ipBlock (cidr minus except) as an interval set.
-    mutating func ipBlockSet(_ block: IPBlock) -> String {
-        let excepts = block.except.map(\.description).joined(separator: ",")
-        let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
-        return addressSet(meaning: meaning, family: block.cidr.family, addresses: block.addresses, explained: .ipBlock(block))
+    /// The addresses of a rule's ipBlocks of one family (each cidr minus its excepts) as one interval set,
+    /// so the rule is one nftables rule (one set look-up when the kernel adds it) however many blocks it
+    /// lists; one block gives the set every rule with that block alone shares.
+    mutating func ipBlockSet(_ blocks: [IPBlock]) -> String {
+        let blocks = blocks.count == 1 ? blocks : Set(blocks).sorted { $0.meaning < $1.meaning }
+        let addresses = blocks.count == 1 ? blocks[0].addresses : AddressRangeSet(blocks.flatMap(\.addresses.ranges))
+        return addressSet(meaning: blocks.map(\.meaning).joined(separator: "; "), family: blocks[0].cidr.family, addresses: addresses,
+                          explained: blocks.count == 1 ? .ipBlock(blocks[0]) : .anyOf(blocks.map(SetMeaning.ipBlock)))
     }
 
     /// The `family` CIDRs of a ClusterNetworkPolicy `networks` peer as an interval set; nil when it has
@@ -249,6 +252,13 @@ extension SetRegistry.PodSetMeaning {
             }
             return elements
         }
+    }
+}
+
+extension IPBlock {
+    /// `cidr` or `cidr except a,b`: the set's comment, and what its name hashes.
+    var meaning: String {
+        except.isEmpty ? "\(cidr)" : "\(cidr) except \(except.map(\.description).joined(separator: ","))"
     }
 }
 
