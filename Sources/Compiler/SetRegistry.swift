@@ -11,6 +11,11 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// The pod-derived sets whose members all live in one namespace (a peer without namespaceSelector),
+    /// by that namespace, and the others: a pod change looks only at its own namespace's sets and the
+    /// others, not at every set (hundreds on a busy node, and twice as many with the spares).
+    private var podSetsByNamespace: [String: Set<String>] = [:]
+    private var podSetsOfAnyNamespace: Set<String> = []
     /// Some set's elements follow pods.
     var listsPods: Bool { !podSets.isEmpty }
     /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
@@ -84,6 +89,11 @@ struct SetRegistry {
     private mutating func declare(_ set: NamedSet, members: PodSetMeaning) {
         sets[set.name] = set
         podSets[set.name] = members
+        if let namespace = members.namespace {
+            podSetsByNamespace[namespace, default: []].insert(set.name)
+        } else {
+            podSetsOfAnyNamespace.insert(set.name)
+        }
         unfilled.append(set.name)
     }
 
@@ -175,13 +185,22 @@ struct SetRegistry {
     /// element it contributes may stay, and applying the two halves separately would lose it.
     mutating func apply(_ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
         guard !changes.isEmpty else { return }
-        for (name, meaning) in podSets {
-            let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
-            let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
-            guard old != new else { continue }
-            for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
-            for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
+        // A set of one namespace holds no pod of another: the sets of the changed pods' namespaces
+        // and those of any namespace are all that can move.
+        let namespaces = Set(changes.flatMap { [$0.before?.namespace, $0.after?.namespace] }.compactMap { $0 })
+        for name in podSetsOfAnyNamespace { move(name, changes, index: index) }
+        for namespace in namespaces {
+            for name in podSetsByNamespace[namespace] ?? [] { move(name, changes, index: index) }
         }
+    }
+
+    private mutating func move(_ name: String, _ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
+        let meaning = podSets[name]!
+        let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
+        let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
+        guard old != new else { return }
+        for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
+        for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
     }
 
     /// Recomputes the sets that select namespaces by label, after a namespace changed.
@@ -212,7 +231,12 @@ struct SetRegistry {
         let forgotten = Set(unused.dropFirst(spares).map(\.name))
         for name in forgotten {
             sets[name] = nil
-            podSets[name] = nil
+            if let namespace = podSets.removeValue(forKey: name)?.namespace {
+                podSetsByNamespace[namespace]?.remove(name)
+                if podSetsByNamespace[namespace]?.isEmpty == true { podSetsByNamespace[namespace] = nil }
+            } else {
+                podSetsOfAnyNamespace.remove(name)
+            }
             nodeSets[name] = nil
             meanings[name] = nil
         }
@@ -221,6 +245,12 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
+    /// The one namespace every member lives in, if there is one.
+    var namespace: String? {
+        if case .peers(.named(let namespace), _, _) = self { return namespace }
+        return nil
+    }
+
     /// Every element the cluster's pods contribute.
     func members(index: ClusterIndex) -> TreeSet<SetElement> {
         switch self {
