@@ -15,8 +15,9 @@ let scenarios: [String: () throws -> Void] = [
     "revocation": { try revocationPass() },
     "busy": { try busyNode(pods: 100_000, policies: 10_000) },
     "new-group-commit": { try newGroupCommit(pods: 100_000, policies: 10_000) },
+    "new-group-floor": { try newGroupFloor(pods: 100_000, policies: 10_000) },
 ]
-let order = ["full-large", "full-calico", "one-pod", "cluster", "cluster-cnp", "packet-cost", "revocation", "busy", "new-group-commit"]
+let order = ["full-large", "full-calico", "one-pod", "cluster", "cluster-cnp", "packet-cost", "revocation", "busy", "new-group-commit", "new-group-floor"]
 
 if CommandLine.arguments.count > 1 {
     guard let scenario = scenarios[CommandLine.arguments[1]] else { fatalError("scenarios: \(order)") }

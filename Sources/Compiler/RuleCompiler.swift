@@ -4,8 +4,9 @@ import Ruleset
 
 /// Turns one NetworkPolicy rule into nftables rules that `return` (allow) from a pod's chain, adding
 /// what they allow to the policy's named counter. A rule allows traffic matching any of its peers and
-/// any of its ports, so it becomes one nftables rule per (family, peer, port group); port groups are
-/// merged into one set look-up where they can be.
+/// any of its ports, so it becomes one nftables rule per (family, peer set, port group): each pod peer
+/// has its set, the rule's ipBlocks of the family share one; port groups are merged into one set
+/// look-up where they can be.
 struct RuleCompiler {
     let index: ClusterIndex
     /// Every Node, for ClusterNetworkPolicy `nodes` peers.
@@ -25,20 +26,24 @@ struct RuleCompiler {
         return rules.reduce(into: []) { kept, rule in if !kept.contains(rule) { kept.append(rule) } }
     }
 
-    /// One entry per peer that can match in `family`; [[]] when the rule admits every peer.
+    /// One entry per set of peers that can match in `family`: each pod peer's own set (shared by every
+    /// rule naming that peer), then one set of the rule's ipBlocks of the family; [[]] when the rule
+    /// admits every peer.
     private mutating func peerMatches(_ peers: [Peer]?, direction: Direction, family: IPFamily) -> [[Match]] {
         guard let peers else { return [[]] }
         let field = direction.peerAddress(family)
-        return peers.compactMap { peer in
+        var names: [String] = [], blocks: [IPBlock] = []
+        for peer in peers {
             switch peer {
-            case .pods(let scope, let selector):
-                let set = sets.podPeerSet(scope: scope, selector: selector, family: family, index: index)
-                return [.inSet(fields: [field], set: set)]
-            case .ipBlock(let block):
-                guard block.cidr.family == family else { return nil }
-                return [.inSet(fields: [field], set: sets.ipBlockSet(block))]
+            case .pods(let scope, let selector): names.append(sets.podPeerSet(scope: scope, selector: selector, family: family, index: index))
+            case .ipBlock(let block) where block.cidr.family == family: blocks.append(block)
+            case .ipBlock: continue
             }
         }
+        // Pod peers keep sets of their own: a union would copy large shared sets (a namespaceSelector's
+        // pods) into a new set for each rule, and a new group would have to add all those elements.
+        if !blocks.isEmpty { names.append(sets.ipBlockSet(blocks)) }
+        return names.map { [.inSet(fields: [field], set: $0)] }
     }
 
     /// One entry per port group: numbered ports together, then each named port on its own,

@@ -104,6 +104,8 @@ public enum SetMeaning: Hashable, Sendable {
     case nodes(LabelSelector)
     /// Protocol and port ranges of one rule.
     case ports([ProtocolPorts])
+    /// What any of these holds: the ipBlocks of one rule and family, in one set.
+    case anyOf([SetMeaning])
 }
 
 public struct ProtocolPorts: Hashable, Sendable, CustomStringConvertible {

@@ -11,6 +11,11 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
+    /// The pod-derived sets whose members all live in one namespace (a peer without namespaceSelector),
+    /// by that namespace, and the others: a pod change looks only at its own namespace's sets and the
+    /// others, not at every set (hundreds on a busy node, and twice as many with the spares).
+    private var podSetsByNamespace: [String: Set<String>] = [:]
+    private var podSetsOfAnyNamespace: Set<String> = []
     /// Some set's elements follow pods.
     var listsPods: Bool { !podSets.isEmpty }
     /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
@@ -84,6 +89,11 @@ struct SetRegistry {
     private mutating func declare(_ set: NamedSet, members: PodSetMeaning) {
         sets[set.name] = set
         podSets[set.name] = members
+        if let namespace = members.namespace {
+            podSetsByNamespace[namespace, default: []].insert(set.name)
+        } else {
+            podSetsOfAnyNamespace.insert(set.name)
+        }
         unfilled.append(set.name)
     }
 
@@ -114,11 +124,14 @@ struct SetRegistry {
         return name
     }
 
-    /// The addresses of an ipBlock (cidr minus except) as an interval set.
-    mutating func ipBlockSet(_ block: IPBlock) -> String {
-        let excepts = block.except.map(\.description).joined(separator: ",")
-        let meaning = block.except.isEmpty ? "\(block.cidr)" : "\(block.cidr) except \(excepts)"
-        return addressSet(meaning: meaning, family: block.cidr.family, addresses: block.addresses, explained: .ipBlock(block))
+    /// The addresses of a rule's ipBlocks of one family (each cidr minus its excepts) as one interval set,
+    /// so the rule is one nftables rule (one set look-up when the kernel adds it) however many blocks it
+    /// lists; one block gives the set every rule with that block alone shares.
+    mutating func ipBlockSet(_ blocks: [IPBlock]) -> String {
+        let blocks = blocks.count == 1 ? blocks : Set(blocks).sorted { $0.meaning < $1.meaning }
+        let addresses = blocks.count == 1 ? blocks[0].addresses : AddressRangeSet(blocks.flatMap(\.addresses.ranges))
+        return addressSet(meaning: blocks.map(\.meaning).joined(separator: "; "), family: blocks[0].cidr.family, addresses: addresses,
+                          explained: blocks.count == 1 ? .ipBlock(blocks[0]) : .anyOf(blocks.map(SetMeaning.ipBlock)))
     }
 
     /// The `family` CIDRs of a ClusterNetworkPolicy `networks` peer as an interval set; nil when it has
@@ -172,13 +185,22 @@ struct SetRegistry {
     /// element it contributes may stay, and applying the two halves separately would lose it.
     mutating func apply(_ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
         guard !changes.isEmpty else { return }
-        for (name, meaning) in podSets {
-            let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
-            let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
-            guard old != new else { continue }
-            for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
-            for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
+        // A set of one namespace holds no pod of another: the sets of the changed pods' namespaces
+        // and those of any namespace are all that can move.
+        let namespaces = Set(changes.flatMap { [$0.before?.namespace, $0.after?.namespace] }.compactMap { $0 })
+        for name in podSetsOfAnyNamespace { move(name, changes, index: index) }
+        for namespace in namespaces {
+            for name in podSetsByNamespace[namespace] ?? [] { move(name, changes, index: index) }
         }
+    }
+
+    private mutating func move(_ name: String, _ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
+        let meaning = podSets[name]!
+        let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
+        let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
+        guard old != new else { return }
+        for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
+        for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
     }
 
     /// Recomputes the sets that select namespaces by label, after a namespace changed.
@@ -209,7 +231,12 @@ struct SetRegistry {
         let forgotten = Set(unused.dropFirst(spares).map(\.name))
         for name in forgotten {
             sets[name] = nil
-            podSets[name] = nil
+            if let namespace = podSets.removeValue(forKey: name)?.namespace {
+                podSetsByNamespace[namespace]?.remove(name)
+                if podSetsByNamespace[namespace]?.isEmpty == true { podSetsByNamespace[namespace] = nil }
+            } else {
+                podSetsOfAnyNamespace.remove(name)
+            }
             nodeSets[name] = nil
             meanings[name] = nil
         }
@@ -218,6 +245,12 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
+    /// The one namespace every member lives in, if there is one.
+    var namespace: String? {
+        if case .peers(.named(let namespace), _, _) = self { return namespace }
+        return nil
+    }
+
     /// Every element the cluster's pods contribute.
     func members(index: ClusterIndex) -> TreeSet<SetElement> {
         switch self {
@@ -249,6 +282,13 @@ extension SetRegistry.PodSetMeaning {
             }
             return elements
         }
+    }
+}
+
+extension IPBlock {
+    /// `cidr` or `cidr except a,b`: the set's comment, and what its name hashes.
+    var meaning: String {
+        except.isEmpty ? "\(cidr)" : "\(cidr) except \(except.map(\.description).joined(separator: ","))"
     }
 }
 

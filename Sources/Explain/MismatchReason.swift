@@ -20,19 +20,25 @@ struct MismatchReason {
         case .inSet(let fields, let set):
             guard fields.allSatisfy({ $0.family.map { $0 == query.family } ?? true }) else { return nil }
             let peer = direction == .ingress ? reading.source : reading.destination
-            switch reading.view.meaning.sets[set] {
-            case .pods(let namespaces, let pods)?: return podsReason(namespaces, pods, peer: peer)
-            case .ipBlock(let block)?: return ipBlockReason(block, peer: peer)
-            case .namedPort(let name, let proto)?: return namedPortReason(name, proto)
-            case .networks(let cidrs)?:
-                return "wants networks \(cidrs.map(\.description).joined(separator: ", ")); \(name(of: peer)) is outside them"
-            case .nodes(let selector)?: return "wants addresses of nodes \(selector); \(name(of: peer)) is none"
-            case .ports(let entries)?:
-                return "wants \(entries.map(\.description).joined(separator: ", ")), not \(query.proto.kubernetesName) \(query.port)"
-            case nil: return "the packet is not in set \(set)"
-            }
+            guard let meaning = reading.view.meaning.sets[set] else { return "the packet is not in set \(set)" }
+            return reason(meaning, peer: peer)
         default:
             return "does not match"
+        }
+    }
+
+    private func reason(_ meaning: SetMeaning, peer: ClusterExplainer.Resolved) -> String {
+        let query = reading.query
+        switch meaning {
+        case .pods(let namespaces, let pods): return podsReason(namespaces, pods, peer: peer)
+        case .ipBlock(let block): return ipBlockReason(block, peer: peer)
+        case .namedPort(let name, let proto): return namedPortReason(name, proto)
+        case .networks(let cidrs):
+            return "wants networks \(cidrs.map(\.description).joined(separator: ", ")); \(name(of: peer)) is outside them"
+        case .nodes(let selector): return "wants addresses of nodes \(selector); \(name(of: peer)) is none"
+        case .ports(let entries):
+            return "wants \(entries.map(\.description).joined(separator: ", ")), not \(query.proto.kubernetesName) \(query.port)"
+        case .anyOf(let parts): return parts.map { reason($0, peer: peer) }.joined(separator: "; or ")
         }
     }
 

@@ -72,6 +72,30 @@ struct PeerTests {
                 == ["api-a", "api-b", "web-b"])
     }
 
+    @Test("a rule's ipBlocks of one family share one interval set: one nftables rule however many blocks")
+    func ipBlocksShareOneSet() throws {
+        let rule = """
+            - from: [{ipBlock: {cidr: 10.0.2.0/24, except: [10.0.2.3/32]}}, {podSelector: {matchLabels: {app: web}}},
+                     {ipBlock: {cidr: 10.0.3.0/25}}, {ipBlock: {cidr: 10.0.2.0/25}}, {ipBlock: {cidr: 192.168.5.0/24}}]
+            """
+        #expect(try admitted(rule) == ["api-b", "web-b", "api-g", "web-a", "external"])
+        let ruleset = try compiled(rule)
+        let chain = try dbChain(ruleset)
+        // IPv4: the pod peer's set and one set of the four blocks; IPv6: the pod peer's set.
+        #expect(chain.allowRules.count == 3)
+        let cidrSets = Set(chain.allowRules.flatMap(\.setNames).filter { $0.hasPrefix("cidr_") })
+        let set = try #require(cidrSets.count == 1 ? ruleset.set(named: cidrSets.first!) : nil)
+        let range = { (lower: String, upper: String) in [KeyPart.address(AddressRange(lower: ip(lower), upper: ip(upper)))] }
+        // 10.0.2.0/25 fills the except of the first block back in; 10.0.3.0/25 touches it.
+        #expect(set.elements.sorted().map(\.key) == [range("10.0.2.0", "10.0.3.127"), range("192.168.5.0", "192.168.5.255")])
+        #expect(set.isInterval && set.keyType == [.ipv4Address])
+        #expect(set.comment == "10.0.2.0/24 except 10.0.2.3/32; 10.0.2.0/25; 10.0.3.0/25; 192.168.5.0/24")
+        // A rule with one of those blocks alone keeps the set that block has everywhere.
+        let alone = try compiled("- from: [{ipBlock: {cidr: 10.0.3.0/25}}]")
+        let own = try #require(try dbChain(alone).allowRules.first?.setNames.first)
+        #expect(own != set.name && alone.set(named: own)?.comment == "10.0.3.0/25")
+    }
+
     @Test("rules and policies add up")
     func unionOfRules() throws {
         #expect(try admitted("""
