@@ -13,6 +13,11 @@ struct SetRegistry {
     private var podSets: [String: PodSetMeaning] = [:]
     /// Some set's elements follow pods.
     var listsPods: Bool { !podSets.isEmpty }
+    /// The pod-derived sets of peers in one named namespace, by that namespace: only its own pods can
+    /// be members, so a pod change looks at these and at `podSetsOfAnyNamespace`, not at every set.
+    private var podSetsByNamespace: [String: Set<String>] = [:]
+    /// The other pod-derived sets (peers of namespaces selected by label, named ports).
+    private var podSetsOfAnyNamespace: Set<String> = []
     /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
     private var unfilled: [String] = []
     /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
@@ -84,6 +89,11 @@ struct SetRegistry {
     private mutating func declare(_ set: NamedSet, members: PodSetMeaning) {
         sets[set.name] = set
         podSets[set.name] = members
+        if let namespace = members.namespace {
+            podSetsByNamespace[namespace, default: []].insert(set.name)
+        } else {
+            podSetsOfAnyNamespace.insert(set.name)
+        }
         unfilled.append(set.name)
     }
 
@@ -171,14 +181,28 @@ struct SetRegistry {
     /// are. Changes of one update come together: when an address passes from one pod to another, the
     /// element it contributes may stay, and applying the two halves separately would lose it.
     mutating func apply(_ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
-        guard !changes.isEmpty else { return }
-        for (name, meaning) in podSets {
-            let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
-            let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
-            guard old != new else { continue }
+        guard !changes.isEmpty, listsPods else { return }
+        for name in podSets(changes) {
+            let meaning = podSets[name]!
+            let before = changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] }
+            let after = changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] }
+            // Most sets list neither version of the pod: nothing to compare as sets.
+            guard before != after else { continue }
+            let old = Set(before), new = Set(after)
             for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
             for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
         }
+    }
+
+    /// The pod-derived sets that may list a pod of `changes`, before or after.
+    private func podSets(_ changes: [ClusterIndex.PodChange]) -> Set<String> {
+        var names = podSetsOfAnyNamespace
+        for change in changes {
+            for namespace in Set([change.before?.namespace, change.after?.namespace].compactMap { $0 }) {
+                names.formUnion(podSetsByNamespace[namespace] ?? [])
+            }
+        }
+        return names
     }
 
     /// Recomputes the sets that select namespaces by label, after a namespace changed.
@@ -209,7 +233,12 @@ struct SetRegistry {
         let forgotten = Set(unused.dropFirst(spares).map(\.name))
         for name in forgotten {
             sets[name] = nil
-            podSets[name] = nil
+            if let namespace = podSets.removeValue(forKey: name)?.namespace {
+                podSetsByNamespace[namespace]?.remove(name)
+                if podSetsByNamespace[namespace]?.isEmpty == true { podSetsByNamespace[namespace] = nil }
+            } else {
+                podSetsOfAnyNamespace.remove(name)
+            }
             nodeSets[name] = nil
             meanings[name] = nil
         }
@@ -218,6 +247,12 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
+    /// The one namespace whose pods can be members (peers of a named namespace); nil: any namespace's.
+    var namespace: String? {
+        guard case .peers(.named(let namespace), _, _) = self else { return nil }
+        return namespace
+    }
+
     /// Every element the cluster's pods contribute.
     func members(index: ClusterIndex) -> TreeSet<SetElement> {
         switch self {

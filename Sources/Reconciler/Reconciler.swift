@@ -111,6 +111,9 @@ public final class Reconciler: Sendable {
     /// Returns how the table was written, if it was.
     private func reconcile(_ changes: CacheChanges, _ round: inout Round) -> AppliedChange? {
         let now = ContinuousClock.now
+        // The first changes (nothing written nor refused yet) are every pod at once: the compiler's
+        // tables are sized once instead of doubling their way there.
+        if !round.synced && round.retries.failures == 0 { round.compiler.reserveCapacity(pods: changes.pods.count) }
         Self.feed(changes, into: &round.compiler)
         let networkChanged = updateNodeNetwork(&round)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
