@@ -11,6 +11,8 @@ struct AgentBinaryRun {
         var initialSyncCPU: Duration
         var residentBytes: Int
         var cpuPerEvent: Duration
+        /// RSS and CPU were read at the agent's `synced:` line (else once it went idle).
+        var atSyncedLine: Bool
     }
 
     /// The agent executable to run.
@@ -36,9 +38,11 @@ struct AgentBinaryRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table] + (watchList ? [] : ["--no-watch-list"])
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let log = SyncedLine()
+        process.standardError = log.pipe
         let started = ContinuousClock.now
         try process.run()
+        log.startReading()
         defer {
             process.terminate()
             process.waitUntilExit()
@@ -50,7 +54,7 @@ struct AgentBinaryRun {
         let synced = ContinuousClock.now - started
         let pid = process.processIdentifier
         // What follows the first write (giving freed memory back) is part of the sync.
-        let cpu = try Self.cpuOnceIdle(pid)
+        let cpu = try Self.cpuOnceSynced(pid, log: log)
         let resident = Self.residentBytes(of: pid)
 
         var added: [[String: Any]] = []
@@ -69,7 +73,8 @@ struct AgentBinaryRun {
         }
         let eventsCPU = try Self.cpu(of: pid) - cpu
         for pod in added { try source.delete(pod) }
-        return Figures(initialSync: synced, initialSyncCPU: cpu, residentBytes: resident, cpuPerEvent: eventsCPU / max(1, events))
+        return Figures(initialSync: synced, initialSyncCPU: cpu, residentBytes: resident, cpuPerEvent: eventsCPU / max(1, events),
+                       atSyncedLine: log.isSeen)
     }
 
     /// User + system CPU time of a process so far.
@@ -81,19 +86,20 @@ struct AgentBinaryRun {
         return .microseconds(ticks * 1_000_000 / sysconf(Int32(_SC_CLK_TCK)))
     }
 
-    /// The CPU time of a process once it has used none for 400 ms (20 polls), or after 10 s. On a
-    /// loaded machine an agent still working after its table appeared (the revocation dump, giving
+    /// The CPU time of a process once its log says the first sync is in the kernel and memory trimmed;
+    /// for an agent without that line, once it has used none for 400 ms (20 polls), or after 10 s. On
+    /// a loaded machine an agent still working after its table appeared (the revocation dump, giving
     /// freed memory back) can go unscheduled for 60 ms, and RSS read then is that before the trim.
-    static func cpuOnceIdle(_ pid: Int32) throws -> Duration {
+    static func cpuOnceSynced(_ pid: Int32, log: SyncedLine) throws -> Duration {
         var last = try cpu(of: pid), unchanged = 0
         let deadline = ContinuousClock.now + .seconds(10)
-        while unchanged < 20, ContinuousClock.now < deadline {
+        while !log.isSeen, unchanged < 20, ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.02)
             let now = try cpu(of: pid)
             unchanged = now == last ? unchanged + 1 : 0
             last = now
         }
-        return last
+        return log.isSeen ? try cpu(of: pid) : last
     }
 
     static func element(_ address: String, isIn map: String, of table: String) -> Bool {

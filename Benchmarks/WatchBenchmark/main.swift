@@ -104,9 +104,10 @@ for source in sources {
             guard let path else { continue }
             let figures = try AgentBinaryRun(binary: path, source: source, kubeconfig: kubeconfig, cluster: cluster, events: events,
                                              watchList: watchList).measure(run: run)
-            say(String(format: "%@ run %d (%@): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB; %.0f µs CPU per pod event",
+            say(String(format: "%@ run %d (%@): initial sync %.2f s wall, %.2f s CPU; RSS %.0f MiB (%@); %.0f µs CPU per pod event",
                          source.name, run + 1, name, figures.initialSync.milliseconds / 1000, figures.initialSyncCPU.milliseconds / 1000,
-                         Double(figures.residentBytes) / 1_048_576, figures.cpuPerEvent.milliseconds * 1000))
+                         Double(figures.residentBytes) / 1_048_576, figures.atSyncedLine ? "at its synced line" : "once idle",
+                         figures.cpuPerEvent.milliseconds * 1000))
             if path == baselineAgent { baseline.append(figures) } else { binary.append(figures) }
         }
     }

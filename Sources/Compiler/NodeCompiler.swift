@@ -114,8 +114,13 @@ public struct NodeCompiler: Sendable {
         let changes = index.update(reference, to: pod)
         sets.apply(changes, index: index)
         for change in changes {
-            for pod in [change.before, change.after] where pod?.nodeName == node { dirtyLocalPods.insert(pod!.reference) }
+            markIfLocal(change.before)
+            markIfLocal(change.after)
         }
+    }
+
+    private mutating func markIfLocal(_ pod: Pod?) {
+        if let pod, pod.nodeName == node { dirtyLocalPods.insert(pod.reference) }
     }
 
     public mutating func upsert(_ policy: NetworkPolicy) {

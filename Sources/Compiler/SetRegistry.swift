@@ -11,13 +11,13 @@ struct SetRegistry {
     private(set) var sets: [String: NamedSet] = [:]
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
-    /// The pod-derived sets whose members all live in one namespace (a peer without namespaceSelector),
-    /// by that namespace, and the others: a pod change looks only at its own namespace's sets and the
-    /// others, not at every set (hundreds on a busy node, and twice as many with the spares).
-    private var podSetsByNamespace: [String: Set<String>] = [:]
-    private var podSetsOfAnyNamespace: Set<String> = []
     /// Some set's elements follow pods.
     var listsPods: Bool { !podSets.isEmpty }
+    /// The pod-derived sets of peers in one named namespace, by that namespace: only its own pods can
+    /// be members, so a pod change looks at these and at `podSetsOfAnyNamespace`, not at every set.
+    private var podSetsByNamespace: [String: Set<String>] = [:]
+    /// The other pod-derived sets (peers of namespaces selected by label, named ports).
+    private var podSetsOfAnyNamespace: Set<String> = []
     /// Pod-derived sets declared whose elements `fillDeclared` has not computed yet.
     private var unfilled: [String] = []
     /// The Node-derived sets (ClusterNetworkPolicy `nodes` peers), with what decides membership.
@@ -184,23 +184,28 @@ struct SetRegistry {
     /// are. Changes of one update come together: when an address passes from one pod to another, the
     /// element it contributes may stay, and applying the two halves separately would lose it.
     mutating func apply(_ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
-        guard !changes.isEmpty else { return }
-        // A set of one namespace holds no pod of another: the sets of the changed pods' namespaces
-        // and those of any namespace are all that can move.
-        let namespaces = Set(changes.flatMap { [$0.before?.namespace, $0.after?.namespace] }.compactMap { $0 })
-        for name in podSetsOfAnyNamespace { move(name, changes, index: index) }
-        for namespace in namespaces {
-            for name in podSetsByNamespace[namespace] ?? [] { move(name, changes, index: index) }
+        guard !changes.isEmpty, listsPods else { return }
+        for name in podSets(changes) {
+            let meaning = podSets[name]!
+            let before = changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] }
+            let after = changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] }
+            // Most sets list neither version of the pod: nothing to compare as sets.
+            guard before != after else { continue }
+            let old = Set(before), new = Set(after)
+            for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
+            for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
         }
     }
 
-    private mutating func move(_ name: String, _ changes: [ClusterIndex.PodChange], index: ClusterIndex) {
-        let meaning = podSets[name]!
-        let old = Set(changes.flatMap { change in change.before.map { meaning.elements(of: $0, index: index) } ?? [] })
-        let new = Set(changes.flatMap { change in change.after.map { meaning.elements(of: $0, index: index) } ?? [] })
-        guard old != new else { return }
-        for element in old.subtracting(new) { sets[name]!.elements.remove(element) }
-        for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
+    /// The pod-derived sets that may list a pod of `changes`, before or after.
+    private func podSets(_ changes: [ClusterIndex.PodChange]) -> Set<String> {
+        var names = podSetsOfAnyNamespace
+        for change in changes {
+            for namespace in Set([change.before?.namespace, change.after?.namespace].compactMap { $0 }) {
+                names.formUnion(podSetsByNamespace[namespace] ?? [])
+            }
+        }
+        return names
     }
 
     /// Recomputes the sets that select namespaces by label, after a namespace changed.
@@ -245,10 +250,10 @@ struct SetRegistry {
 }
 
 extension SetRegistry.PodSetMeaning {
-    /// The one namespace every member lives in, if there is one.
+    /// The one namespace whose pods can be members (peers of a named namespace); nil: any namespace's.
     var namespace: String? {
-        if case .peers(.named(let namespace), _, _) = self { return namespace }
-        return nil
+        guard case .peers(.named(let namespace), _, _) = self else { return nil }
+        return namespace
     }
 
     /// Every element the cluster's pods contribute.

@@ -89,36 +89,70 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         return value << 8 | octet
     }
 
+    /// Reads the UTF-8 bytes in place, as `parseV4` does: no Substrings, no arrays of groups. Any
+    /// byte that is not ASCII fails, as every non-ASCII Character failed before.
     static func parseV6(_ text: Substring) -> UInt128? {
-        let halves = splitOnDoubleColon(text)
-        guard halves.count <= 2 else { return nil }
-        // An embedded IPv4 address can only be the last 32 bits: the end of the text, never before "::".
-        func groups(_ part: Substring, endsAddress: Bool) -> [UInt16]? {
-            if part.isEmpty { return [] }
-            var result: [UInt16] = []
-            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, field) in fields.enumerated() {
-                if endsAddress, index == fields.count - 1, field.contains(".") {
-                    guard let v4 = parseV4(field) else { return nil }
-                    result.append(UInt16(v4 >> 16))
-                    result.append(UInt16(v4 & 0xffff))
-                } else {
-                    // Hex digits only: UInt16(_:radix:) alone would also take a sign ("+1", "-0").
-                    guard (1...4).contains(field.count), field.allSatisfy({ $0.isASCII && $0.isHexDigit }),
-                          let group = UInt16(field, radix: 16) else { return nil }
-                    result.append(group)
-                }
+        var text = text
+        return text.withUTF8(parseV6(bytes:))
+    }
+
+    /// Eight groups of one to four hex digits, or fewer on both sides of one "::" that stands for the
+    /// zero groups left out (RFC 4291 2.2); the last 32 bits may be written as dotted IPv4.
+    private static func parseV6(bytes: UnsafeBufferPointer<UInt8>) -> UInt128? {
+        let colon = UInt8(ascii: ":")
+        // Every "::", left to right without overlap: a second one makes the text invalid.
+        var gap: Int?, index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == colon && bytes[index + 1] == colon {
+                guard gap == nil else { return nil }
+                gap = index
+                index += 2
+            } else {
+                index += 1
             }
-            return result
         }
-        guard let head = groups(halves[0], endsAddress: halves.count == 1) else { return nil }
-        var all = head
-        if halves.count == 2 {
-            guard let tail = groups(halves[1], endsAddress: true), head.count + tail.count <= 7 else { return nil }
-            all += Array(repeating: 0, count: 8 - head.count - tail.count) + tail
+        guard let head = groups(bytes[..<(gap ?? bytes.count)], endsAddress: gap == nil) else { return nil }
+        guard let gap else { return head.count == 8 ? head.value : nil }
+        guard let tail = groups(bytes[(gap + 2)...], endsAddress: true), head.count + tail.count <= 7 else { return nil }
+        return head.value << (16 * (8 - head.count)) | tail.value
+    }
+
+    /// The colon-separated groups of one side of "::", as one number, and how many 16-bit groups that
+    /// is (an IPv4 tail counts two). An embedded IPv4 address can only be the last 32 bits: the end of
+    /// the text, never before "::".
+    private static func groups(_ part: Slice<UnsafeBufferPointer<UInt8>>, endsAddress: Bool) -> (value: UInt128, count: Int)? {
+        guard !part.isEmpty else { return (0, 0) }
+        var value: UInt128 = 0, count = 0, start = part.startIndex
+        while true {
+            let end = part[start...].firstIndex(of: UInt8(ascii: ":")) ?? part.endIndex
+            let field = UnsafeBufferPointer(rebasing: part[start..<end])
+            if endsAddress, end == part.endIndex, field.contains(UInt8(ascii: ".")) {
+                guard let v4 = parseV4(bytes: field) else { return nil }
+                (value, count) = (value << 32 | UInt128(v4), count + 2)
+            } else {
+                // Hex digits only: UInt16(_:radix:) would also take a sign ("+1", "-0").
+                guard (1...4).contains(field.count), let group = hexGroup(field) else { return nil }
+                (value, count) = (value << 16 | UInt128(group), count + 1)
+            }
+            guard count <= 8 else { return nil }
+            guard end < part.endIndex else { return (value, count) }
+            start = end + 1
         }
-        guard all.count == 8 else { return nil }
-        return all.reduce(UInt128(0)) { $0 << 16 | UInt128($1) }
+    }
+
+    private static func hexGroup(_ digits: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        var group: UInt16 = 0
+        for byte in digits {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            group = group << 4 | UInt16(digit)
+        }
+        return group
     }
 
     /// Decimal digits only, any number of leading zeros, at most `max`: Go's dtoi, which net.ParseCIDR
@@ -132,24 +166,6 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
             guard value <= max else { return nil }
         }
         return value
-    }
-
-    /// Splits at every "::"; more than one piece beyond two means the text is invalid.
-    static func splitOnDoubleColon(_ text: Substring) -> [Substring] {
-        var pieces: [Substring] = []
-        var start = text.startIndex, index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(after: index)
-            if text[index] == ":", next < text.endIndex, text[next] == ":" {
-                pieces.append(text[start..<index])
-                start = text.index(after: next)
-                index = start
-            } else {
-                index = next
-            }
-        }
-        pieces.append(text[start...])
-        return pieces
     }
 
     static func formatV4(_ value: UInt32) -> String {

@@ -15,7 +15,7 @@ struct ClusterPolicyWatchTests {
     /// What the watch reported: the API's availability and its log lines.
     final class Record: Sendable {
         let available = Mutex<[Bool]>([])
-        let lines = Mutex<[String]>([])
+        let log = LogLines()
 
         var hooks: SyncHooks {
             var hooks = SyncHooks()
@@ -23,25 +23,7 @@ struct ClusterPolicyWatchTests {
             return hooks
         }
 
-        var logger: Logger {
-            Logger(label: "test") { _ in LineRecorder(record: self) }
-        }
-    }
-
-    struct LineRecorder: LogHandler {
-        let record: Record
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            record.lines.withLock { $0.append("\(level): \(message)") }
-        }
+        var logger: Logger { log.logger }
     }
 
     /// A fake API server (`arguments`: with the CRD or not), a cache, and the watch running.
@@ -93,7 +75,7 @@ struct ClusterPolicyWatchTests {
         #expect(eventually { record.available.withLock { $0 } == [false] }, "the gauge goes to 0 once discovery answers")
         #expect(try eventually { try server.requestCounts()["discovery", default: 0] >= 2 }, "discovery is asked again")
         #expect(try server.requestCounts().keys.filter { $0.hasSuffix(":clusternetworkpolicies") }.isEmpty, "no reflector")
-        #expect(record.lines.withLock { $0 }.filter { $0.contains("are not served") }.count == 1, "logged once")
+        #expect(record.log.lines.filter { $0.contains("are not served") }.count == 1, "logged once")
 
         try server.serveClusterPolicies(true)
         try server.applyClusterPolicy("deny-x", spec: Self.spec)
@@ -103,7 +85,7 @@ struct ClusterPolicyWatchTests {
         try server.serveClusterPolicies(false)
         #expect(fixture.drained { $0 == ["-deny-x"] }, "removed with the CRD")
         #expect(record.available.withLock { $0 } == [false, true, false])
-        #expect(record.lines.withLock { $0 }.contains { $0.contains("no longer served") && $0.contains("removed 1 ClusterNetworkPolicies") })
+        #expect(record.log.lines.contains { $0.contains("no longer served") && $0.contains("removed 1 ClusterNetworkPolicies") })
     }
 
     /// The CNP watch ending and its next request answering 404 make the agent ask discovery at once,
@@ -126,7 +108,7 @@ struct ClusterPolicyWatchTests {
         #expect(fixture.drained { $0 == ["+deny-x"] })
         let absent = ContinuousClock.now
         try server.serveClusterPolicies(false)
-        #expect(eventually { fixture.record.lines.withLock { $0 }.contains { $0.contains("their rules stay unless that lasts") } })
+        #expect(eventually { fixture.record.log.lines.contains { $0.contains("their rules stay unless that lasts") } })
         try server.serveClusterPolicies(true)
         try server.applyClusterPolicy("deny-x", spec: Self.spec)  // the fake server's re-added CRD starts empty
         let asked = try server.requestCounts()["discovery", default: 0]

@@ -18,11 +18,11 @@ final class LoopHarness: Sendable {
 
     /// Runs the loop until the returned closure is called; `hooks.roundCompleted` is taken over.
     func start(applier: any RulesetApplier, tuning: ReconcilerTuning = LoopHarness.fastRetries, hooks: SyncHooks = SyncHooks(),
-               checkNode: Reconciler.NodeCheck? = nil) -> () -> Void {
+               checkNode: Reconciler.NodeCheck? = nil, logger: Logger = Logger(label: "test")) -> () -> Void {
         var hooks = hooks
         hooks.roundCompleted = { [self] in rounds.add(1, ordering: .relaxed) }
         let reconciler = Reconciler(cache: cache, signal: signal, applier: applier, node: "node-1", tuning: tuning, hooks: hooks,
-                                    checkNode: checkNode, logger: Logger(label: "test"))
+                                    checkNode: checkNode, logger: logger)
         let stop = StopToken()
         let thread = WorkerThread { reconciler.run(stop: stop) }
         return {

@@ -34,6 +34,26 @@ struct ReconcilerLoopTests {
         #expect(applier.applied.count == 1)
     }
 
+    /// Benchmarks read the agent's memory at this line: said once, when the first sync is in the kernel
+    /// and memory given back; not for a refused write, nor for later ones.
+    @Test func theFirstWriteSaysTheSyncIsInTheKernelOnce() {
+        let log = LogLines()
+        applier.refuseAlways()
+        let stop = loop.start(applier: applier, logger: log.logger)
+        defer { stop() }
+        loop.listIsolatedPod()
+        #expect(eventually { applier.attempts.count >= 2 })
+        #expect(!log.lines.contains { $0.contains("synced:") }, "nothing is in the kernel yet")
+        applier.failNext(0)
+        #expect(applier.wait(for: 1))
+        loop.cache.podSink.upsert(Wire.pod("x", "b", ip: "10.0.0.2", labels: ["app": "web"]))
+        #expect(applier.wait(for: 2))
+        #expect(loop.settle())
+        let synced = log.lines.filter { $0.contains("synced:") }
+        #expect(synced.count == 1)
+        #expect(synced.first?.hasPrefix("info: synced: 1 pods, 1 policies, 1 namespaces in the table; memory trimmed, ") == true)
+    }
+
     @Test func changesThatChangeNothingAreNotWritten() {
         let stop = loop.start(applier: applier)
         defer { stop() }
