@@ -14,22 +14,16 @@ public struct ClusterBuilder {
 
     /// Validates and adds one object; an invalid object is not added.
     public mutating func add(_ object: KubernetesObject) throws(ValidationError) {
+        add(try ValidatedObject(validating: object))
+    }
+
+    public mutating func add(_ object: ValidatedObject) {
         switch object {
-        case .namespace(let raw):
-            let namespace = try Namespace(validating: raw)
-            namespaces[namespace.name] = namespace
-        case .pod(let raw):
-            let pod = try Pod(validating: raw)
-            pods[pod.reference] = pod
-        case .networkPolicy(let raw):
-            let policy = try NetworkPolicy(validating: raw)
-            policies[policy.reference] = policy
-        case .clusterNetworkPolicy(let raw):
-            let policy = try ClusterNetworkPolicy(validating: raw)
-            clusterPolicies[policy.name] = policy
-        case .node(let raw):
-            let node = try ClusterNode(validating: raw)
-            nodes[node.name] = node
+        case .namespace(let namespace): namespaces[namespace.name] = namespace
+        case .pod(let pod): pods[pod.reference] = pod
+        case .networkPolicy(let policy): policies[policy.reference] = policy
+        case .clusterNetworkPolicy(let policy): clusterPolicies[policy.name] = policy
+        case .node(let node): nodes[node.name] = node
         }
     }
 
@@ -51,11 +45,13 @@ public struct ClusterBuilder {
 
     public var policyReferences: [ObjectReference] { Array(policies.keys) }
 
+    /// Objects sorted by what names them: namespaced ones by namespace and name (their references' order,
+    /// the kind being one), the rest by name.
     public var state: ClusterState {
         ClusterState(namespaces: namespaces.values.sorted { $0.name < $1.name },
-                     pods: pods.keys.sorted().map { pods[$0]! },
-                     policies: policies.keys.sorted().map { policies[$0]! },
-                     clusterPolicies: clusterPolicies.keys.sorted().map { clusterPolicies[$0]! },
-                     nodes: nodes.keys.sorted().map { nodes[$0]! })
+                     pods: pods.values.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
+                     policies: policies.values.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
+                     clusterPolicies: clusterPolicies.values.sorted { $0.name < $1.name },
+                     nodes: nodes.values.sorted { $0.name < $1.name })
     }
 }

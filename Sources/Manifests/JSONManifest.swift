@@ -10,8 +10,9 @@ enum JSONManifest {
     /// Objects decoded together, on all cores; small enough that they and their bytes stay small.
     static let batchSize = 2048
 
-    /// False, having called `body` for nothing, when the file is not JSON that this path reads.
-    static func forEachObject(in data: Data, file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) -> Bool {
+    /// False, having called `body` for nothing, when the file is not JSON that this path reads. Objects are
+    /// validated on the worker that decoded them.
+    static func forEachObject(in data: Data, file: String, _ body: ManifestReader.LoadedDocumentBody) -> Bool {
         data.withUnsafeBytes { bytes in
             let first = bytes.first { !" \t\r\n".utf8.contains($0) }
             guard first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let layout = JSONManifestScanner.scan(bytes) else { return false }
@@ -19,14 +20,15 @@ enum JSONManifest {
             func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
             for start in stride(from: 0, to: layout.objects.count, by: batchSize) {
                 let batch = start..<min(start + batchSize, layout.objects.count)
-                for (index, decoded) in zip(batch, decode(layout.objects[batch], in: bytes)) {
+                for (index, decoded) in zip(batch, decode(layout.objects[batch], in: bytes) { $0.validated }) {
                     switch decoded {
-                    case .decoded(let document): body(source(index), .success(document))
-                    case .failed(let message): body(source(index), .failure(ManifestError(source: source(index), message: message)))
+                    case .validated(let document): body({ source(index) }, .success(document))
+                    case .decoded(let document): body({ source(index) }, .success(LoadedDocument(validating: document)))
+                    case .failed(let message): body({ source(index) }, .failure(ManifestError(source: source(index), message: message)))
                     case .readAsYAML:
-                        body(source(index), Result { () throws(ManifestError) in
-                            try decodeAsYAML(UnsafeRawBufferPointer(rebasing: bytes[layout.objects[index]]), source: source(index), file: file,
-                                             nodeBudget: budget)
+                        body({ source(index) }, Result { () throws(ManifestError) in
+                            LoadedDocument(validating: try decodeAsYAML(UnsafeRawBufferPointer(rebasing: bytes[layout.objects[index]]),
+                                                                        source: source(index), file: file, nodeBudget: budget))
                         })
                     }
                 }
@@ -37,6 +39,12 @@ enum JSONManifest {
 
     /// Each object's outcome, in order, decoded by as many threads as there are cores.
     static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer) -> [JSONManifestObject.Outcome] {
+        decode(objects, in: bytes) { $0 }
+    }
+
+    /// Each object's outcome after `finish`, in order: decoded and finished by as many threads as there are cores.
+    static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer,
+                       then finish: @Sendable (JSONManifestObject.Outcome) -> JSONManifestObject.Outcome) -> [JSONManifestObject.Outcome] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, objects.count / 64))
         var outcomes = [JSONManifestObject.Outcome](repeating: .readAsYAML, count: objects.count)
         outcomes.withUnsafeMutableBufferPointer { results in
@@ -46,12 +54,12 @@ enum JSONManifest {
                 for offset in stride(from: worker, to: objects.count, by: workers) {
                     let range = objects[objects.startIndex + offset]
                     if let outcome = JSONManifestItem.read(UnsafeRawBufferPointer(rebasing: shared.bytes[range])) {
-                        shared.results[offset] = outcome
+                        shared.results[offset] = finish(outcome)
                         continue
                     }
                     let slice = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: shared.bytes.baseAddress! + range.lowerBound),
                                      count: range.count, deallocator: .none)
-                    shared.results[offset] = (try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML
+                    shared.results[offset] = finish((try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML)
                 }
             }
         }
@@ -83,8 +91,16 @@ enum JSONManifest {
 struct JSONManifestObject: Decodable {
     enum Outcome: Sendable {
         case decoded(DecodedDocument)
+        /// Decoded, then validated.
+        case validated(LoadedDocument)
         case failed(message: String)
         case readAsYAML
+
+        /// A decoded document validated; any other outcome as it is.
+        var validated: Outcome {
+            guard case .decoded(let document) = self else { return self }
+            return .validated(LoadedDocument(validating: document))
+        }
     }
 
     let outcome: Outcome

@@ -12,11 +12,11 @@ public struct LoadedManifests {
     public init(paths: [String]) {
         var builder = ClusterBuilder()
         var skipped: [(source: String, kind: String)] = [], errors: [String] = []
-        ManifestReader.forEachDocument(paths: paths) { source, decoded in
-            switch decoded {
-            case .success(.skipped(let kind)): skipped.append((source, kind))
-            case .success(.object(let object)):
-                do { try builder.add(object) } catch { errors.append("\(source): \(error)") }
+        ManifestReader.forEachDocument(paths: paths) { source, loaded in
+            switch loaded {
+            case .success(.object(let object)): builder.add(object)
+            case .success(.skipped(let kind)): skipped.append((source(), kind))
+            case .success(.invalid(let error)): errors.append("\(source()): \(error)")
             case .failure(let error): errors.append(error.description)
             }
         }

@@ -29,27 +29,34 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable {
 public enum ManifestReader {
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    /// Every object of every file, decoded one at a time and handed to `body` in order with its source;
-    /// a path or file that cannot be read or parsed is one failure, named by its path. JSON goes straight
-    /// to the typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
+    /// Takes each document in order: its source, spelled out only when asked (for a message or a note),
+    /// and what it loaded as.
+    typealias LoadedDocumentBody = (_ source: () -> String, _ loaded: Result<LoadedDocument, ManifestError>) -> Void
+
+    /// Every object of every file, decoded and validated one at a time and handed to `body` in order; a path
+    /// or file that cannot be read or parsed is one failure, named by its path. JSON goes straight to the
+    /// typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
     /// through YAML nodes.
-    public static func forEachDocument(paths: [String], _ body: (_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) -> Void) {
+    static func forEachDocument(paths: [String], _ body: LoadedDocumentBody) {
         for path in paths {
             do {
                 for file in try files(at: path) { try forEachDocument(file: file, body) }
             } catch {
-                body(error.source, .failure(error))
+                body({ error.source }, .failure(error))
             }
         }
     }
 
-    private static func forEachDocument(file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) throws(ManifestError) {
+    private static func forEachDocument(file: String, _ body: LoadedDocumentBody) throws(ManifestError) {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
             throw ManifestError(source: file, message: "cannot read file")
         }
         if JSONManifest.forEachObject(in: data, file: file, body) { return }
-        if YAMLManifest.forEachObject(in: data, file: file, body) { return }
-        try forEachComposedDocument(in: data, file: file, body)
+        func validating(_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) {
+            body({ source }, decoded.map(LoadedDocument.init(validating:)))
+        }
+        if YAMLManifest.forEachObject(in: data, file: file, validating) { return }
+        try forEachComposedDocument(in: data, file: file, validating)
     }
 
     /// Today's YAML path, which every file the fast paths decline takes: each document composed by Yams,

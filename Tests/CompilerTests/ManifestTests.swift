@@ -294,6 +294,28 @@ struct ManifestTests {
         #expect(loaded.state.policies.map(\.name) == ["good"])
     }
 
+    @Test("a JSON List validated on every core: errors in item order, pods sorted by namespace and name, the later duplicate kept")
+    func jsonListValidatedInParallel() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func pod(_ index: Int) -> String {
+            let ip = index % 50 == 7 ? "10.0.0.bad" : "10.0.\(index / 250).\(index % 250)"
+            return #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-\#(index % 300)","namespace":"ns-\#(index % 3)"},"#
+                + #""status":{"phase":"Running","podIPs":[{"ip":"\#(ip)"}]}}"#
+        }
+        // Enough items for every worker; items 300 and up repeat the names of items 0 to 99.
+        let file = try directory.write("pods.json", #"{"apiVersion":"v1","kind":"List","items":["# + (0..<400).map(pod).joined(separator: ",") + "]}")
+        let loaded = load(paths: [file])
+        let invalid = (0..<400).filter { $0 % 50 == 7 }
+        #expect(loaded.errors == invalid.map {
+            "\(file)#1 items[\($0)]: Pod ns-\($0 % 3)/web-\($0 % 300): status.podIPs[0].ip: invalid IP address \"10.0.0.bad\""
+        })
+        let kept = (0..<400).filter { !invalid.contains($0) && !($0 < 100 && !invalid.contains($0 + 300)) }
+        let expected = kept.map { ("ns-\($0 % 3)", "web-\($0 % 300)", "10.0.\($0 / 250).\($0 % 250)") }.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        #expect(loaded.state.pods.map { "\($0.namespace)/\($0.name) \($0.addresses)" }
+            == expected.map { "\($0.0)/\($0.1) \([ip($0.2)])" })
+    }
+
     @Test("a later object with the same name replaces the earlier one")
     func laterObjectWins() throws {
         let state = try cluster(
