@@ -32,23 +32,26 @@ public enum ManifestReader {
     /// Every object of every file, decoded one at a time and handed to `body` in order with its source;
     /// a path or file that cannot be read or parsed is one failure, named by its path. JSON goes straight
     /// to the typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
-    /// through YAML nodes.
-    public static func forEachDocument(paths: [String], _ body: (_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) -> Void) {
+    /// through YAML nodes. With `tentative`, a large YAML file's objects go to `body` while the rest of it is
+    /// still parsed, and may be taken back (`TentativeObjects`).
+    public static func forEachDocument(paths: [String], tentative: ((TentativeObjects) -> Void)? = nil,
+                                       _ body: (_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) -> Void) {
         for path in paths {
             do {
-                for file in try files(at: path) { try forEachDocument(file: file, body) }
+                for file in try files(at: path) { try forEachDocument(file: file, tentative: tentative, body) }
             } catch {
                 body(error.source, .failure(error))
             }
         }
     }
 
-    private static func forEachDocument(file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) throws(ManifestError) {
+    private static func forEachDocument(file: String, tentative: ((TentativeObjects) -> Void)?,
+                                        _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) throws(ManifestError) {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
             throw ManifestError(source: file, message: "cannot read file")
         }
         if JSONManifest.forEachObject(in: data, file: file, body) { return }
-        if YAMLManifest.forEachObject(in: data, file: file, body) { return }
+        if YAMLManifest.forEachObject(in: data, file: file, tentative: tentative, body) { return }
         try forEachComposedDocument(in: data, file: file, body)
     }
 
