@@ -4,10 +4,11 @@ import Foundation
 import Glibc
 import Manifests
 
-/// `CompileBenchmark yaml [runs]`: the 100k-pod, 10k-policy cluster as YAML Lists, read three ways, medians
-/// of `runs`: libyaml's bare event loop (the floor under any reader of these files); today's path (Yams
-/// nodes, NodeDecoder) beside the fast path (libyaml's events as JSON, decoded on every core) in this
-/// process; and the whole `agent --dry-run` beside a baseline binary named by BASELINE_AGENT (say, main's).
+/// `CompileBenchmark yaml [runs]`: the 100k-pod, 10k-policy cluster as YAML Lists, medians of `runs`, in this
+/// process: libyaml's bare event loop (the floor under any reader of these files), the fast path (libyaml's
+/// events as JSON, parsed on one thread while another decodes), the load `agent --manifests` does with
+/// each file's objects built at its end beside built as they are decoded, and today's path (Yams nodes,
+/// NodeDecoder); then the whole `agent --dry-run` beside a baseline binary named by BASELINE_AGENT (say, main's).
 func compareYAMLManifestReading(runs: Int) throws {
     let cluster = SyntheticCluster.make(pods: 100_000, policies: 10_000)
     let root = NSTemporaryDirectory() + "yaml-bench-\(getpid())"
@@ -22,6 +23,20 @@ func compareYAMLManifestReading(runs: Int) throws {
         for (file, data) in zip(files, contents) {
             guard YAMLManifest.forEachObject(in: data, file: file, { _, _ in }) else { fatalError("\(file): the fast path declined") }
         }
+    }
+    // The load `agent --manifests` does (decode, validate, build the cluster state), with the objects of a
+    // file built once it is read (the fast path's order before it overlapped), and as they are decoded.
+    report("load, objects at file end", runs: runs) {
+        var builder = ClusterBuilder()
+        ManifestReader.forEachDocument(paths: [root]) { _, loaded in
+            guard case .success(.object(let object)) = loaded else { fatalError("not loaded") }
+            builder.add(object)
+        }
+        _ = builder.state
+    }
+    report("load, objects as decoded", runs: runs) {
+        let loaded = LoadedManifests(paths: [root])
+        guard loaded.errors.isEmpty, loaded.skipped.isEmpty else { fatalError("not loaded") }
     }
     report("today's path (Yams nodes)", runs: runs) {
         for (file, data) in zip(files, contents) { try? ManifestReader.forEachComposedDocument(in: data, file: file) { _, _ in } }

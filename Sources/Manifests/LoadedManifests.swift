@@ -12,7 +12,21 @@ public struct LoadedManifests {
     public init(paths: [String]) {
         var builder = ClusterBuilder()
         var skipped: [(source: String, kind: String)] = [], errors: [String] = []
-        ManifestReader.forEachDocument(paths: paths) { source, loaded in
+        // A large YAML file's objects come while it is still parsed; should it go to today's path after
+        // all, what it added is taken back (the builder is a value: the copy is the checkpoint).
+        var checkpoint: (builder: ClusterBuilder, skipped: Int, errors: Int)?
+        ManifestReader.forEachDocument(paths: paths, tentative: { step in
+            switch step {
+            case .begin: checkpoint = (builder, skipped.count, errors.count)
+            case .keep: checkpoint = nil
+            case .takeBack:
+                guard let saved = checkpoint else { return }
+                builder = saved.builder
+                skipped.removeSubrange(saved.skipped...)
+                errors.removeSubrange(saved.errors...)
+                checkpoint = nil
+            }
+        }) { source, loaded in
             switch loaded {
             case .success(.object(let object)): builder.add(object)
             case .success(.skipped(let kind)): skipped.append((source(), kind))

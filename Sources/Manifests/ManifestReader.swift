@@ -31,23 +31,24 @@ public enum ManifestReader {
 
     /// Takes each document in order: its source, spelled out only when asked (for a message or a note),
     /// and what it loaded as.
-    typealias LoadedDocumentBody = (_ source: () -> String, _ loaded: Result<LoadedDocument, ManifestError>) -> Void
+    public typealias LoadedDocumentBody = (_ source: () -> String, _ loaded: Result<LoadedDocument, ManifestError>) -> Void
 
     /// Every object of every file, decoded and validated one at a time and handed to `body` in order; a path
     /// or file that cannot be read or parsed is one failure, named by its path. JSON goes straight to the
     /// typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
-    /// through YAML nodes.
-    static func forEachDocument(paths: [String], _ body: LoadedDocumentBody) {
+    /// through YAML nodes. With `tentative`, a large YAML file's objects go to `body` while the rest of it is
+    /// still parsed, and may be taken back (`TentativeObjects`).
+    public static func forEachDocument(paths: [String], tentative: ((TentativeObjects) -> Void)? = nil, _ body: LoadedDocumentBody) {
         for path in paths {
             do {
-                for file in try files(at: path) { try forEachDocument(file: file, body) }
+                for file in try files(at: path) { try forEachDocument(file: file, tentative: tentative, body) }
             } catch {
                 body({ error.source }, .failure(error))
             }
         }
     }
 
-    private static func forEachDocument(file: String, _ body: LoadedDocumentBody) throws(ManifestError) {
+    private static func forEachDocument(file: String, tentative: ((TentativeObjects) -> Void)?, _ body: LoadedDocumentBody) throws(ManifestError) {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
             throw ManifestError(source: file, message: "cannot read file")
         }
@@ -55,7 +56,7 @@ public enum ManifestReader {
         func validating(_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) {
             body({ source }, decoded.map(LoadedDocument.init(validating:)))
         }
-        if YAMLManifest.forEachObject(in: data, file: file, validating) { return }
+        if YAMLManifest.forEachObject(in: data, file: file, tentative: tentative, validating) { return }
         try forEachComposedDocument(in: data, file: file, validating)
     }
 

@@ -18,20 +18,35 @@ enum ScalarTagResolver {
         return .str
     }
 
+    /// The rules in Yams' order, tried only where the first byte can start them: only bool and null start
+    /// with a letter, only int, float and timestamp with a digit, sign or dot.
     private static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
-        // Every rule's text starts with one of these bytes, or is empty: most names are decided here.
-        if let first = bytes.first, !"0123456789+-.~<=yYnNtTfFoO".utf8.contains(first) { return nil }
-        // Of the rules, only bool and null start with a letter or `~`, and their longest word is "false".
-        if let first = bytes.first, first | 0x20 >= UInt8(ascii: "a"), bytes.count > 5 { return nil }
+        guard let first = bytes.first else { return .null }
         var matcher = Matcher(bytes: bytes)
-        if matcher.isBool { return .bool }
-        if matcher.isInt { return .int }
-        if matcher.isFloat { return .float }
-        if matcher.equals("<<") { return .merge }
-        if matcher.isNull { return .null }
-        if matcher.isTimestamp { return .timestamp }
-        if matcher.equals("=") { return .value }
-        return nil
+        switch first {
+        case UInt8(ascii: "y"), UInt8(ascii: "Y"), UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"),
+             UInt8(ascii: "f"), UInt8(ascii: "F"), UInt8(ascii: "o"), UInt8(ascii: "O"):
+            // The longest of their words is "false".
+            guard bytes.count <= 5 else { return nil }
+            if matcher.isBool { return .bool }
+            return matcher.isNull ? .null : nil
+        case UInt8(ascii: "~"): return matcher.isNull ? .null : nil
+        case UInt8(ascii: "<"): return matcher.equals("<<") ? .merge : nil
+        case UInt8(ascii: "="): return matcher.equals("=") ? .value : nil
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            // Most numbers in manifests: int's [1-9][0-9_]* or 0, without the alternatives before it.
+            if isDecimal(bytes) || matcher.isInt { return .int }
+            if matcher.isFloat { return .float }
+            return matcher.isTimestamp ? .timestamp : nil
+        default: return nil
+        }
+    }
+
+    /// 0, or digits without a leading zero.
+    private static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes[0] != UInt8(ascii: "0") else { return bytes.count == 1 }
+        for byte in bytes where !byte.isDigit { return false }
+        return true
     }
 
     /// Where the text ends without its final line break (\n, \r, \r\n, U+0085, U+2028, U+2029), if it has one.

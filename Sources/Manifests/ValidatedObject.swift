@@ -21,7 +21,7 @@ public enum ValidatedObject: Sendable {
 
 /// One document as loading takes it: validated where it was decoded, so that JSON manifests validate
 /// on every core.
-enum LoadedDocument: Sendable {
+public enum LoadedDocument: Sendable {
     case object(ValidatedObject)
     /// A kind the agent does not read.
     case skipped(kind: String)

@@ -14,7 +14,8 @@ struct YAMLTranscodingDeclined: Error {}
 /// JSONDecoder reads what `NodeDecoder` reads from the node Yams composes: every scalar typed as
 /// `YAMLValue` types it (quoted and block scalars are strings, as Yams tags them, Parser.swift
 /// Event.scalarTag; plain ones by `ScalarTagResolver`). A document is one object, or, when its `kind` ends
-/// in `List`, each item of its `items` is one, handed over as soon as it is written.
+/// in `List`, each item of its `items` is one. Objects are written back to back into batches
+/// (`YAMLJSONBatch`), handed on as each fills.
 ///
 /// Declines, for today's path to read the file, whatever JSON would not say the same way or where
 /// today's path reads more into the text: anchors and aliases (and with them the alias budget), explicit
@@ -27,33 +28,41 @@ struct YAMLJSONTranscoder {
     private let events: YAMLEventReader
     /// The keys of the mappings being written (their JSON text in the buffer written to), for duplicates.
     private var openKeys: [Range<Int>] = []
-    /// The buffer each List item is written to, kept between items so that each does not allocate anew.
-    private var itemBuffer: [UInt8] = []
 
     /// `bytes` must outlive the transcoder.
     init(_ bytes: UnsafeRawBufferPointer) {
         events = YAMLEventReader(bytes)
     }
 
-    /// Calls `object` with each object's JSON, in order.
-    mutating func forEachObject(_ object: (YAMLObjectPlace, ArraySlice<UInt8>) throws(YAMLTranscodingDeclined) -> Void)
+    /// Writes every object, in order, into batches of up to `size` objects, handing each to `full` as it
+    /// fills, and the last, if it holds any, at the end. A List's items are written straight into the batch.
+    mutating func forEachBatch(of size: Int, _ full: (YAMLJSONBatch) throws(YAMLTranscodingDeclined) -> Void)
         throws(YAMLTranscodingDeclined) {
         guard events.next() == YAML_STREAM_START_EVENT else { throw YAMLTranscodingDeclined() }
+        var batch = YAMLJSONBatch()
         var number = 0
         while true {
             switch events.next() {
-            case YAML_STREAM_END_EVENT: return
+            case YAML_STREAM_END_EVENT:
+                if batch.count > 0 { try full(batch) }
+                return
             case YAML_DOCUMENT_START_EVENT:
                 number += 1
-                try writeDocument(number, object)
+                try writeDocument(number, into: &batch) { batch throws(YAMLTranscodingDeclined) in
+                    guard batch.count == size else { return }
+                    try full(batch)
+                    batch = YAMLJSONBatch(reservingLike: batch)
+                }
             default: throw YAMLTranscodingDeclined()
             }
         }
     }
 
     /// A document: one object, or a List's items. Today's path takes a List's items wherever `items`
-    /// stands (ManifestReader.documents); its other keys are written but not used.
-    private mutating func writeDocument(_ number: Int, _ object: (YAMLObjectPlace, ArraySlice<UInt8>) throws(YAMLTranscodingDeclined) -> Void)
+    /// stands (ManifestReader.documents); its other keys are written but not used. `written` is called
+    /// after each object added to the batch.
+    private mutating func writeDocument(_ number: Int, into batch: inout YAMLJSONBatch,
+                                        _ written: (inout YAMLJSONBatch) throws(YAMLTranscodingDeclined) -> Void)
         throws(YAMLTranscodingDeclined) {
         guard events.next() == YAML_MAPPING_START_EVENT, isPlainStart else { throw YAMLTranscodingDeclined() }
         var document: [UInt8] = [UInt8(ascii: "{")]
@@ -64,7 +73,7 @@ struct YAMLJSONTranscoder {
             guard let type = events.next() else { throw YAMLTranscodingDeclined() }
             if document[key].elementsEqual(#""items""#.utf8), type == YAML_SEQUENCE_START_EVENT {
                 guard isPlainStart else { throw YAMLTranscodingDeclined() }
-                itemCount = try writeItems(of: number, object)
+                itemCount = try writeItems(of: number, into: &batch, written)
                 document.append(contentsOf: "[]".utf8)
                 continue
             }
@@ -77,11 +86,15 @@ struct YAMLJSONTranscoder {
         // A List without a sequence of items has none (`lookup("items")?.sequence ?? []`).
         if kind?.hasSuffix("List") == true { return }
         guard itemCount == nil else { throw YAMLTranscodingDeclined() }
-        try object(YAMLObjectPlace(document: number, item: nil), document[...])
+        let start = batch.json.count
+        batch.json.append(contentsOf: document)
+        batch.add(from: start, at: YAMLObjectPlace(document: number, item: nil))
+        try written(&batch)
     }
 
     /// Each item of `items` as an object; returns how many.
-    private mutating func writeItems(of number: Int, _ object: (YAMLObjectPlace, ArraySlice<UInt8>) throws(YAMLTranscodingDeclined) -> Void)
+    private mutating func writeItems(of number: Int, into batch: inout YAMLJSONBatch,
+                                     _ written: (inout YAMLJSONBatch) throws(YAMLTranscodingDeclined) -> Void)
         throws(YAMLTranscodingDeclined) -> Int {
         var index = 0
         while true {
@@ -89,12 +102,10 @@ struct YAMLJSONTranscoder {
             case YAML_SEQUENCE_END_EVENT: return index
             case YAML_MAPPING_START_EVENT:
                 guard isPlainStart else { throw YAMLTranscodingDeclined() }
-                var item: [UInt8] = []
-                swap(&item, &itemBuffer)
-                item.removeAll(keepingCapacity: true)
-                try writeMapping(into: &item, depth: 2, isObject: true)
-                try object(YAMLObjectPlace(document: number, item: index), item[...])
-                itemBuffer = item
+                let start = batch.json.count
+                try writeMapping(into: &batch.json, depth: 2, isObject: true)
+                batch.add(from: start, at: YAMLObjectPlace(document: number, item: index))
+                try written(&batch)
                 index += 1
             // Not a mapping: today's path names the item in its message.
             default: throw YAMLTranscodingDeclined()
@@ -169,15 +180,15 @@ struct YAMLJSONTranscoder {
     }
 
     private var scalarBytes: UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: events.event.data.scalar.value, count: events.event.data.scalar.length)
+        UnsafeBufferPointer(start: events.event.pointee.data.scalar.value, count: events.event.pointee.data.scalar.length)
     }
 
     /// The scalar event's type as `YAMLValue` gives it.
     private func scalarType() throws(YAMLTranscodingDeclined) -> ScalarType {
-        let scalar = events.event.data.scalar
-        let bytes = scalarBytes
+        let scalar = events.event.pointee.data.scalar
+        let bytes = UnsafeBufferPointer(start: scalar.value, count: scalar.length)
         // Yams makes the value a String through Foundation (Event.scalarValue), which may drop a BOM.
-        guard scalar.anchor == nil, scalar.tag == nil, !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { throw YAMLTranscodingDeclined() }
+        guard scalar.anchor == nil, scalar.tag == nil, !Self.startsWithByteOrderMark(bytes) else { throw YAMLTranscodingDeclined() }
         // A quoted or block scalar: Yams tags it str (Event.scalarTag).
         if scalar.quoted_implicit == 1 { return .string }
         switch ScalarTagResolver.resolve(bytes) {
@@ -192,6 +203,10 @@ struct YAMLJSONTranscoder {
         // str, and the timestamp, merge and value tags, which YAMLValue reads as strings.
         default: return .string
         }
+    }
+
+    private static func startsWithByteOrderMark(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
     }
 
     private func writeScalar(into out: inout [UInt8]) throws(YAMLTranscodingDeclined) {
@@ -236,10 +251,35 @@ struct YAMLJSONTranscoder {
 
     /// A mapping or sequence start event without anchor or tag (Yams ignores the implicit tags).
     private var isPlainStart: Bool {
-        switch events.event.type {
-        case YAML_MAPPING_START_EVENT: events.event.data.mapping_start.anchor == nil && events.event.data.mapping_start.tag == nil
-        case YAML_SEQUENCE_START_EVENT: events.event.data.sequence_start.anchor == nil && events.event.data.sequence_start.tag == nil
+        let event = events.event
+        return switch event.pointee.type {
+        case YAML_MAPPING_START_EVENT: event.pointee.data.mapping_start.anchor == nil && event.pointee.data.mapping_start.tag == nil
+        case YAML_SEQUENCE_START_EVENT: event.pointee.data.sequence_start.anchor == nil && event.pointee.data.sequence_start.tag == nil
         default: false
         }
+    }
+}
+
+/// Objects' JSON texts back to back, each with where it stands in the file: what the transcoder hands on.
+struct YAMLJSONBatch: Sendable {
+    var json: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    var places: [YAMLObjectPlace] = []
+
+    var count: Int { places.count }
+
+    init() {}
+
+    /// An empty batch with room for as much as `other` held, so that filling it does not grow it step by step.
+    init(reservingLike other: YAMLJSONBatch) {
+        json.reserveCapacity(other.json.count)
+        ranges.reserveCapacity(other.count)
+        places.reserveCapacity(other.count)
+    }
+
+    /// The object written to `json` from `start` to its end.
+    mutating func add(from start: Int, at place: YAMLObjectPlace) {
+        ranges.append(start..<json.count)
+        places.append(place)
     }
 }
