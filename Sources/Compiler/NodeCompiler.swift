@@ -55,6 +55,8 @@ public struct NodeCompiler: Sendable {
     /// Local pods that came, went or changed (their labels, addresses, node, or an address another pod
     /// took or gave back): placed again one by one.
     private var dirtyLocalPods: Set<ObjectReference> = []
+    /// The last ruleset's sets and chains, patched rather than listed again.
+    private var listing = TableListing()
 
     fileprivate struct PolicyDirection: Hashable {
         var policy: ObjectReference
@@ -181,12 +183,15 @@ public struct NodeCompiler: Sendable {
         } else if !dirtyLocalPods.isEmpty {
             placeDirtyLocalPods()
         }
+        let counters = chainStore.counters.declarations, changedSets = sets.takeChangedSets()
         let table = Table(family: .inet, name: options.tableName,
                           comment: nftComment("NetworkPolicy enforcement for node \(node)"),
-                          sets: verdictMaps.sets + unknownPodSets + chainStore.usedSets.map { sets.sets[$0]! },
-                          counters: chainStore.counters.declarations + (options.denyLogging.map { _ in [DenyLogging.suppressedCounter] } ?? []),
+                          sets: listing.sets(leading: verdictMaps.sets + unknownPodSets, used: chainStore.usedSets, registry: sets,
+                                             changed: changedSets),
+                          // Without deny logging, the store's own array: shared, not copied.
+                          counters: options.denyLogging == nil ? counters : counters + [DenyLogging.suppressedCounter],
                           limits: options.denyLogging.map { [$0.limit] } ?? [],
-                          chains: [forwardHook()] + (inputHook().map { [$0] } ?? []) + chainStore.chains)
+                          chains: listing.chains(base: [forwardHook()] + (inputHook().map { [$0] } ?? []), stored: chainStore.chains))
         return Ruleset(table: table)
     }
 

@@ -8,7 +8,7 @@ import Ruleset
 /// never depends on which rule asked first. Sets whose members are pods follow pod changes element by
 /// element, and sets of Node addresses follow Node changes.
 struct SetRegistry {
-    private(set) var sets: [String: NamedSet] = [:]
+    private(set) var sets = TrackedSets()
     /// The pod-derived sets, with what decides membership.
     private var podSets: [String: PodSetMeaning] = [:]
     /// Some set's elements follow pods.
@@ -227,6 +227,9 @@ struct SetRegistry {
             for element in new.subtracting(old) { sets[name]!.elements.insert(element) }
         }
     }
+
+    /// The names of the sets changed since the last call (see `TrackedSets`).
+    mutating func takeChangedSets() -> Set<String> { sets.takeChanged() }
 
     /// Forgets the sets no rule refers to, beyond the `spares` largest of them (the costliest to build
     /// again); returns the names forgotten.

@@ -14,9 +14,12 @@ struct IncrementalCompilerTests {
         var random = SeededRandom(seed: seed)
         var world = RandomWorld()
         var incremental = NodeCompiler(node: "node-1")
+        // The compiler patches the last ruleset's sets and chains (TableListing): some seeds compare
+        // after every change, the rest after changes gathered over ten steps.
+        let interval = seed % 4 == 0 ? 1 : 10
         for step in 0..<300 {
             world.change(&incremental, random: &random)
-            if step % 10 == 9 {
+            if step % interval == interval - 1 {
                 let full = PolicyCompiler.compile(world.state, node: "node-1")
                 let result = incremental.ruleset()
                 let same = result == full
