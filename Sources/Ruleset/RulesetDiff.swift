@@ -29,61 +29,86 @@ public enum RulesetDiff {
         guard before.family == after.family, before.name == after.name, before.comment == after.comment else {
             return replacement(new)
         }
-        // Objects are paired by index, not copied: a diff over thousands of them runs per pod event.
-        let setPairs = Pairing(old: before.sets.map(\.name), new: after.sets.map(\.name)) { after.sets[$1].isDeclared(like: before.sets[$0]) }
-        let chainPairs = Pairing(old: before.chains.map(\.name), new: after.chains.map(\.name)) {
-            after.chains[$1].isDeclared(like: before.chains[$0])
+        // A pod event diffs thousands of sets and chains, nearly all unchanged: they are read in place
+        // through buffers, as an array's subscript would copy each one (every field retained).
+        return before.sets.withUnsafeBufferPointer { oldSets in
+            after.sets.withUnsafeBufferPointer { newSets in
+                before.chains.withUnsafeBufferPointer { oldChains in
+                    after.chains.withUnsafeBufferPointer { newChains in
+                        operations(sets: (oldSets, newSets), chains: (oldChains, newChains), before: before, after: after)
+                    }
+                }
+            }
         }
-        let counterPairs = Pairing(old: before.counters.map(\.name), new: after.counters.map(\.name)) {
-            after.counters[$1] == before.counters[$0]
-        }
-        let limitPairs = Pairing(old: before.limits.map(\.name), new: after.limits.map(\.name)) { after.limits[$1] == before.limits[$0] }
+    }
+
+    private typealias Versions<Object> = (old: UnsafeBufferPointer<Object>, new: UnsafeBufferPointer<Object>)
+
+    private static func operations(sets: Versions<NamedSet>, chains: Versions<Chain>, before: Table, after: Table) -> [RulesetOperation] {
+        let setPairs = Pairing(sets), chainPairs = Pairing(chains)
+        let counterPairs = before.counters.withUnsafeBufferPointer { old in after.counters.withUnsafeBufferPointer { Pairing((old, $0)) } }
+        let limitPairs = before.limits.withUnsafeBufferPointer { old in after.limits.withUnsafeBufferPointer { Pairing((old, $0)) } }
         // Deleted, or deleted and created again because the declaration changed.
-        let gone = DeletedNames(sets: Set(setPairs.gone.map { before.sets[$0].name }),
-                                chains: Set(chainPairs.gone.map { before.chains[$0].name }),
+        let gone = DeletedNames(sets: Set(setPairs.gone.map { sets.old[$0].name }),
+                                chains: Set(chainPairs.gone.map { chains.old[$0].name }),
                                 counters: Set(counterPairs.gone.map { before.counters[$0].name }),
                                 limits: Set(limitPairs.gone.map { before.limits[$0].name }))
 
         // Kept chains whose rules changed, or refer to something deleted and created again.
-        let rewritten = after.chains.indices.filter { index in
+        let rewritten = chains.new.indices.filter { index in
             guard let previous = chainPairs.kept[index] else { return false }
-            let rules = before.chains[previous].rules
-            return rules != after.chains[index].rules || !gone.isEmpty && rules.contains { $0.refers(to: gone) }
+            return chains.old[previous].rules != chains.new[index].rules || !gone.isEmpty && chains.old[previous].rules.contains { $0.refers(to: gone) }
         }
-        let created = after.chains.indices.filter { chainPairs.kept[$0] == nil }
+        let created = chains.new.indices.filter { chainPairs.kept[$0] == nil }
 
         var operations: [RulesetOperation] = []
         // Emptying chains first drops their rules' references to whatever is deleted below.
-        operations += chainPairs.gone.map { .flushChain(before.chains[$0].name) }
-        operations += rewritten.map { .flushChain(after.chains[$0].name) }
+        operations += chainPairs.gone.map { .flushChain(chains.old[$0].name) }
+        operations += rewritten.map { .flushChain(chains.new[$0].name) }
         var additions: [Int: RulesetOperation] = [:]
-        for (index, set) in after.sets.enumerated() {
+        for index in sets.new.indices {
             guard let previous = setPairs.kept[index] else { continue }
-            let change = SetElementDiff(from: before.sets[previous], to: set, recreatedChains: gone.chains)
+            let change = SetElementDiff(from: sets.old[previous], to: sets.new[index], recreatedChains: gone.chains)
             if let removal = change.removal { operations.append(removal) }
             additions[index] = change.addition
         }
-        operations += setPairs.gone.map { .deleteSet(before.sets[$0].name) }
+        operations += setPairs.gone.map { .deleteSet(sets.old[$0].name) }
         operations += counterPairs.gone.map { .deleteCounter(before.counters[$0].name) }
         operations += limitPairs.gone.map { .deleteLimit(before.limits[$0].name) }
-        operations += chainPairs.gone.map { .deleteChain(before.chains[$0].name) }
+        operations += chainPairs.gone.map { .deleteChain(chains.old[$0].name) }
 
-        operations += created.map { .addChain(after.chains[$0].declaration) }
+        operations += created.map { .addChain(chains.new[$0].declaration) }
         operations += after.counters.indices.filter { counterPairs.kept[$0] == nil }.map { .addCounter(after.counters[$0]) }
         operations += after.limits.indices.filter { limitPairs.kept[$0] == nil }.map { .addLimit(after.limits[$0]) }
-        for (index, set) in after.sets.enumerated() {
+        for index in sets.new.indices {
             if setPairs.kept[index] == nil {
-                operations.append(.addSet(set.declaration))
-                if !set.elements.isEmpty { operations.append(.addElements(set)) }
+                operations.append(.addSet(sets.new[index].declaration))
+                if !sets.new[index].elements.isEmpty { operations.append(.addElements(sets.new[index])) }
             } else if let addition = additions[index] {
                 operations.append(addition)
             }
         }
         for index in (created + rewritten).sorted() {
-            operations += after.chains[index].rules.map { .addRule(chain: after.chains[index].name, $0) }
+            operations += chains.new[index].rules.map { .addRule(chain: chains.new[index].name, $0) }
         }
         return operations
     }
+}
+
+/// What the diff pairs by name between two versions of the table.
+protocol PairedByName {
+    var name: String { get }
+    /// Whether the object can be kept rather than recreated: every field but its contents matches.
+    func isDeclared(like other: Self) -> Bool
+}
+
+extension NamedSet: PairedByName {}
+extension Chain: PairedByName {}
+extension NamedCounter: PairedByName {
+    func isDeclared(like other: NamedCounter) -> Bool { self == other }
+}
+extension NamedLimit: PairedByName {
+    func isDeclared(like other: NamedLimit) -> Bool { self == other }
 }
 
 /// Matches the sets (or chains, or counters) of two versions by name. An old one is kept when a new one of
@@ -94,19 +119,20 @@ private struct Pairing {
     /// Indices of old objects to delete.
     var gone: [Int]
 
-    init(old: [String], new: [String], declaredAlike: (_ old: Int, _ new: Int) -> Bool) {
+    init<Object: PairedByName>(_ versions: (old: UnsafeBufferPointer<Object>, new: UnsafeBufferPointer<Object>)) {
+        let (old, new) = versions
         var byName: [String: Int]?
         var keptOld = [Bool](repeating: false, count: old.count)
-        kept = new.enumerated().map { index, name in
+        kept = new.indices.map { index in
             // Same position is the common case; index the names only when it fails.
             var match: Int?
-            if index < old.count, old[index] == name {
+            if index < old.count, old[index].name == new[index].name {
                 match = index
             } else {
-                if byName == nil { byName = Dictionary(old.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
-                match = byName![name]
+                if byName == nil { byName = Dictionary(old.indices.map { (old[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) }
+                match = byName![new[index].name]
             }
-            guard let match, !keptOld[match], declaredAlike(match, index) else { return nil }
+            guard let match, !keptOld[match], new[index].isDeclared(like: old[match]) else { return nil }
             keptOld[match] = true
             return match
         }

@@ -9,11 +9,13 @@ struct SetElementDiff {
     /// `recreatedChains` are deleted and added again in the same batch, so map elements jumping to them
     /// must go and come back even when unchanged.
     init(from old: NamedSet, to new: NamedSet, recreatedChains: Set<String>) {
-        let jumpsToRecreated = { (element: SetElement) in element.verdict?.chainName.map(recreatedChains.contains) ?? false }
         let mayJump = new.isVerdictMap && !recreatedChains.isEmpty
-        // Both are cheap when the sets share structure: pod churn touches a few elements of long sets.
+        // Cheap when the sets share structure: pod churn touches a few elements of long sets. Most sets
+        // of a pod event's diff are unchanged: they return here, before anything is allocated.
         let unchanged = old.elements == new.elements
-        if unchanged, !mayJump || !old.elements.contains(where: jumpsToRecreated) { return }
+        if unchanged, !mayJump { return }
+        let jumpsToRecreated = { (element: SetElement) in element.verdict?.chainName.map(recreatedChains.contains) ?? false }
+        if unchanged, !old.elements.contains(where: jumpsToRecreated) { return }
         // The kernel keeps a one-field interval set as range boundaries, not ranges: refill it whole,
         // encoded exactly as for a new set.
         if new.isInterval, new.keyType.count == 1 {
