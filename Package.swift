@@ -74,7 +74,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "WatchBenchmark",
-            dependencies: ["KubeClient", "ClusterCache", "Reconciler", "ClusterModel", "Compiler", "Ruleset", "FakeAPIServerSupport",
+            dependencies: ["KubeClient", "ClusterCache", "Reconciler", "ClusterModel", "Compiler", "Ruleset", "NftNetlink", "FakeAPIServerSupport",
                            "CMalloc", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/WatchBenchmark"
         ),

@@ -26,8 +26,10 @@ struct PipelineRun {
         var wake: Duration
         /// Feeding the compiler, compiling, comparing with the table in force.
         var compile: Duration
-        /// The netlink transaction, to the kernel's ACK.
+        /// The netlink transaction, to the kernel's ACK: the diff and the batch, then the kernel.
         var netlink: Duration
+        /// The kernel's share of `netlink`: from sending the batch to its last reply.
+        var kernel: Duration
     }
 
     let source: any EventSource
@@ -37,7 +39,7 @@ struct PipelineRun {
     var watchList = true
 
     func measure(run: Int) throws -> Figures {
-        let applier = TimingApplier(try KernelApplier(tableName: "netpol-bench"))
+        let applier = try TimingApplier(tableName: "netpol-bench")
         var logger = Logger(label: "benchmark")
         logger.logLevel = .warning
         var sync = NodeSync(connection: source.connection, node: "node-1", options: CompilerOptions(tableName: "netpol-bench"), logger: logger)
@@ -66,10 +68,10 @@ struct PipelineRun {
             guard let (live, round) = applier.waitUntilLive(timeout: .seconds(30)) else {
                 throw BenchmarkError("pod \(ip) did not go live within 30 s")
             }
-            let total = live - sent
+            let total = live.at - sent
             guard let round else { throw BenchmarkError("no apply record for pod \(ip)") }
             timings.append(EventTiming(total: total, toCache: total - round.cacheToKernel, wake: round.cacheToKernel - round.sync,
-                                       compile: round.sync - round.apply, netlink: round.apply))
+                                       compile: round.sync - round.apply, netlink: round.apply, kernel: live.kernelTime))
         }
         for pod in added { try source.delete(pod) }
         return Figures(initialSync: initialSync, initialSyncCPU: initialSyncCPU, events: timings)

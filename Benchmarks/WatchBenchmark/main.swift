@@ -122,7 +122,8 @@ for (source, pipeline, binary, baseline) in report {
     }
     say("  from the \(source):")
     say("    pod added → rules live, ms p50/p99: " + [stage("total", \.total), stage("write → cache", \.toCache), stage("wake", \.wake),
-                                                       stage("compile", \.compile), stage("netlink + ACK", \.netlink)].joined(separator: "; "))
+                                                       stage("compile", \.compile), stage("netlink + ACK", \.netlink),
+                                                       stage("of which the kernel", \.kernel)].joined(separator: "; "))
     if source == ReplaySource.name {
         say(String(format: "    line arrival → kernel ACK: p99 under %.2f ms (goal < 10 ms; the replay's write to loopback included)",
                      Percentiles.median(pipeline.map { Percentiles.of($0.events.map(\.total), 99) }).milliseconds))

@@ -10,6 +10,8 @@ public struct CommitReport: Sendable {
     /// The kernel confirmed the commit (kernels ≥ 6.10 acknowledge BATCH_END only on success). Without
     /// it, no error still means committed, as nft assumes.
     public var acknowledged: Bool
+    /// From sending the batch to the kernel's last reply: the kernel's share of the apply.
+    public var kernelTime: Duration
 }
 
 /// A netlink connection to nftables in one network namespace: atomic transactions, the ruleset
@@ -77,6 +79,7 @@ public final class NftConnection {
         var (parts, length) = batch.iovecs()
         // One datagram must fit the send buffer; a refused batch may answer every message.
         try socket.reserve(send: length + 65536, receive: max(batch.messages.count * 1024, 1 << 20))
+        let sent = ContinuousClock.now
         try socket.send(&parts, length: length)
 
         var rejections: [(sequence: UInt32, rejection: Rejection)] = [], acknowledged = false, restart = false
@@ -98,6 +101,6 @@ public final class NftConnection {
         }
         if restart { throw NftError.generationChanged }
         guard rejections.isEmpty else { throw NftError.rejected(rejections.sorted { $0.sequence < $1.sequence }.map(\.rejection)) }
-        return CommitReport(messages: batch.messages.count, bytes: length, acknowledged: acknowledged)
+        return CommitReport(messages: batch.messages.count, bytes: length, acknowledged: acknowledged, kernelTime: ContinuousClock.now - sent)
     }
 }
