@@ -21,27 +21,102 @@ public enum DataType: UInt32, Hashable, Sendable {
 }
 
 /// A named set, or a verdict map when `isVerdictMap`.
+///
+/// A value, stored behind one reference (copy on write, as Array does): a table lists thousands of
+/// sets and a pod event copies the list, compares it with the last one and frees the old one, so a
+/// copy is one retain and two copies of one set compare equal without reading their fields.
 public struct NamedSet: Hashable, Sendable {
-    public var name: String
+    private var storage: Storage
+
+    public var name: String {
+        get { storage.name }
+        set { unique().name = newValue }
+    }
     /// One type per field; more than one is a concatenation.
-    public var keyType: [DataType]
+    public var keyType: [DataType] {
+        get { storage.keyType }
+        set { unique().keyType = newValue }
+    }
     /// Elements are ranges (CIDRs, port ranges) rather than single values.
-    public var isInterval: Bool
-    public var isVerdictMap: Bool
-    public var comment: String?
+    public var isInterval: Bool {
+        get { storage.isInterval }
+        set { unique().isInterval = newValue }
+    }
+    public var isVerdictMap: Bool {
+        get { storage.isVerdictMap }
+        set { unique().isVerdictMap = newValue }
+    }
+    public var comment: String? {
+        get { storage.comment }
+        set { unique().comment = newValue }
+    }
     /// Unordered; renderers sort. Copies share structure, so a set that did not change compares equal
     /// at once and a small change is found without visiting every element.
-    public var elements: TreeSet<SetElement>
+    public var elements: TreeSet<SetElement> {
+        get { storage.elements }
+        // In place, so that adding one element to a set nobody else holds copies nothing.
+        _modify {
+            let storage = unique()
+            yield &storage.elements
+        }
+    }
 
     public init<Elements: Sequence<SetElement>>(name: String, keyType: [DataType], isInterval: Bool = false,
                                                  isVerdictMap: Bool = false, comment: String? = nil,
                                                  elements: Elements = [SetElement]()) {
-        self.name = name
-        self.keyType = keyType
-        self.isInterval = isInterval
-        self.isVerdictMap = isVerdictMap
-        self.comment = comment
-        self.elements = TreeSet(elements)
+        storage = Storage(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment,
+                          elements: TreeSet(elements))
+    }
+
+    public static func == (lhs: NamedSet, rhs: NamedSet) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields && lhs.elements == rhs.elements
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage.fields)
+        hasher.combine(elements)
+    }
+
+    /// Whether both are the same stored value: equal without comparing anything.
+    func isIdentical(to other: NamedSet) -> Bool { storage === other.storage }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage
+    }
+
+    /// Mutated only while uniquely referenced (`unique()`), so a shared one never changes: safe to send.
+    private final class Storage: @unchecked Sendable {
+        var name: String
+        var keyType: [DataType]
+        var isInterval: Bool
+        var isVerdictMap: Bool
+        var comment: String?
+        var elements: TreeSet<SetElement>
+
+        init(name: String, keyType: [DataType], isInterval: Bool, isVerdictMap: Bool, comment: String?, elements: TreeSet<SetElement>) {
+            self.name = name
+            self.keyType = keyType
+            self.isInterval = isInterval
+            self.isVerdictMap = isVerdictMap
+            self.comment = comment
+            self.elements = elements
+        }
+
+        func copy() -> Storage {
+            Storage(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment, elements: elements)
+        }
+
+        /// Every field but the elements.
+        var fields: Fields { Fields(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment) }
+    }
+
+    private struct Fields: Hashable {
+        var name: String
+        var keyType: [DataType]
+        var isInterval: Bool
+        var isVerdictMap: Bool
+        var comment: String?
     }
 }
 

@@ -51,7 +51,7 @@ extension NamedSet {
 
     /// Whether the set can be kept rather than recreated: every field but the elements matches.
     func isDeclared(like other: NamedSet) -> Bool {
-        name == other.name && keyType == other.keyType && isInterval == other.isInterval
+        isIdentical(to: other) || name == other.name && keyType == other.keyType && isInterval == other.isInterval
             && isVerdictMap == other.isVerdictMap && comment == other.comment
     }
 }
