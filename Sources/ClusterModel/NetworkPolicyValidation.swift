@@ -45,13 +45,14 @@ extension NetworkPolicy {
 }
 
 extension PolicyRule {
-    init(peers: [NetworkPolicyObject.Peer]?, ports: [NetworkPolicyObject.Port]?, namespace: String, field: String,
+    /// `field` is spelled out only for an error: a rule that validates builds no field paths.
+    init(peers: [NetworkPolicyObject.Peer]?, ports: [NetworkPolicyObject.Port]?, namespace: String, field: @autoclosure () -> String,
          peerField: String, checker: FieldChecker) throws(ValidationError) {
         var validPeers: [Peer]?
         if let peers, !peers.isEmpty {
             var list: [Peer] = []
             for (index, peer) in peers.enumerated() {
-                list.append(try Peer(validating: peer, namespace: namespace, field: "\(field).\(peerField)[\(index)]", checker: checker))
+                list.append(try Peer(validating: peer, namespace: namespace, field: "\(field()).\(peerField)[\(index)]", checker: checker))
             }
             validPeers = list
         }
@@ -59,7 +60,7 @@ extension PolicyRule {
         if let ports, !ports.isEmpty {
             var list: [PolicyPort] = []
             for (index, port) in ports.enumerated() {
-                list.append(try PolicyPort(validating: port, field: "\(field).ports[\(index)]", checker: checker))
+                list.append(try PolicyPort(validating: port, field: "\(field()).ports[\(index)]", checker: checker))
             }
             validPorts = list
         }
@@ -68,23 +69,24 @@ extension PolicyRule {
 }
 
 extension Peer {
-    init(validating peer: NetworkPolicyObject.Peer, namespace: String, field: String, checker: FieldChecker) throws(ValidationError) {
+    init(validating peer: NetworkPolicyObject.Peer, namespace: String, field: @autoclosure () -> String,
+         checker: FieldChecker) throws(ValidationError) {
         if let block = peer.ipBlock {
             guard peer.podSelector == nil, peer.namespaceSelector == nil else {
-                throw checker.error(field, "ipBlock cannot be combined with podSelector or namespaceSelector")
+                throw checker.error(field(), "ipBlock cannot be combined with podSelector or namespaceSelector")
             }
-            self = .ipBlock(try IPBlock(validating: block, field: "\(field).ipBlock", checker: checker))
+            self = .ipBlock(try IPBlock(validating: block, field: "\(field()).ipBlock", checker: checker))
             return
         }
         guard peer.podSelector != nil || peer.namespaceSelector != nil else {
-            throw checker.error(field, "must specify podSelector, namespaceSelector or ipBlock")
+            throw checker.error(field(), "must specify podSelector, namespaceSelector or ipBlock")
         }
         let pods = try peer.podSelector.map { selector throws(ValidationError) in
-            try LabelSelector(validating: selector, field: "\(field).podSelector", checker: checker)
+            try LabelSelector(validating: selector, field: "\(field()).podSelector", checker: checker)
         } ?? .everything
         let scope: NamespaceScope
         if let selector = peer.namespaceSelector {
-            scope = .selected(try LabelSelector(validating: selector, field: "\(field).namespaceSelector", checker: checker))
+            scope = .selected(try LabelSelector(validating: selector, field: "\(field()).namespaceSelector", checker: checker))
         } else {
             scope = .named(namespace)
         }
@@ -93,16 +95,16 @@ extension Peer {
 }
 
 extension IPBlock {
-    init(validating block: NetworkPolicyObject.IPBlock, field: String, checker: FieldChecker) throws(ValidationError) {
-        guard let text = block.cidr, !text.isEmpty else { throw checker.error("\(field).cidr", "must be set") }
-        guard let cidr = CIDR(text) else { throw checker.error("\(field).cidr", "invalid CIDR \"\(text)\"") }
+    init(validating block: NetworkPolicyObject.IPBlock, field: @autoclosure () -> String, checker: FieldChecker) throws(ValidationError) {
+        guard let text = block.cidr, !text.isEmpty else { throw checker.error("\(field()).cidr", "must be set") }
+        guard let cidr = CIDR(text) else { throw checker.error("\(field()).cidr", "invalid CIDR \"\(text)\"") }
         var except: [CIDR] = []
         for (index, text) in (block.except ?? []).enumerated() {
-            let path = "\(field).except[\(index)]"
-            guard let cut = CIDR(text) else { throw checker.error(path, "invalid CIDR \"\(text)\"") }
+            func path() -> String { "\(field()).except[\(index)]" }
+            guard let cut = CIDR(text) else { throw checker.error(path(), "invalid CIDR \"\(text)\"") }
             guard cut.family == cidr.family, cut.prefixLength > cidr.prefixLength,
                   cidr.range.lower <= cut.range.lower, cut.range.upper <= cidr.range.upper else {
-                throw checker.error(path, "\(text) must be strictly within cidr \(cidr)")
+                throw checker.error(path(), "\(text) must be strictly within cidr \(cidr)")
             }
             except.append(cut)
         }
@@ -111,31 +113,31 @@ extension IPBlock {
 }
 
 extension PolicyPort {
-    init(validating port: NetworkPolicyObject.Port, field: String, checker: FieldChecker) throws(ValidationError) {
+    init(validating port: NetworkPolicyObject.Port, field: @autoclosure () -> String, checker: FieldChecker) throws(ValidationError) {
         let protocolName = port.protocol ?? "TCP"
         guard let proto = L4Protocol(kubernetesName: protocolName) else {
-            throw checker.error("\(field).protocol", "unknown protocol \"\(protocolName)\"; expected TCP, UDP or SCTP")
+            throw checker.error("\(field()).protocol", "unknown protocol \"\(protocolName)\"; expected TCP, UDP or SCTP")
         }
         switch port.port {
         case nil:
-            guard port.endPort == nil else { throw checker.error("\(field).endPort", "requires port to be set") }
+            guard port.endPort == nil else { throw checker.error("\(field()).endPort", "requires port to be set") }
             self.init(proto: proto, target: .all)
         case .int(let number):
             guard (1...65535).contains(number) else {
-                throw checker.error("\(field).port", "port \(number) is out of range 1-65535")
+                throw checker.error("\(field()).port", "port \(number) is out of range 1-65535")
             }
             let end = port.endPort ?? number
-            guard (1...65535).contains(end) else { throw checker.error("\(field).endPort", "endPort \(end) is out of range 1-65535") }
+            guard (1...65535).contains(end) else { throw checker.error("\(field()).endPort", "endPort \(end) is out of range 1-65535") }
             guard end >= number else {
-                throw checker.error("\(field).endPort", "endPort \(end) must not be below port \(number)")
+                throw checker.error("\(field()).endPort", "endPort \(end) must not be below port \(number)")
             }
             self.init(proto: proto, target: .numbers(UInt16(number)...UInt16(end)))
         case .string(let name):
             guard port.endPort == nil else {
-                throw checker.error("\(field).endPort", "cannot be used with the named port \"\(name)\"")
+                throw checker.error("\(field()).endPort", "cannot be used with the named port \"\(name)\"")
             }
             guard PortName.isValid(name) else {
-                throw checker.error("\(field).port", "invalid port name \"\(name)\" (IANA service name: 1-15 lowercase letters, digits and '-', with a letter)")
+                throw checker.error("\(field()).port", "invalid port name \"\(name)\" (IANA service name: 1-15 lowercase letters, digits and '-', with a letter)")
             }
             self.init(proto: proto, target: .named(name))
         }

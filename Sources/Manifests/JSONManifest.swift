@@ -14,8 +14,7 @@ enum JSONManifest {
     /// validated on the worker that decoded them.
     static func forEachObject(in data: Data, file: String, _ body: ManifestReader.LoadedDocumentBody) -> Bool {
         data.withUnsafeBytes { bytes in
-            let first = bytes.first { !" \t\r\n".utf8.contains($0) }
-            guard first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let layout = JSONManifestScanner.scan(bytes) else { return false }
+            guard looksLikeJSON(bytes), let layout = JSONManifestScanner.scan(bytes) else { return false }
             let budget = max(bytes.count, 100_000)
             func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
             for start in stride(from: 0, to: layout.objects.count, by: batchSize) {
@@ -37,33 +36,33 @@ enum JSONManifest {
         }
     }
 
-    /// Each object's outcome, in order, decoded by as many threads as there are cores.
-    static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer) -> [JSONManifestObject.Outcome] {
-        decode(objects, in: bytes) { $0 }
+    /// The text starts, after blanks, with an object or an array: only then does this path try to read it.
+    static func looksLikeJSON(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let first = bytes.first { !" \t\r\n".utf8.contains($0) }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
     }
 
     /// Each object's outcome after `finish`, in order: decoded and finished by as many threads as there are cores.
-    static func decode(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer,
-                       then finish: @Sendable (JSONManifestObject.Outcome) -> JSONManifestObject.Outcome) -> [JSONManifestObject.Outcome] {
+    static func decode<Result: Sendable>(_ objects: ArraySlice<Range<Int>>, in bytes: UnsafeRawBufferPointer,
+                                         then finish: @Sendable (JSONManifestObject.Outcome) -> Result) -> [Result] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, objects.count / 64))
-        var outcomes = [JSONManifestObject.Outcome](repeating: .readAsYAML, count: objects.count)
-        outcomes.withUnsafeMutableBufferPointer { results in
+        return [Result](unsafeUninitializedCapacity: objects.count) { results, initialized in
             let shared = SharedBuffers(bytes: bytes, results: results)
+            // Each worker initializes its own offsets, and together they cover every one.
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let decoder = JSONDecoder()
                 for offset in stride(from: worker, to: objects.count, by: workers) {
                     let range = objects[objects.startIndex + offset]
-                    if let outcome = JSONManifestItem.read(UnsafeRawBufferPointer(rebasing: shared.bytes[range])) {
-                        shared.results[offset] = finish(outcome)
-                        continue
-                    }
-                    let slice = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: shared.bytes.baseAddress! + range.lowerBound),
-                                     count: range.count, deallocator: .none)
-                    shared.results[offset] = finish((try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML)
+                    let outcome = JSONManifestItem.read(UnsafeRawBufferPointer(rebasing: shared.bytes[range])) ?? {
+                        let slice = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: shared.bytes.baseAddress! + range.lowerBound),
+                                         count: range.count, deallocator: .none)
+                        return (try? decoder.decode(JSONManifestObject.self, from: slice))?.outcome ?? .readAsYAML
+                    }()
+                    (shared.results.baseAddress! + offset).initialize(to: finish(outcome))
                 }
             }
+            initialized = objects.count
         }
-        return outcomes
     }
 
     /// One object the way main read every one: YAML node, then typed by tag.
@@ -79,9 +78,9 @@ enum JSONManifest {
     }
 
     /// The mapped file and the results, which each worker reads and writes at its own offsets only.
-    private struct SharedBuffers: @unchecked Sendable {
+    private struct SharedBuffers<Result>: @unchecked Sendable {
         let bytes: UnsafeRawBufferPointer
-        let results: UnsafeMutableBufferPointer<JSONManifestObject.Outcome>
+        let results: UnsafeMutableBufferPointer<Result>
     }
 }
 
@@ -100,6 +99,12 @@ struct JSONManifestObject: Decodable {
         var validated: Outcome {
             guard case .decoded(let document) = self else { return self }
             return .validated(LoadedDocument(validating: document))
+        }
+
+        /// The document when the object decoded cleanly.
+        var document: DecodedDocument? {
+            guard case .decoded(let document) = self else { return nil }
+            return document
         }
     }
 

@@ -39,25 +39,52 @@ public enum ManifestReader {
     /// through YAML nodes. With `tentative`, a large YAML file's objects go to `body` while the rest of it is
     /// still parsed, and may be taken back (`TentativeObjects`).
     public static func forEachDocument(paths: [String], tentative: ((TentativeObjects) -> Void)? = nil, _ body: LoadedDocumentBody) {
+        var files: [Result<String, ManifestError>] = []
         for path in paths {
+            do { files += try self.files(at: path).map { .success($0) } } catch { files.append(.failure(error)) }
+        }
+        // While one file is read, the next, if it is a large YAML file, is parsed ahead on a thread of its own.
+        func read(_ index: Int) -> Result<ManifestFile, ManifestError>? {
+            files.indices.contains(index) ? files[index].flatMap { path in Result { () throws(ManifestError) in try ManifestFile(path) } } : nil
+        }
+        var next = read(0)
+        for index in files.indices {
+            let file = next!
+            next = read(index + 1)
             do {
-                for file in try files(at: path) { try forEachDocument(file: file, tentative: tentative, body) }
+                try forEachDocument(file: file.get(), tentative: tentative, body)
             } catch {
                 body({ error.source }, .failure(error))
             }
         }
     }
 
-    private static func forEachDocument(file: String, tentative: ((TentativeObjects) -> Void)?, _ body: LoadedDocumentBody) throws(ManifestError) {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
-            throw ManifestError(source: file, message: "cannot read file")
+    /// A file's bytes, mapped, and a large YAML file's transcoding, started ahead of its turn.
+    private struct ManifestFile {
+        let path: String
+        let data: Data
+        let ahead: YAMLManifest.TranscodedBatches?
+
+        init(_ path: String) throws(ManifestError) {
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
+                throw ManifestError(source: path, message: "cannot read file")
+            }
+            (self.path, self.data, ahead) = (path, data, YAMLManifest.transcodingAhead(of: data))
         }
-        if JSONManifest.forEachObject(in: data, file: file, body) { return }
-        func validating(_ source: String, _ decoded: Result<DecodedDocument, ManifestError>) {
+    }
+
+    private static func forEachDocument(file: ManifestFile, tentative: ((TentativeObjects) -> Void)?,
+                                        _ body: LoadedDocumentBody) throws(ManifestError) {
+        // Ends the transcoding ahead if the fast path did not take it.
+        defer { file.ahead?.stop() }
+        if JSONManifest.forEachObject(in: file.data, file: file.path, body) { return }
+        if YAMLManifest.forEachObject(in: file.data, file: file.path, tentative: tentative, ahead: file.ahead,
+                                      { source, loaded in body({ source }, .success(loaded)) }) {
+            return
+        }
+        try forEachComposedDocument(in: file.data, file: file.path) { source, decoded in
             body({ source }, decoded.map(LoadedDocument.init(validating:)))
         }
-        if YAMLManifest.forEachObject(in: data, file: file, tentative: tentative, validating) { return }
-        try forEachComposedDocument(in: data, file: file, validating)
     }
 
     /// Today's YAML path, which every file the fast paths decline takes: each document composed by Yams,

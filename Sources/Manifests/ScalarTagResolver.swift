@@ -6,21 +6,40 @@ import Yams
 /// expressions are quoted above each matcher; `$` also matches before a line break that ends the text,
 /// as in ICU.
 enum ScalarTagResolver {
-    static func resolve(_ text: String) -> Tag.Name {
-        var text = text
-        return text.withUTF8 { resolve($0) }
+    /// The rule that tags a plain scalar. A `Tag.Name` is a string, and telling two apart compares
+    /// strings: the transcoder, which asks for every scalar, switches over this instead.
+    enum Rule {
+        case bool, int, float, merge, null, timestamp, value, str
+
+        var tagName: Tag.Name {
+            switch self {
+            case .bool: .bool
+            case .int: .int
+            case .float: .float
+            case .merge: .merge
+            case .null: .null
+            case .timestamp: .timestamp
+            case .value: .value
+            case .str: .str
+            }
+        }
     }
 
-    /// The same for a scalar's UTF-8 bytes, as libyaml reports them.
-    static func resolve(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name {
-        if let tag = match(bytes) { return tag }
-        if let end = bodyBeforeFinalLineBreak(bytes), let tag = match(UnsafeBufferPointer(rebasing: bytes[..<end])) { return tag }
+    static func resolve(_ text: String) -> Tag.Name {
+        var text = text
+        return text.withUTF8 { rule(of: $0) }.tagName
+    }
+
+    /// The rule for a scalar's UTF-8 bytes, as libyaml reports them.
+    static func rule(of bytes: UnsafeBufferPointer<UInt8>) -> Rule {
+        if let rule = match(bytes) { return rule }
+        if let end = bodyBeforeFinalLineBreak(bytes), let rule = match(UnsafeBufferPointer(rebasing: bytes[..<end])) { return rule }
         return .str
     }
 
     /// The rules in Yams' order, tried only where the first byte can start them: only bool and null start
     /// with a letter, only int, float and timestamp with a digit, sign or dot.
-    private static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Tag.Name? {
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Rule? {
         guard let first = bytes.first else { return .null }
         var matcher = Matcher(bytes: bytes)
         switch first {

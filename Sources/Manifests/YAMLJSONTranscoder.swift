@@ -191,7 +191,7 @@ struct YAMLJSONTranscoder {
         guard scalar.anchor == nil, scalar.tag == nil, !Self.startsWithByteOrderMark(bytes) else { throw YAMLTranscodingDeclined() }
         // A quoted or block scalar: Yams tags it str (Event.scalarTag).
         if scalar.quoted_implicit == 1 { return .string }
-        switch ScalarTagResolver.resolve(bytes) {
+        switch ScalarTagResolver.rule(of: bytes) {
         case .null: return .null
         // Bool.construct (Yams Constructor.swift) lowercases: true, yes and on are true; the resolver
         // passes only those and false, no, off in three casings.

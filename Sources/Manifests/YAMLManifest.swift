@@ -13,33 +13,43 @@ public enum YAMLManifest {
 
     /// False, having called `body` for nothing, when the file must be read by today's path.
     public static func forEachObject(in data: Data, file: String, _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) -> Bool {
-        forEachObject(in: data, file: file, tentative: nil, body)
+        forEachObject(in: data, file: file, tentative: nil, ahead: nil, decoding: \.document) { body($0, .success($1)) }
     }
 
-    /// With `tentative`, a large file's objects go to `body` as they are decoded, between `.begin` and
-    /// `.keep`; when a later object sends the file to today's path, `.takeBack` says to forget them, and the
-    /// result is false. Otherwise false means that `body` was called for nothing. Small files are not
-    /// handed on tentatively: each would cost the receiver a checkpoint.
-    static func forEachObject(in data: Data, file: String, tentative: ((TentativeObjects) -> Void)?,
-                              _ body: (String, Result<DecodedDocument, ManifestError>) -> Void) -> Bool {
-        func handOn(_ place: YAMLObjectPlace, _ document: DecodedDocument) {
+    /// Each object validated on the thread that decoded it, so that validating runs on every core. With
+    /// `tentative`, a large file's objects go to `body` as they are decoded, between `.begin` and `.keep`;
+    /// when a later object sends the file to today's path, `.takeBack` says to forget them, and the result
+    /// is false. Otherwise false means that `body` was called for nothing. Small files are not handed on
+    /// tentatively: each would cost the receiver a checkpoint. `ahead`: the file's transcoding, if it was
+    /// started before the file's turn came (`transcodingAhead`).
+    static func forEachObject(in data: Data, file: String, tentative: ((TentativeObjects) -> Void)?, ahead: TranscodedBatches? = nil,
+                              _ body: (String, LoadedDocument) -> Void) -> Bool {
+        forEachObject(in: data, file: file, tentative: tentative, ahead: ahead,
+                      decoding: { $0.document.map(LoadedDocument.init(validating:)) }, body)
+    }
+
+    /// `decoding` takes each object's outcome on the thread that decoded it: nil when the object does not
+    /// come out as a decoded document, and the file goes to today's path.
+    private static func forEachObject<Document: Sendable>(in data: Data, file: String, tentative: ((TentativeObjects) -> Void)?,
+                                                          ahead: TranscodedBatches?,
+                                                          decoding: @escaping @Sendable (JSONManifestObject.Outcome) -> Document?,
+                                                          _ body: (String, Document) -> Void) -> Bool {
+        func handOn(_ place: YAMLObjectPlace, _ document: Document) {
             let source = place.item.map { "\(file)#\(place.document) items[\($0)]" } ?? "\(file)#\(place.document)"
-            body(source, .success(document))
+            body(source, document)
         }
         if let tentative, data.count >= overlapFromSize {
             var begun = false
-            let taken = data.withUnsafeBytes { bytes in
-                forEachDecodedBatch(bytes) { objects in
-                    if !begun { tentative(.begin) }
-                    begun = true
-                    for (place, document) in objects { handOn(place, document) }
-                }
+            let taken = forEachDecodedBatch(data, ahead: ahead, decoding: decoding) { objects in
+                if !begun { tentative(.begin) }
+                begun = true
+                for (place, document) in objects { handOn(place, document) }
             }
             if begun { tentative(taken ? .keep : .takeBack) }
             return taken
         }
-        var objects: [(YAMLObjectPlace, DecodedDocument)] = []
-        guard data.withUnsafeBytes({ forEachDecodedBatch($0) { objects += $0 } }) else { return false }
+        var objects: [(YAMLObjectPlace, Document)] = []
+        guard forEachDecodedBatch(data, ahead: ahead, decoding: decoding, { objects += $0 }) else { return false }
         // Last first, so that each object is freed once handed on.
         objects.reverse()
         while let (place, document) = objects.popLast() { handOn(place, document) }
@@ -48,33 +58,35 @@ public enum YAMLManifest {
 
     /// Each batch of the file's objects, decoded, in order; false when one does not come out as a decoded
     /// object, or the transcoder declines, and no later batch is handed on.
-    private static func forEachDecodedBatch(_ bytes: UnsafeRawBufferPointer, _ body: ([(YAMLObjectPlace, DecodedDocument)]) -> Void) -> Bool {
-        // Today's path reads the file through `String(data:encoding:)`, which may drop a byte order mark.
-        guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { return false }
+    private static func forEachDecodedBatch<Document: Sendable>(_ data: Data, ahead: TranscodedBatches?,
+                                                                decoding: @escaping @Sendable (JSONManifestObject.Outcome) -> Document?,
+                                                                _ body: ([(YAMLObjectPlace, Document)]) -> Void) -> Bool {
+        guard mayTakeFastPath(data) else { return false }
         func decode(_ batch: YAMLJSONBatch) -> Bool {
-            let outcomes = batch.json.withUnsafeBytes { JSONManifest.decode(batch.ranges[...], in: $0) }
-            var objects: [(YAMLObjectPlace, DecodedDocument)] = []
+            let documents = batch.json.withUnsafeBytes { JSONManifest.decode(batch.ranges[...], in: $0, then: decoding) }
+            var objects: [(YAMLObjectPlace, Document)] = []
             objects.reserveCapacity(batch.count)
-            for (place, outcome) in zip(batch.places, outcomes) {
-                guard case .decoded(let document) = outcome else { return false }
+            for (place, document) in zip(batch.places, documents) {
+                guard let document else { return false }
                 objects.append((place, document))
             }
             body(objects)
             return true
         }
-        guard bytes.count >= overlapFromSize else {
-            var transcoder = YAMLJSONTranscoder(bytes)
-            do throws(YAMLTranscodingDeclined) {
-                try transcoder.forEachBatch(of: JSONManifest.batchSize) { batch throws(YAMLTranscodingDeclined) in
-                    guard decode(batch) else { throw YAMLTranscodingDeclined() }
+        guard let batches = ahead ?? (data.count >= overlapFromSize ? transcodedOnAnotherThread(data, capacity: 2) : nil) else {
+            return data.withUnsafeBytes { bytes in
+                var transcoder = YAMLJSONTranscoder(bytes)
+                do throws(YAMLTranscodingDeclined) {
+                    try transcoder.forEachBatch(of: JSONManifest.batchSize) { batch throws(YAMLTranscodingDeclined) in
+                        guard decode(batch) else { throw YAMLTranscodingDeclined() }
+                    }
+                } catch {
+                    return false
                 }
-            } catch {
-                return false
+                return true
             }
-            return true
         }
-        let batches = transcodedOnAnotherThread(bytes)
-        // The other thread reads `bytes`: it must be done before they may go.
+        // No thread is left parsing once the file is done.
         defer { batches.waitUntilFinished() }
         while let batch = batches.take() {
             guard let batch, decode(batch) else {
@@ -85,19 +97,36 @@ public enum YAMLManifest {
         return true
     }
 
-    /// The file's batches as a new thread writes them; nil, last, when the transcoder declined. Two
-    /// batches at most wait, so that parsing runs ahead of decoding by little memory.
-    private static func transcodedOnAnotherThread(_ bytes: UnsafeRawBufferPointer) -> BoundedHandOff<YAMLJSONBatch?> {
-        let batches = BoundedHandOff<YAMLJSONBatch?>(capacity: 2)
-        let input = FileBytes(bytes: bytes)
+    /// Today's path reads the file through `String(data:encoding:)`, which may drop a byte order mark.
+    private static func mayTakeFastPath(_ data: Data) -> Bool { !data.starts(with: [0xEF, 0xBB, 0xBF]) }
+
+    /// A file's batches as a thread of its own writes them; nil, last, when the transcoder declined.
+    typealias TranscodedBatches = BoundedHandOff<YAMLJSONBatch?>
+
+    /// Batches of a file transcoded ahead that may wait: all of a 10k-policy file, and little memory for a
+    /// large one (a batch of 2,048 pods is about 1 MB of JSON).
+    static let aheadCapacity = 8
+
+    /// Starts transcoding a large YAML file before its turn, so that it is parsed on a core the file before
+    /// it leaves idle; nil for a file this path would not parse on a thread: small, one the JSON path reads
+    /// first (`JSONManifest.looksLikeJSON`), or one today's path must read.
+    static func transcodingAhead(of data: Data) -> TranscodedBatches? {
+        guard data.count >= overlapFromSize, mayTakeFastPath(data), !data.withUnsafeBytes(JSONManifest.looksLikeJSON) else { return nil }
+        return transcodedOnAnotherThread(data, capacity: aheadCapacity)
+    }
+
+    /// The file's batches as a new thread writes them. `capacity` batches at most wait, so that parsing
+    /// runs ahead of decoding by little memory. The thread holds the file's bytes while it reads them.
+    private static func transcodedOnAnotherThread(_ data: Data, capacity: Int) -> TranscodedBatches {
+        let batches = TranscodedBatches(capacity: capacity)
         Thread.detachNewThread {
-            transcode(input.bytes, into: batches)
+            data.withUnsafeBytes { transcode($0, into: batches) }
             batches.finish()
         }
         return batches
     }
 
-    private static func transcode(_ bytes: UnsafeRawBufferPointer, into batches: BoundedHandOff<YAMLJSONBatch?>) {
+    private static func transcode(_ bytes: UnsafeRawBufferPointer, into batches: TranscodedBatches) {
         var transcoder = YAMLJSONTranscoder(bytes)
         do throws(YAMLTranscodingDeclined) {
             try transcoder.forEachBatch(of: JSONManifest.batchSize) { batch throws(YAMLTranscodingDeclined) in
@@ -107,11 +136,6 @@ public enum YAMLManifest {
         } catch {
             _ = batches.put(nil)
         }
-    }
-
-    /// The file's bytes, which the transcoding thread reads while the reading thread waits for it to end.
-    private struct FileBytes: @unchecked Sendable {
-        let bytes: UnsafeRawBufferPointer
     }
 }
 

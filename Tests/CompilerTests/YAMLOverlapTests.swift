@@ -66,23 +66,56 @@ struct YAMLOverlapTests {
 
     @Test("loading a large file left to today's path late: each object and each error once, as today's path loads them")
     func lateDeclineLoadsAsToday() throws {
+        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")], errors: 2)
+    }
+
+    @Test("loading a large file the fast path reads: objects validated where they were decoded, each error as today's path gives it")
+    func cleanFileLoadsAsToday() throws {
+        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {nodeName: n}")], errors: 1)
+    }
+
+    @Test("a second large file, parsed ahead while the first is read, loads as today's path loads it, clean or left to today's path late")
+    func fileParsedAheadLoadsAsToday() throws {
+        let clean = Self.list(lastPod: "spec: {nodeName: n}")
+        let late = Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")
+            .replacingOccurrences(of: "namespace: a", with: "namespace: b")
+        try Self.expectLoadsAsToday([clean, late], errors: 3)
+        try Self.expectLoadsAsToday([late, clean], errors: 3)
+    }
+
+    @Test("only a large YAML file that the JSON path leaves is parsed ahead")
+    func whatIsParsedAhead() throws {
+        let large = Self.list(lastPod: "spec: {nodeName: n}")
+        let ahead = try #require(YAMLManifest.transcodingAhead(of: Data(large.utf8)))
+        var objects = 0
+        while let batch = ahead.take() { objects += try #require(batch).count }
+        #expect(objects == JSONManifest.batchSize + 12)
+        #expect(YAMLManifest.transcodingAhead(of: Data(("  {\"a\": \"" + large + "\"}").utf8)) == nil)
+        #expect(YAMLManifest.transcodingAhead(of: Data(("\u{FEFF}" + large).utf8)) == nil)
+        #expect(YAMLManifest.transcodingAhead(of: Data(String(large.prefix(YAMLManifest.overlapFromSize - 1)).utf8)) == nil)
+    }
+
+    /// `LoadedManifests` of the texts, as files of one directory, gives the errors, in order, and the pods
+    /// that today's path and validation give.
+    static func expectLoadsAsToday(_ texts: [String], errors count: Int) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let text = Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")
-        let file = try directory.write("pods.yaml", text)
-        let loaded = LoadedManifests(paths: [file])
+        let files = try texts.enumerated().map { try directory.write("pods-\($0.offset).yaml", $0.element) }
+        let loaded = LoadedManifests(paths: [directory.path])
 
         var builder = ClusterBuilder()
         var errors: [String] = []
-        try ManifestReader.forEachComposedDocument(in: Data(text.utf8), file: file) { source, decoded in
-            switch decoded {
-            case .success(.object(let object)):
-                do { try builder.add(object) } catch { errors.append("\(source): \(error)") }
-            case .success(.skipped): Issue.record("\(source) skipped")
-            case .failure(let error): errors.append(error.description)
+        for (file, text) in zip(files, texts) {
+            try ManifestReader.forEachComposedDocument(in: Data(text.utf8), file: file) { source, decoded in
+                switch decoded {
+                case .success(.object(let object)):
+                    do { try builder.add(object) } catch { errors.append("\(source): \(error)") }
+                case .success(.skipped): Issue.record("\(source) skipped")
+                case .failure(let error): errors.append(error.description)
+                }
             }
         }
-        #expect(errors.count == 2)
+        #expect(errors.count == count)
         #expect(loaded.errors == errors)
         #expect(loaded.skipped.isEmpty)
         #expect(loaded.cluster.pods == builder.state.pods)
