@@ -94,12 +94,13 @@ extension JSONWireReaderTests {
 
     /// The pod itself is one level; each placement in `podsSkipping` adds its own, so the skipped value
     /// may add 256 levels minus those.
-    @Test("nesting of 255 and 256 levels in all is skipped, 257 declines, counted from where the skip starts")
+    /// 63 to 65 levels cross the edge of the word the innermost 64 levels live in.
+    @Test("nesting of 63 to 65, 255 and 256 levels in all is skipped, 257 declines, counted from where the skip starts")
     func nestingLimit() {
         let placements = [(Array(#"{"metadata":{"name":"web"},"x":"#.utf8), Array("}".utf8), 1),
                           (Array(#"{"metadata":{"name":"web","x":"#.utf8), Array("}}".utf8), 2)]
         for (prefix, suffix, open) in placements {
-            for total in 255...257 {
+            for total in Array(63...65) + Array(255...257) {
                 for kinds in [[true], [false], [true, false]] {
                     let levels = (0..<total - open).map { kinds[$0 % kinds.count] }
                     let pod = prefix + Self.nested(levels) + suffix
@@ -114,8 +115,8 @@ extension JSONWireReaderTests {
         }
     }
 
-    /// The bit stack keeps four words: every closing bracket must match its level's opening one, across
-    /// the words' edges.
+    /// The bit stack keeps the innermost 64 levels in a word and spills the rest: every closing bracket
+    /// must match its level's opening one, across the words' edges.
     @Test("a closing bracket of the wrong kind declines at any level, across the bit stack's words")
     func mismatchedClosers() {
         var random = SeededRandom(seed: 256)
@@ -128,6 +129,28 @@ extension JSONWireReaderTests {
             let closer = text.count - 1 - level
             text[closer] = text[closer] == UInt8(ascii: "}") ? UInt8(ascii: "]") : UInt8(ascii: "}")
             #expect((prefix + text + suffix).withUnsafeBytes { PodObject.readJSON($0) } == nil, "level \(level)")
+        }
+    }
+
+    /// Levels past 64 spill the outermost of the innermost word's bits, and closing them brings the bits
+    /// back: two deep values side by side in one array, the second of the opposite kinds, must each
+    /// close with their own brackets, and the array's outer levels with theirs after both.
+    @Test("levels spilled past 64 come back as they were opened, when the same levels are opened again with other kinds")
+    func spilledLevelsComeBack() {
+        var random = SeededRandom(seed: 64)
+        // 30 outer levels, the innermost an array holding both values; each value 70 levels deep.
+        let outer = (0..<29).map { _ in random.bool() } + [false]
+        let first = (0..<70).map { _ in random.bool() }, second = first.map { !$0 }
+        let opening = outer.dropLast().flatMap { Array(($0 ? #"{"k":"# : "[").utf8) } + Array("[".utf8)
+        let closing = outer.reversed().map { $0 ? UInt8(ascii: "}") : UInt8(ascii: "]") }
+        let text = opening + Self.nested(first) + Array(",".utf8) + Self.nested(second) + closing
+        Self.expectSkipped(text)
+        // Wrong closers: in the second value (its last 70 closers) and in the outer levels after it.
+        let secondEnd = text.count - closing.count
+        for closer in (secondEnd - 70)..<(secondEnd + closing.count) {
+            var wrong = text
+            wrong[closer] = wrong[closer] == UInt8(ascii: "}") ? UInt8(ascii: "]") : UInt8(ascii: "}")
+            Self.expectDeclined(wrong)
         }
     }
 

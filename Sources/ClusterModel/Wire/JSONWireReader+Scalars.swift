@@ -90,10 +90,21 @@ extension JSONWireReader {
     }
 
     /// Checks the string whose opening quote is at `quote`: escapes, control characters and UTF-8. The
-    /// offset of its closing quote, and whether there are escapes to resolve.
+    /// offset of its closing quote, and whether there are escapes to resolve. Small enough to inline
+    /// into every loop that reads strings: most strings (keys above all) are one plain run up to the
+    /// quote, and anything else is left to `irregularStringEnd`.
     @inline(__always)
     func stringEnd(openingAt quote: Int) throws(JSONWireFallback) -> (end: Int, escaped: Bool) {
-        var offset = quote + 1, escaped = false
+        let offset = plainRunEnd(from: quote &+ 1)
+        guard byte(at: offset) == UInt8(ascii: "\"") else { return try irregularStringEnd(from: offset) }
+        return (offset, false)
+    }
+
+    /// `stringEnd` from the first byte of a string that ends no plain run: an escape, a control
+    /// character, UTF-8, or one of the last 7 bytes.
+    @inline(never)
+    private func irregularStringEnd(from start: Int) throws(JSONWireFallback) -> (end: Int, escaped: Bool) {
+        var offset = start, escaped = false
         while true {
             offset = plainRunEnd(from: offset)
             let byte = byte(at: offset)

@@ -13,7 +13,17 @@ extension JSONWireReader {
     public mutating func skipValue() throws(JSONWireFallback) {
         var offset = position
         var nesting = JSONWireNesting()
+        // `offset` is at a member's key (else at a value): keys are read here alone, so that the
+        // string scan is inlined in this loop instead of called for each of them.
+        var atKey = false
         while true {
+            if atKey {
+                guard byte(at: offset) == UInt8(ascii: "\"") else { throw JSONWireFallback() }
+                let colon = blanksEnd(from: try stringEnd(openingAt: offset).end &+ 1)
+                guard byte(at: colon) == UInt8(ascii: ":") else { throw JSONWireFallback() }
+                offset = blanksEnd(from: colon &+ 1)
+                atKey = false
+            }
             // A value starts at `offset`.
             switch byte(at: offset) {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
@@ -25,7 +35,7 @@ extension JSONWireReader {
                     nesting.close()
                     offset = blanksEnd(from: offset &+ 1)
                 } else {
-                    if object { offset = try memberValueStart(keyAt: offset) }
+                    atKey = object
                     continue
                 }
             case UInt8(ascii: "\""): offset = blanksEnd(from: try stringEnd(openingAt: offset).end &+ 1)
@@ -43,7 +53,7 @@ extension JSONWireReader {
                 let byte = byte(at: offset)
                 if byte == UInt8(ascii: ",") {
                     offset = blanksEnd(from: offset &+ 1)
-                    if object { offset = try memberValueStart(keyAt: offset) }
+                    atKey = object
                     break
                 }
                 guard byte == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { throw JSONWireFallback() }
@@ -51,15 +61,5 @@ extension JSONWireReader {
                 offset = blanksEnd(from: offset &+ 1)
             }
         }
-    }
-
-    /// The offset of a member's value, for a member whose key's opening quote is at `offset`: past the
-    /// key, the colon and the blanks around it.
-    @inline(__always)
-    private func memberValueStart(keyAt offset: Int) throws(JSONWireFallback) -> Int {
-        guard byte(at: offset) == UInt8(ascii: "\"") else { throw JSONWireFallback() }
-        let colon = blanksEnd(from: try stringEnd(openingAt: offset).end &+ 1)
-        guard byte(at: colon) == UInt8(ascii: ":") else { throw JSONWireFallback() }
-        return blanksEnd(from: colon &+ 1)
     }
 }
