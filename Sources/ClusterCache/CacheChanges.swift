@@ -16,6 +16,9 @@ public struct CacheChanges: Sendable {
     public var nodes: [Change<ClusterNode>] = []
     /// When the oldest of these changes reached the cache.
     public var since: ContinuousClock.Instant?
+    /// What the cache held when these changes were drained: what a table compiled from them (and
+    /// those drained before) holds, whatever has arrived since.
+    public var cached: (namespaces: Int, pods: Int, policies: Int) = (0, 0, 0)
 
     public init() {}
 

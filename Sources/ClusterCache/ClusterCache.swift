@@ -30,6 +30,8 @@ public final class ClusterCache: Sendable {
                 && clusterPolicyGate.allowsSync(listed: clusterPolicies.hasSynced && nodes.hasSynced)
         }
 
+        var counts: (namespaces: Int, pods: Int, policies: Int) { (namespaces.count, pods.count, policies.count) }
+
         var isSettled: Bool {
             hasSynced && !namespaces.isRelisting && !pods.isRelisting && !policies.isRelisting
         }
@@ -81,6 +83,7 @@ public final class ClusterCache: Sendable {
             changes.policies = stores.policies.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             changes.clusterPolicies = stores.clusterPolicies.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
             changes.nodes = stores.nodes.drainUnlessRelisting(since: &changes.since).map(CacheChanges.Change.init)
+            changes.cached = stores.counts
             return changes
         }
     }
@@ -100,7 +103,5 @@ public final class ClusterCache: Sendable {
         return removed
     }
 
-    public var counts: (namespaces: Int, pods: Int, policies: Int) {
-        stores.withLock { ($0.namespaces.count, $0.pods.count, $0.policies.count) }
-    }
+    public var counts: (namespaces: Int, pods: Int, policies: Int) { stores.withLock { $0.counts } }
 }

@@ -72,7 +72,7 @@ public final class Reconciler: Sendable {
         release_free_memory()
         guard !round.synced else { return }
         round.synced = true
-        let counts = cache.counts
+        let counts = round.fed
         logger.info("""
             synced: \(counts.pods) pods, \(counts.policies) policies, \(counts.namespaces) namespaces in the table; \
             memory trimmed, \(heap_bytes_in_use() >> 20) MiB allocated
@@ -106,6 +106,9 @@ public final class Reconciler: Sendable {
         var nextNodeCheck = ContinuousClock.now
         /// A table was written once: the initial sync is in the kernel.
         var synced = false
+        /// What the cache held when the changes fed to the compiler so far were drained: what the
+        /// next table written holds.
+        var fed: (namespaces: Int, pods: Int, policies: Int) = (0, 0, 0)
     }
 
     /// Returns how the table was written, if it was.
@@ -115,6 +118,7 @@ public final class Reconciler: Sendable {
         // tables are sized once instead of doubling their way there.
         if !round.synced && round.retries.failures == 0 { round.compiler.reserveCapacity(pods: changes.pods.count) }
         Self.feed(changes, into: &round.compiler)
+        round.fed = changes.cached
         let networkChanged = updateNodeNetwork(&round)
         if let since = changes.since { round.pendingSince = min(round.pendingSince ?? since, since) }
         let resync = now >= round.nextResync
