@@ -33,17 +33,23 @@ struct ObjectStore<Model: CachedModel> {
         model.share(&pool)
         let key = model.key
         if !relistFromEmpty { listed?.insert(key) }
-        if let position = positions[key] {
+        // One look-up either way: a new key takes the next position as it is looked up.
+        let next = items.count
+        let position = Self.value(&positions[key, default: next])
+        if position == next {
+            items.append(model)
+        } else {
             guard items[position] != model else { return false }
             items[position] = model
-        } else {
-            positions[key] = items.count
-            items.append(model)
         }
         markDirty(key)
         if pool.count >= poolRebuildAt { rebuildPool() }
         return true
     }
+
+    /// Reads a value through a mutable access: `dictionary[key, default: value]` inserts what it
+    /// did not find.
+    private static func value(_ value: inout Int) -> Int { value }
 
     private mutating func rebuildPool() {
         pool = ValuePool()
