@@ -113,6 +113,11 @@ public struct NodeCompiler: Sendable {
     }
 
     private mutating func update(_ reference: ObjectReference, to pod: Pod?) {
+        // While no set lists pods (a first sync feeds its pods before its policies), a new pod whose
+        // addresses nobody claims changes the index alone.
+        if let pod, !sets.listsPods, pod.isEnforceable, index.insertIfNew(pod, reference: reference) {
+            return markIfLocal(pod)
+        }
         let changes = index.update(reference, to: pod)
         sets.apply(changes, index: index)
         for change in changes {
