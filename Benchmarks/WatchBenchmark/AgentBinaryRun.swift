@@ -34,7 +34,11 @@ struct AgentBinaryRun {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchmarkError("no agent binary at \(binary): build it first (swift build -c release --product agent)")
         }
+        // Each agent writes its table from nothing: one left by the agent before (the baseline's, in
+        // the same run) would turn the first write into a dump and a delta, whose cost is not a sync's.
         let table = "netpol-rss-\(run)"
+        Self.deleteTable(table)
+        defer { Self.deleteTable(table) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--kubeconfig", kubeconfig, "--node", "node-1", "--table", table] + (watchList ? [] : ["--no-watch-list"])
@@ -111,6 +115,15 @@ struct AgentBinaryRun {
         guard (try? process.run()) != nil else { return false }
         process.waitUntilExit()
         return process.terminationStatus == 0
+    }
+
+    static func deleteTable(_ name: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nft")
+        process.arguments = ["delete", "table", "inet", name]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        guard (try? process.run()) != nil else { return }
+        process.waitUntilExit()
     }
 
     /// One netlink dump of table names through nft: cheap whatever the table holds.
