@@ -69,7 +69,7 @@ public struct NamedSet: Hashable, Sendable {
     }
 
     public static func == (lhs: NamedSet, rhs: NamedSet) -> Bool {
-        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields && lhs.elements == rhs.elements
+        lhs.isIdentical(to: rhs) || lhs.storage.fields == rhs.storage.fields && lhs.elements == rhs.elements
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -77,8 +77,9 @@ public struct NamedSet: Hashable, Sendable {
         hasher.combine(elements)
     }
 
-    /// Whether both are the same stored value: equal without comparing anything.
-    func isIdentical(to other: NamedSet) -> Bool { storage === other.storage }
+    /// Whether both are the same stored value: equal without reading either (no reference counting,
+    /// which alone costs a cache miss per set when a diff walks thousands of them).
+    func isIdentical(to other: NamedSet) -> Bool { ObjectIdentifier(storage) == ObjectIdentifier(other.storage) }
 
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }

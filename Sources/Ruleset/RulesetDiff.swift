@@ -54,8 +54,9 @@ public enum RulesetDiff {
                                 counters: Set(counterPairs.gone.map { before.counters[$0].name }),
                                 limits: Set(limitPairs.gone.map { before.limits[$0].name }))
 
-        // Kept chains whose rules changed, or refer to something deleted and created again.
-        let rewritten = chains.new.indices.filter { index in
+        // Kept chains whose rules changed, or refer to something deleted and created again. Chains listed
+        // in the very same array as before (a pod event mostly) kept their rules.
+        let rewritten = chainPairs.shared && gone.isEmpty ? [] : chains.new.indices.filter { index in
             guard let previous = chainPairs.kept[index] else { return false }
             return chains.old[previous].rules != chains.new[index].rules || !gone.isEmpty && chains.old[previous].rules.contains { $0.refers(to: gone) }
         }
@@ -84,7 +85,7 @@ public enum RulesetDiff {
             if setPairs.kept[index] == nil {
                 operations.append(.addSet(sets.new[index].declaration))
                 if !sets.new[index].elements.isEmpty { operations.append(.addElements(sets.new[index])) }
-            } else if let addition = additions[index] {
+            } else if !additions.isEmpty, let addition = additions[index] {
                 operations.append(addition)
             }
         }
@@ -100,15 +101,21 @@ protocol PairedByName {
     var name: String { get }
     /// Whether the object can be kept rather than recreated: every field but its contents matches.
     func isDeclared(like other: Self) -> Bool
+    /// Whether both are one stored value, known without reading them; false when that cannot be told.
+    func isIdentical(to other: Self) -> Bool
 }
 
 extension NamedSet: PairedByName {}
-extension Chain: PairedByName {}
+extension Chain: PairedByName {
+    func isIdentical(to other: Chain) -> Bool { false }
+}
 extension NamedCounter: PairedByName {
     func isDeclared(like other: NamedCounter) -> Bool { self == other }
+    func isIdentical(to other: NamedCounter) -> Bool { false }
 }
 extension NamedLimit: PairedByName {
     func isDeclared(like other: NamedLimit) -> Bool { self == other }
+    func isIdentical(to other: NamedLimit) -> Bool { false }
 }
 
 /// Matches the sets (or chains, or counters) of two versions by name. An old one is kept when a new one of
@@ -118,12 +125,25 @@ private struct Pairing {
     var kept: [Int?]
     /// Indices of old objects to delete.
     var gone: [Int]
+    /// Both versions are one array: every object is kept as it is.
+    var shared = false
 
     init<Object: PairedByName>(_ versions: (old: UnsafeBufferPointer<Object>, new: UnsafeBufferPointer<Object>)) {
         let (old, new) = versions
+        // Nothing to read in an array the last table listed too (the compiler keeps unchanged lists).
+        guard old.baseAddress != new.baseAddress || old.count != new.count else {
+            kept = Array(old.indices)
+            gone = []
+            shared = true
+            return
+        }
         var byName: [String: Int]?
         var keptOld = [Bool](repeating: false, count: old.count)
         kept = new.indices.map { index in
+            if index < old.count, old[index].isIdentical(to: new[index]) {
+                keptOld[index] = true
+                return index
+            }
             // Same position is the common case; index the names only when it fails.
             var match: Int?
             if index < old.count, old[index].name == new[index].name {
