@@ -71,6 +71,12 @@ struct IPVSCheckTests {
         #expect(added.status == 0, "\(added.stderr)")
         for node in 1...2 { try cluster.startAgent(node, extra: ["--metrics-address", Self.metricsAddress]) }
         for (node, expected) in [(1, 1.0), (2, 0.0)] {
+            // The gauge reads 0 until the first round checks the node's paths, which happens before the
+            // first table is written: read it once the agent logged that its sync is in the kernel.
+            let synced = eventually(within: .seconds(20), every: .milliseconds(200)) {
+                (try? String(contentsOfFile: "\(cluster.directory)/agent-\(node).log", encoding: .utf8))?.contains("synced:") == true
+            }
+            #expect(synced, "node \(node)'s agent did not log its first sync")
             var metric: Double?
             _ = eventually(within: .seconds(20), every: .milliseconds(200)) {
                 metric = (try? cluster.httpGet(node: node, Self.metricsAddress, "/metrics")).flatMap { Exposition.value($0, "netpol_agent_ipvs_detected") }
