@@ -179,7 +179,7 @@ private extension UInt8 {
 
 extension Array where Element: Comparable {
     /// Sorted, each element once: what `Array(Set(self)).sorted()` gives, without hashing, for a type whose
-    /// order ties two elements only when `==` holds (sorting is stable, so the first of equals is kept).
+    /// order ties two elements only when `==` holds.
     func sortedWithoutDuplicates() -> [Element] {
         guard count > 1 else { return self }
         var result = sorted()

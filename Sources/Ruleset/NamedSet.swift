@@ -29,26 +29,26 @@ public struct NamedSet: Hashable, Sendable {
     private var storage: Storage
 
     public var name: String {
-        get { storage.name }
-        set { unique().name = newValue }
+        get { storage.declaration.name }
+        set { unique().declaration.name = newValue }
     }
     /// One type per field; more than one is a concatenation.
     public var keyType: [DataType] {
-        get { storage.keyType }
-        set { unique().keyType = newValue }
+        get { storage.declaration.keyType }
+        set { unique().declaration.keyType = newValue }
     }
     /// Elements are ranges (CIDRs, port ranges) rather than single values.
     public var isInterval: Bool {
-        get { storage.isInterval }
-        set { unique().isInterval = newValue }
+        get { storage.declaration.isInterval }
+        set { unique().declaration.isInterval = newValue }
     }
     public var isVerdictMap: Bool {
-        get { storage.isVerdictMap }
-        set { unique().isVerdictMap = newValue }
+        get { storage.declaration.isVerdictMap }
+        set { unique().declaration.isVerdictMap = newValue }
     }
     public var comment: String? {
-        get { storage.comment }
-        set { unique().comment = newValue }
+        get { storage.declaration.comment }
+        set { unique().declaration.comment = newValue }
     }
     /// Unordered; renderers sort. Copies share structure, so a set that did not change compares equal
     /// at once and a small change is found without visiting every element.
@@ -64,16 +64,16 @@ public struct NamedSet: Hashable, Sendable {
     public init<Elements: Sequence<SetElement>>(name: String, keyType: [DataType], isInterval: Bool = false,
                                                  isVerdictMap: Bool = false, comment: String? = nil,
                                                  elements: Elements = [SetElement]()) {
-        storage = Storage(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment,
-                          elements: TreeSet(elements))
+        storage = Storage(Declaration(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment),
+                          TreeSet(elements))
     }
 
     public static func == (lhs: NamedSet, rhs: NamedSet) -> Bool {
-        lhs.isIdentical(to: rhs) || lhs.storage.fields == rhs.storage.fields && lhs.elements == rhs.elements
+        lhs.isDeclared(like: rhs) && lhs.elements == rhs.elements
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage.fields)
+        hasher.combine(storage.declaration)
         hasher.combine(elements)
     }
 
@@ -81,43 +81,32 @@ public struct NamedSet: Hashable, Sendable {
     /// which alone costs a cache miss per set when a diff walks thousands of them).
     func isIdentical(to other: NamedSet) -> Bool { ObjectIdentifier(storage) == ObjectIdentifier(other.storage) }
 
+    /// Whether the set can be kept rather than recreated: every field but the elements matches.
+    func isDeclared(like other: NamedSet) -> Bool { isIdentical(to: other) || storage.declaration == other.storage.declaration }
+
     private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.declaration, storage.elements) }
         return storage
+    }
+
+    /// Every field but the elements.
+    private struct Declaration: Hashable {
+        var name: String
+        var keyType: [DataType]
+        var isInterval: Bool
+        var isVerdictMap: Bool
+        var comment: String?
     }
 
     /// Mutated only while uniquely referenced (`unique()`), so a shared one never changes: safe to send.
     private final class Storage: @unchecked Sendable {
-        var name: String
-        var keyType: [DataType]
-        var isInterval: Bool
-        var isVerdictMap: Bool
-        var comment: String?
+        var declaration: Declaration
         var elements: TreeSet<SetElement>
 
-        init(name: String, keyType: [DataType], isInterval: Bool, isVerdictMap: Bool, comment: String?, elements: TreeSet<SetElement>) {
-            self.name = name
-            self.keyType = keyType
-            self.isInterval = isInterval
-            self.isVerdictMap = isVerdictMap
-            self.comment = comment
+        init(_ declaration: Declaration, _ elements: TreeSet<SetElement>) {
+            self.declaration = declaration
             self.elements = elements
         }
-
-        func copy() -> Storage {
-            Storage(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment, elements: elements)
-        }
-
-        /// Every field but the elements.
-        var fields: Fields { Fields(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment) }
-    }
-
-    private struct Fields: Hashable {
-        var name: String
-        var keyType: [DataType]
-        var isInterval: Bool
-        var isVerdictMap: Bool
-        var comment: String?
     }
 }
 

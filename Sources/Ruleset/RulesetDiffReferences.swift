@@ -48,12 +48,6 @@ extension NamedSet {
         copy.elements = []
         return copy
     }
-
-    /// Whether the set can be kept rather than recreated: every field but the elements matches.
-    func isDeclared(like other: NamedSet) -> Bool {
-        isIdentical(to: other) || name == other.name && keyType == other.keyType && isInterval == other.isInterval
-            && isVerdictMap == other.isVerdictMap && comment == other.comment
-    }
 }
 
 extension Chain {

@@ -9,10 +9,10 @@ struct SetElementDiff {
     /// `recreatedChains` are deleted and added again in the same batch, so map elements jumping to them
     /// must go and come back even when unchanged.
     init(from old: NamedSet, to new: NamedSet, recreatedChains: Set<String>) {
+        // Most sets of a pod event's diff are the very same value: nothing to read.
         if old.isIdentical(to: new), recreatedChains.isEmpty { return }
         let mayJump = new.isVerdictMap && !recreatedChains.isEmpty
-        // Cheap when the sets share structure: pod churn touches a few elements of long sets. Most sets
-        // of a pod event's diff are unchanged: they return here, before anything is allocated.
+        // Cheap when the sets share structure: pod churn touches a few elements of long sets.
         let unchanged = old.elements == new.elements
         if unchanged, !mayJump { return }
         let jumpsToRecreated = { (element: SetElement) in element.verdict?.chainName.map(recreatedChains.contains) ?? false }
