@@ -32,7 +32,7 @@ extension NodeCompiler {
                                        _ build: inout TargetBuild) -> String {
         let tier = policies[0].tier
         let identity = policies.map(\.name).joined(separator: ",") + (next.map { " then \($0)" } ?? "")
-        let name = "\(direction.rawValue)_\(tier == .admin ? "admin" : "baseline")_\(StableName.hash(identity))"
+        let name = "\(direction.rawValue)_\(tier == .admin ? "admin" : "baseline")_\(StableName.hash(identity))\(build.families.nameSuffix)"
         build.chainsOnPaths.append(name)
         guard !chainStore.contains(name) else { return name }
         let pass = Action.verdict(next.map { .goto($0) } ?? .return)
@@ -42,7 +42,7 @@ extension NodeCompiler {
         for policy in policies {
             let identities: [ClusterRuleIdentity?] = policy.unreadable != nil ? [nil]
                 : policy.rules(direction).enumerated().map { ClusterRuleIdentity(index: $0, name: $1.name, action: $1.action) }
-            let compiledRules = clusterRules(of: policy, direction, &build.compiler)
+            let compiledRules = clusterRules(of: policy, direction, &build.compiler).map { $0.filter(build.families.admits) }
             counters += ruleCounters(policy, direction, compiledRules)
             for (identity, compiled) in zip(identities, compiledRules) {
                 let reference = ClusterRuleReference(policy: policy.name, tier: PolicyTier(tier), priority: policy.priority,

@@ -232,6 +232,8 @@ public struct NodeCompiler: Sendable {
     struct TargetBuild {
         var compiler: RuleCompiler
         var chainsOnPaths: [String] = []
+        /// Those of the pod being placed.
+        var families = ChainFamilies.both
     }
 
     /// Places every local pod again, on chains built anew; then forgets sets and compiled rules nothing
@@ -287,6 +289,7 @@ public struct NodeCompiler: Sendable {
         let subjectOf = tiers.selecting(pod, index: index)
         var placement = LocalPodPlacement()
         build.chainsOnPaths = []
+        build.families = ChainFamilies(of: pod)
         for direction in Direction.allCases {
             let isolating = selecting.filter { direction == .ingress ? policies[$0]!.isolatesIngress : policies[$0]!.isolatesEgress }
             let networkPolicyChain = isolating.isEmpty ? nil : networkPolicyChain(isolating, direction, &build)
@@ -323,14 +326,14 @@ public struct NodeCompiler: Sendable {
 
     /// The chain of the NetworkPolicies isolating a pod in `direction`: their allow rules, then the deny.
     private mutating func networkPolicyChain(_ isolating: [ObjectReference], _ direction: Direction, _ build: inout TargetBuild) -> String {
-        let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))"
+        let chainName = "\(direction.rawValue)_\(StableName.hash(isolating.map(\.description).joined(separator: ",")))\(build.families.nameSuffix)"
         build.chainsOnPaths.append(chainName)
         guard !chainStore.contains(chainName) else { return chainName }
         var rules: [Rule] = []
         var meanings: [RuleMeaning] = []
         var counters: [PolicyCounters.Declaration] = []
         for reference in isolating {
-            let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler)
+            let allowing = compiledRules(of: reference, direction: direction, compiler: &build.compiler).filter { build.families.admits($0.rule) }
             if !allowing.isEmpty { counters.append(PolicyCounters.allowed(by: reference, direction)) }
             rules += allowing.map(\.rule)
             meanings += allowing.map { .allows(PolicyRuleReference(policy: reference, direction: direction, index: $0.position)) }

@@ -14,7 +14,7 @@ public enum RulesetDiff {
         var operations: [RulesetOperation] = [.addTable(comment: nil), .deleteTable, .addTable(comment: table.comment)]
         // Chains first, since map elements name them; sets and counters before the rules that use them.
         operations += table.chains.map { .addChain($0.declaration) }
-        for set in table.sets {
+        for set in setsMostLookedUpFirst(table) {
             operations.append(.addSet(set.declaration))
             if !set.elements.isEmpty { operations.append(.addElements(set)) }
         }
@@ -22,6 +22,22 @@ public enum RulesetDiff {
         operations += table.limits.map { .addLimit($0) }
         for chain in table.chains { operations += chain.rules.map { .addRule(chain: chain.name, $0) } }
         return operations
+    }
+
+    /// The kernel finds the set a rule looks up by walking the table's sets in the order they were
+    /// created, comparing names (nf_tables_api.c: `nft_lookup_init` → `nft_set_lookup_global` →
+    /// `nft_set_lookup`). At a thousand policy groups that walk was most of the kernel's work on a full
+    /// write; a set that many rules look up (a named port's, a shared peer set) created first makes
+    /// most walks short. Ties keep the table's order.
+    private static func setsMostLookedUpFirst(_ table: Table) -> [NamedSet] {
+        var lookups: [String: Int] = [:]
+        for chain in table.chains {
+            for rule in chain.rules { for name in rule.setNames { lookups[name, default: 0] += 1 } }
+        }
+        return table.sets.enumerated().sorted { first, second in
+            let (firstCount, secondCount) = (lookups[first.element.name] ?? 0, lookups[second.element.name] ?? 0)
+            return firstCount != secondCount ? firstCount > secondCount : first.offset < second.offset
+        }.map(\.element)
     }
 
     public static func operations(from old: Ruleset, to new: Ruleset) -> [RulesetOperation] {

@@ -56,7 +56,7 @@ struct CounterAttributionTests {
         var compiler = try Self.compiler(Self.documents)
         let ruleset = compiler.ruleset()
         let scrapeRules = ruleset.policyChains.flatMap(\.rules).filter { $0.comment?.hasPrefix("x/scrape ") == true }
-        #expect(scrapeRules.count == 4, "an IPv4 and an IPv6 rule in each of two chains")
+        #expect(scrapeRules.count == 2, "an IPv4 rule in each of two chains: the pods are IPv4 only")
         #expect(Set(scrapeRules.map(\.namedCounter)) == ["allow_x_scrape_ingress"])
         #expect(compiler.counterAttribution["allow_x_scrape_ingress"]
             == CounterAttribution(policies: [Self.policy("scrape")], direction: .ingress, verdict: .allowed))

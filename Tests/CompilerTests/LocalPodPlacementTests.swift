@@ -124,8 +124,8 @@ struct LocalPodPlacementTests {
         #expect(created.chainsAdded.count == 2 && created.chainsAdded.contains { $0.hasPrefix("ingress_admin_") }
                     && created.chainsAdded.contains { $0.hasPrefix("ingress_baseline_") })
         #expect(created.countersAdded == ["cnp_guard_ingress_0", "cnp_floor_ingress_0"])
-        // The tier chains bring their peer sets: namespaces of team a and of team b, in both families.
-        #expect(created.setsAdded.count == 4 && created.setsAdded.allSatisfy { $0.hasPrefix("pods_") })
+        // The tier chains bring their peer sets: namespaces of team a and of team b, IPv4 only, as the pod is.
+        #expect(created.setsAdded.count == 2 && created.setsAdded.allSatisfy { $0.hasPrefix("pods_") && $0.hasSuffix("_v4") })
         #expect(created.rulesAddedTo == created.chainsAdded && created.elementsAdded == ["ingress_v4"])
         #expect(created.deletions.isEmpty && created.chainsFlushed.isEmpty, "\(created)")
 

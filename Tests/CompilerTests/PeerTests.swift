@@ -81,8 +81,8 @@ struct PeerTests {
         #expect(try admitted(rule) == ["api-b", "web-b", "api-g", "web-a", "external"])
         let ruleset = try compiled(rule)
         let chain = try dbChain(ruleset)
-        // IPv4: the pod peer's set and one set of the four blocks; IPv6: the pod peer's set.
-        #expect(chain.allowRules.count == 3)
+        // The pod peer's set and one set of the four blocks; no IPv6 rule, as the db pods are IPv4 only.
+        #expect(chain.allowRules.count == 2)
         let cidrSets = Set(chain.allowRules.flatMap(\.setNames).filter { $0.hasPrefix("cidr_") })
         let set = try #require(cidrSets.count == 1 ? ruleset.set(named: cidrSets.first!) : nil)
         let range = { (lower: String, upper: String) in [KeyPart.address(AddressRange(lower: ip(lower), upper: ip(upper)))] }

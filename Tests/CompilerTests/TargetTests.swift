@@ -127,7 +127,7 @@ struct TargetTests {
     func sharedChain() throws {
         let ruleset = compile(try cluster(
             Manifest.pod("a", labels: ["app": "web"], ips: ["10.0.0.1", "fd00::1"]),
-            Manifest.pod("b", labels: ["app": "web"], ips: ["10.0.0.2"]),
+            Manifest.pod("b", labels: ["app": "web"], ips: ["10.0.0.2", "fd00::2"]),
             Manifest.pod("c", labels: ["app": "db"], ips: ["10.0.0.3"]),
             Manifest.policy("all", spec: "podSelector: {}\ningress: [{ports: [{port: 80}]}]"),
             Manifest.policy("web", spec: "podSelector: {matchLabels: {app: web}}\ningress: [{ports: [{port: 443}]}]")))
@@ -159,6 +159,36 @@ struct TargetTests {
             ingress: [{from: [{podSelector: {matchLabels: {app: web}}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}}]}]
             """),
     ]
+
+    @Test("a single-stack pod's chain holds only its family's rules, and the table only the sets they use")
+    func singleStackChain() throws {
+        let policy = Manifest.policy("web", spec: """
+            podSelector: {matchLabels: {app: web}}
+            ingress: [{from: [{podSelector: {matchLabels: {app: client}}}, {ipBlock: {cidr: fd00:9::/64}}]}]
+            """)
+        let clients = [Manifest.pod("client", labels: ["app": "client"], ips: ["10.0.9.1", "fd00::9"], node: "node-2")]
+        let dual = Manifest.pod("dual", labels: ["app": "web"], ips: ["10.0.0.1", "fd00::1"])
+        let v4only = Manifest.pod("v4only", labels: ["app": "web"], ips: ["10.0.0.2"])
+        let v6only = Manifest.pod("v6only", labels: ["app": "web"], ips: ["fd00::3"])
+        let ruleset = compile(try cluster(clients + [dual, v4only, v6only, policy]))
+        let dualChain = try #require(ruleset.dispatchChain("ingress", for: ip("10.0.0.1")))
+        let v4Chain = try #require(ruleset.dispatchChain("ingress", for: ip("10.0.0.2")))
+        let v6Chain = try #require(ruleset.dispatchChain("ingress", for: ip("fd00::3")))
+        #expect(v4Chain.name == dualChain.name + "_v4" && v6Chain.name == dualChain.name + "_v6")
+        #expect(Set(dualChain.allowRules.map(\.addressFamily)) == [.v4, .v6])
+        #expect(v4Chain.allowRules.count == 1 && v4Chain.allowRules.allSatisfy { $0.addressFamily == .v4 } && v4Chain.endsInDeny)
+        #expect(v6Chain.allowRules.count == 2 && v6Chain.allowRules.allSatisfy { $0.addressFamily == .v6 } && v6Chain.endsInDeny)
+        // Verdicts are those of one chain for all.
+        #expect(ruleset.allows("10.0.9.1", "10.0.0.2") && !ruleset.allows("10.0.9.2", "10.0.0.2"))
+        #expect(ruleset.allows("fd00::9", "fd00::3") && ruleset.allows("fd00:9::5", "fd00::3") && !ruleset.allows("fd00:8::5", "fd00::3"))
+
+        // With IPv4-only targets, no IPv6 rule and no IPv6 peer or CIDR set is left in the table.
+        let v4Only = compile(try cluster(clients + [v4only, policy]))
+        #expect(v4Only.policyChains.count == 1)
+        #expect(v4Only.policyChains.flatMap(\.rules).allSatisfy { $0.addressFamily != .v6 })
+        #expect(v4Only.peerAndPortSets.allSatisfy { $0.name.hasSuffix("_v4") }, "\(v4Only.peerAndPortSets.map(\.name))")
+        #expect(v4Only.allows("10.0.9.1", "10.0.0.2") && !v4Only.allows("10.0.9.2", "10.0.0.2"))
+    }
 
     @Test("chain and set names do not change when unrelated pods and policies are added")
     func stableNames() throws {
