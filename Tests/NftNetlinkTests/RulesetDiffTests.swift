@@ -44,6 +44,19 @@ import Testing
         #expect(operations.contains(.addChain(Chain(name: "allow", comment: "allow"))))
     }
 
+    /// The kernel finds a rule's set by walking the table's sets in creation order, so a full write
+    /// creates the sets that more rules look up first; ties keep the table's order.
+    @Test func replacementCreatesTheMostLookedUpSetsFirst() {
+        let shared = Rule(matches: [.inSet(fields: [.sourceAddress(.v4)], set: "cidr_v4")], action: .verdict(.return))
+        let ruleset = changed { table in table.chains[1].rules.insert(contentsOf: [shared, shared], at: 0) }
+        let created = RulesetDiff.replacement(ruleset).compactMap { operation -> String? in
+            if case .addSet(let set) = operation { return set.name }
+            return nil
+        }
+        // cidr_v4: three rules; pods_v4 and ingress_v4 (the forward hook's map): one each.
+        #expect(created == ["cidr_v4", "pods_v4", "ingress_v4"])
+    }
+
     @Test func sameRulesetNeedsNothing() {
         #expect(RulesetDiff.operations(from: Self.ruleset, to: Self.ruleset).isEmpty)
     }
