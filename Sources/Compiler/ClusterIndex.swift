@@ -49,6 +49,9 @@ struct ClusterIndex {
         return owners.hasContestedAddresses ? addresses.filter { owners.owner(of: $0) == slot } : addresses
     }
 
+    /// The named containerPorts of the pod in `slot`, read in place.
+    func namedPorts(at slot: Int) -> [NamedPort] { slots[slot]?.namedPorts ?? [] }
+
     func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
 
     /// The pod that holds `address`: the newest of those claiming it.
