@@ -41,7 +41,7 @@ public enum NftTextRenderer {
 
     /// The elements in the order `SetElement.<` gives, one per line.
     static func renderElements(_ set: NamedSet, into out: inout TextBuffer) {
-        for (position, element) in set.elements.sorted().enumerated() {
+        for (position, element) in SortedElements(set.elements).enumerated() {
             if position > 0 { out.append(",\n\t\t\t     ") }
             render(element, into: &out)
         }
