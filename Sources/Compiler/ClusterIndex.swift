@@ -82,6 +82,9 @@ struct ClusterIndex {
         owners.reserveCapacity(slotByName.count + pods)
     }
 
+    /// Room for `addresses` more pod addresses: a first load knows how many a dual-stack cluster has.
+    mutating func reserveCapacity(addresses: Int) { owners.reserveCapacity(owners.count + addresses) }
+
     mutating func upsertNamespace(_ namespace: Namespace) { namespaceLabels[namespace.name] = namespace.labels }
 
     mutating func removeNamespace(named name: String) { namespaceLabels[name] = nil }

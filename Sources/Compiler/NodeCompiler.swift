@@ -102,6 +102,7 @@ public struct NodeCompiler: Sendable {
     /// pods, a new pod whose addresses nobody claims changes nothing but the index, so it skips the
     /// change bookkeeping.
     public mutating func load(_ pods: [Pod]) {
+        index.reserveCapacity(addresses: pods.reduce(0) { $0 + $1.addresses.count })
         for pod in pods {
             let reference = pod.reference
             guard !sets.listsPods, pod.isEnforceable, index.insertIfNew(pod, reference: reference) else {
