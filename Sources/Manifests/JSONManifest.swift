@@ -14,14 +14,25 @@ enum JSONManifest {
     /// validated on the worker that decoded them.
     static func forEachObject(in data: Data, file: String, _ body: ManifestReader.LoadedDocumentBody) -> Bool {
         data.withUnsafeBytes { bytes in
-            guard looksLikeJSON(bytes), let layout = JSONManifestScanner.scan(bytes) else { return false }
+            guard looksLikeJSON(bytes) else { return false }
+            // A List's items decode while the scan goes on.
+            var ahead = JSONDecodingAhead(bytes)
+            guard let layout = JSONManifestScanner.scan(bytes, item: { ahead.feed($0) }) else {
+                ahead.cancel()
+                return false
+            }
+            // Not a List (an `items` member is then part of the one object): its object decodes now.
+            if ahead.fed != layout.objects {
+                ahead.cancel()
+                ahead = JSONDecodingAhead(bytes)
+                for object in layout.objects { ahead.feed(object) }
+            }
+            ahead.finishFeeding()
             let budget = max(bytes.count, 100_000)
             func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
-            let batches = stride(from: 0, to: layout.objects.count, by: batchSize).map { $0..<min($0 + batchSize, layout.objects.count) }
-            let ahead = decodeAhead(batches, of: layout.objects, in: bytes)
-            for batch in batches {
-                // Every batch comes: the thread decoding them finishes only after the last.
-                for (index, decoded) in zip(batch, ahead.take()!) {
+            for start in stride(from: 0, to: layout.objects.count, by: batchSize) {
+                // Every batch comes: the objects named were exactly these.
+                for (index, decoded) in zip(start..<min(start + batchSize, layout.objects.count), ahead.next()!) {
                     switch decoded {
                     case .validated(let document): body({ source(index) }, .success(document))
                     case .decoded(let document): body({ source(index) }, .success(LoadedDocument(validating: document)))
@@ -36,20 +47,6 @@ enum JSONManifest {
             }
             return true
         }
-    }
-
-    /// Each batch's outcomes, validated, decoded on a thread of its own while this one hands the batch
-    /// before on (to the cluster builder, one object at a time, which would otherwise leave the other
-    /// cores idle); at most two batches ahead. `bytes` must stay valid until the last batch is taken.
-    private static func decodeAhead(_ batches: [Range<Int>], of objects: [Range<Int>],
-                                    in bytes: UnsafeRawBufferPointer) -> BoundedHandOff<[JSONManifestObject.Outcome]> {
-        let decoded = BoundedHandOff<[JSONManifestObject.Outcome]>(capacity: 1)
-        let shared = SharedBytes(bytes: bytes)
-        DispatchQueue.global().async {
-            for batch in batches { _ = decoded.put(decode(objects[batch], in: shared.bytes) { $0.validated }) }
-            decoded.finish()
-        }
-        return decoded
     }
 
     /// The text starts, after blanks, with an object or an array: only then does this path try to read it.
@@ -91,11 +88,6 @@ enum JSONManifest {
         }
         guard let node else { throw ManifestError(source: source, message: "not a Kubernetes object (expected a mapping)") }
         return try ManifestDocument(source: source, node: node, nodeBudget: nodeBudget).decode()
-    }
-
-    /// The mapped file, which the thread decoding ahead only reads.
-    private struct SharedBytes: @unchecked Sendable {
-        let bytes: UnsafeRawBufferPointer
     }
 
     /// The mapped file and the results, which each worker reads and writes at its own offsets only.
