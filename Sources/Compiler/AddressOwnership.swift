@@ -15,6 +15,9 @@ struct AddressOwnership {
 
     mutating func reserveCapacity(_ addresses: Int) { ownerByAddress.reserveCapacity(addresses) }
 
+    /// Addresses with an owner.
+    var count: Int { ownerByAddress.count }
+
     func claimants(of address: IPAddress) -> [Int] {
         guard let owner = ownerByAddress[address] else { return [] }
         return [owner] + (othersByAddress[address] ?? [])

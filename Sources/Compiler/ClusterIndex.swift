@@ -49,6 +49,9 @@ struct ClusterIndex {
         return owners.hasContestedAddresses ? addresses.filter { owners.owner(of: $0) == slot } : addresses
     }
 
+    /// The named containerPorts of the pod in `slot`, read in place.
+    func namedPorts(at slot: Int) -> [NamedPort] { slots[slot]?.namedPorts ?? [] }
+
     func slots(withPortName name: String) -> Set<Int> { byPortName[name] ?? [] }
 
     /// The pod that holds `address`: the newest of those claiming it.
@@ -78,6 +81,9 @@ struct ClusterIndex {
         // table, whose buckets all get touched; a dual-stack one grows it once.
         owners.reserveCapacity(slotByName.count + pods)
     }
+
+    /// Room for `addresses` more pod addresses: a first load knows how many a dual-stack cluster has.
+    mutating func reserveCapacity(addresses: Int) { owners.reserveCapacity(owners.count + addresses) }
 
     mutating func upsertNamespace(_ namespace: Namespace) { namespaceLabels[namespace.name] = namespace.labels }
 

@@ -102,6 +102,7 @@ public struct NodeCompiler: Sendable {
     /// pods, a new pod whose addresses nobody claims changes nothing but the index, so it skips the
     /// change bookkeeping.
     public mutating func load(_ pods: [Pod]) {
+        index.reserveCapacity(addresses: pods.reduce(0) { $0 + $1.addresses.count })
         for pod in pods {
             let reference = pod.reference
             guard !sets.listsPods, pod.isEnforceable, index.insertIfNew(pod, reference: reference) else {
@@ -298,11 +299,11 @@ public struct NodeCompiler: Sendable {
             for address in pod.addresses {
                 if let chain = entries.forward {
                     placement.elements.append(VerdictMapElement(map: direction.dispatchMap(address.family),
-                                                                element: SetElement(key: [.address(address)], verdict: .jump(chain))))
+                                                                element: SetElement(key: SetKey(.address(address)), verdict: .jump(chain))))
                 }
                 if let chain = entries.nodeEgress {
                     placement.elements.append(VerdictMapElement(map: VerdictMaps.nodeEgressMap(address.family),
-                                                                element: SetElement(key: [.address(address)], verdict: .jump(chain))))
+                                                                element: SetElement(key: SetKey(.address(address)), verdict: .jump(chain))))
                 }
             }
         }
@@ -381,7 +382,7 @@ public struct NodeCompiler: Sendable {
         IPFamily.allCases.map { family in
             NamedSet(name: Self.unknownPodSet(family), keyType: [family.addressType], isInterval: true,
                      comment: "addresses of this node's pod CIDRs that no known pod holds, node addresses excepted",
-                     elements: nodeNetwork.unknownPodAddresses(family, knownPods: knownPods).ranges.map { SetElement(key: [.address($0)]) })
+                     elements: nodeNetwork.unknownPodAddresses(family, knownPods: knownPods).ranges.map { SetElement(key: SetKey(.address($0))) })
         }
     }
 

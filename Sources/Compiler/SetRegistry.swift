@@ -38,7 +38,7 @@ struct SetRegistry {
 
         func elements(of node: ClusterNode) -> [SetElement] {
             guard selector.matches(node.labels) else { return [] }
-            return node.addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) }
+            return node.addresses.filter { $0.family == family }.map { SetElement(key: SetKey(.address($0))) }
         }
     }
 
@@ -149,7 +149,7 @@ struct SetRegistry {
         if sets[name] == nil {
             meanings[name] = explained
             sets[name] = NamedSet(name: name, keyType: [family.addressType], isInterval: true, comment: nftComment(meaning),
-                                  elements: addresses.ranges.map { SetElement(key: [.address($0)]) })
+                                  elements: addresses.ranges.map { SetElement(key: SetKey(.address($0))) })
         }
         return name
     }
@@ -173,7 +173,7 @@ struct SetRegistry {
             meanings[name] = .ports(merged.map { ProtocolPorts(proto: $0.0, ports: $0.1) })
             sets[name] = NamedSet(name: name, keyType: [.inetProtocol, .inetService], isInterval: true,
                                   comment: nftComment(meaning),
-                                  elements: merged.map { SetElement(key: [.l4Protocol($0.0), .ports($0.1)]) })
+                                  elements: merged.map { SetElement(key: SetKey(.l4Protocol($0.0), .ports($0.1))) })
         }
         return name
     }
@@ -264,10 +264,17 @@ extension SetRegistry.PodSetMeaning {
         switch self {
         case .peers(let scope, let selector, let family):
             let addresses = index.slots(in: scope, matching: selector).lazy.flatMap(index.ownedAddresses(at:))
-            return TreeSet(addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) })
-        case .namedPort(let name, _, let scope, _):
+            return TreeSet(addresses.filter { $0.family == family }.map { SetElement(key: SetKey(.address($0))) })
+        case .namedPort(let name, let proto, let scope, let family):
+            // The pods are read in place: every candidate is in scope, and one that owns no address adds nothing.
             let candidates = scope == .localPods ? index.localSlots : index.slots(withPortName: name)
-            return TreeSet(candidates.lazy.compactMap(index.pod(at:)).flatMap { elements(of: $0, index: index) })
+            var elements: [SetElement] = []
+            elements.reserveCapacity(candidates.count)
+            for slot in candidates {
+                Self.appendNamedPortElements(name: name, proto: proto, family: family, ports: index.namedPorts(at: slot),
+                                             addresses: index.ownedAddresses(at: slot), to: &elements)
+            }
+            return TreeSet(elements)
         }
     }
 
@@ -277,18 +284,27 @@ extension SetRegistry.PodSetMeaning {
         switch self {
         case .peers(let scope, let selector, let family):
             guard index.selects(pod, scope: scope, selector: selector) else { return [] }
-            return pod.addresses.filter { $0.family == family }.map { SetElement(key: [.address($0)]) }
+            return pod.addresses.filter { $0.family == family }.map { SetElement(key: SetKey(.address($0))) }
         case .namedPort(let name, let proto, let scope, let family):
             guard scope == .allPods || pod.nodeName == index.node else { return [] }
             var elements: [SetElement] = []
-            for named in pod.namedPorts where named.name == name && (proto == nil || named.proto == proto) {
-                for address in pod.addresses where address.family == family {
-                    let element = SetElement(key: proto == nil ? [.address(address), .l4Protocol(named.proto), .port(named.port)]
-                                                               : [.address(address), .port(named.port)])
-                    if !elements.contains(element) { elements.append(element) }
-                }
-            }
+            Self.appendNamedPortElements(name: name, proto: proto, family: family, ports: pod.namedPorts, addresses: pod.addresses,
+                                         to: &elements)
             return elements
+        }
+    }
+
+    /// Appends the (address, [protocol,] port) elements of a pod with these ports and (owned) addresses,
+    /// each once, for the named-port set of `name`, `proto` (nil: any) and `family`.
+    private static func appendNamedPortElements(name: String, proto: L4Protocol?, family: IPFamily, ports: [NamedPort],
+                                                addresses: [IPAddress], to elements: inout [SetElement]) {
+        let podStart = elements.endIndex
+        for named in ports where named.name == name && (proto == nil || named.proto == proto) {
+            for address in addresses where address.family == family {
+                let element = SetElement(key: proto == nil ? SetKey(.address(address), .l4Protocol(named.proto), .port(named.port))
+                                                           : SetKey(.address(address), .port(named.port)))
+                if !elements[podStart...].contains(element) { elements.append(element) }
+            }
         }
     }
 }

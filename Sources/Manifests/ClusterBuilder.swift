@@ -5,7 +5,11 @@ import Compiler
 /// namespace and name replaces an earlier one, as `kubectl apply` would.
 public struct ClusterBuilder {
     private var namespaces: [String: Namespace] = [:]
-    private var pods: [ObjectReference: Pod] = [:]
+    /// Pods in arrival order, a later one with the same reference in its predecessor's place, and where
+    /// each is: at a hundred thousand pods, a table of positions grows and rehashes far less than one
+    /// of pods, and `takeState` moves the list out instead of copying every pod out of a table.
+    private var pods: [Pod] = []
+    private var podPositions: [ObjectReference: Int] = [:]
     private var policies: [ObjectReference: NetworkPolicy] = [:]
     private var clusterPolicies: [String: ClusterNetworkPolicy] = [:]
     private var nodes: [String: ClusterNode] = [:]
@@ -20,7 +24,7 @@ public struct ClusterBuilder {
     public mutating func add(_ object: ValidatedObject) {
         switch object {
         case .namespace(let namespace): namespaces[namespace.name] = namespace
-        case .pod(let pod): pods[pod.reference] = pod
+        case .pod(let pod): replace(pod)
         case .networkPolicy(let policy): policies[policy.reference] = policy
         case .clusterNetworkPolicy(let policy): clusterPolicies[policy.name] = policy
         case .node(let node): nodes[node.name] = node
@@ -30,28 +34,75 @@ public struct ClusterBuilder {
     public mutating func remove(_ reference: ObjectReference) {
         switch reference.kind {
         case "Namespace": namespaces[reference.name] = nil
-        case "Pod": pods[reference] = nil
+        case "Pod": removePod(reference)
         case "ClusterNetworkPolicy": clusterPolicies[reference.name] = nil
         case "Node": nodes[reference.name] = nil
         default: policies[reference] = nil
         }
     }
 
-    public func pod(_ reference: ObjectReference) -> Pod? { pods[reference] }
+    public func pod(_ reference: ObjectReference) -> Pod? { podPositions[reference].map { pods[$0] } }
     public func namespace(_ name: String) -> Namespace? { namespaces[name] }
 
-    public mutating func replace(_ pod: Pod) { pods[pod.reference] = pod }
+    /// Adds the pod, or replaces the one with its reference; one look-up for a new pod.
+    public mutating func replace(_ pod: Pod) {
+        let reference = pod.reference
+        if let position = podPositions.updateValue(pods.count, forKey: reference) {
+            podPositions[reference] = position
+            pods[position] = pod
+        } else {
+            pods.append(pod)
+        }
+    }
+
     public mutating func replace(_ namespace: Namespace) { namespaces[namespace.name] = namespace }
 
     public var policyReferences: [ObjectReference] { Array(policies.keys) }
 
     /// Objects sorted by what names them: namespaced ones by namespace and name (their references' order,
     /// the kind being one), the rest by name.
-    public var state: ClusterState {
+    public var state: ClusterState { state(pods: Self.sortedPodOrder(pods).map { pods[$0] }) }
+
+    /// `state`, leaving the builder without pods, which are put in order in place rather than copied.
+    public mutating func takeState() -> ClusterState {
+        var pods: [Pod] = []
+        swap(&pods, &self.pods)
+        podPositions = [:]
+        let order = Self.sortedPodOrder(pods)
+        // Cycle by cycle, each position takes the pod `order` names for it: swaps move pods, no copies.
+        var placed = [Bool](repeating: false, count: pods.count)
+        for start in pods.indices where !placed[start] {
+            var position = start
+            while order[position] != start {
+                pods.swapAt(position, order[position])
+                placed[position] = true
+                position = order[position]
+            }
+            placed[position] = true
+        }
+        return state(pods: pods)
+    }
+
+    private func state(pods: [Pod]) -> ClusterState {
         ClusterState(namespaces: namespaces.values.sorted { $0.name < $1.name },
-                     pods: pods.values.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
+                     pods: pods,
                      policies: policies.values.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
                      clusterPolicies: clusterPolicies.values.sorted { $0.name < $1.name },
                      nodes: nodes.values.sorted { $0.name < $1.name })
+    }
+
+    /// Positions of `pods` by namespace and name. Sorting the pods themselves would copy each pod (a
+    /// reference count per field) at every comparison.
+    private static func sortedPodOrder(_ pods: [Pod]) -> [Int] {
+        pods.indices.sorted { (pods[$0].namespace, pods[$0].name) < (pods[$1].namespace, pods[$1].name) }
+    }
+
+    /// The last pod takes the removed one's place.
+    private mutating func removePod(_ reference: ObjectReference) {
+        guard let position = podPositions.removeValue(forKey: reference) else { return }
+        let last = pods.removeLast()
+        guard position < pods.count else { return }
+        pods[position] = last
+        podPositions[last.reference] = position
     }
 }

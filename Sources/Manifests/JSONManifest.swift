@@ -14,12 +14,25 @@ enum JSONManifest {
     /// validated on the worker that decoded them.
     static func forEachObject(in data: Data, file: String, _ body: ManifestReader.LoadedDocumentBody) -> Bool {
         data.withUnsafeBytes { bytes in
-            guard looksLikeJSON(bytes), let layout = JSONManifestScanner.scan(bytes) else { return false }
+            guard looksLikeJSON(bytes) else { return false }
+            // A List's items decode while the scan goes on.
+            var ahead = JSONDecodingAhead(bytes)
+            guard let layout = JSONManifestScanner.scan(bytes, item: { ahead.feed($0) }) else {
+                ahead.cancel()
+                return false
+            }
+            // Not a List (an `items` member is then part of the one object): its object decodes now.
+            if ahead.fed != layout.objects {
+                ahead.cancel()
+                ahead = JSONDecodingAhead(bytes)
+                for object in layout.objects { ahead.feed(object) }
+            }
+            ahead.finishFeeding()
             let budget = max(bytes.count, 100_000)
             func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
             for start in stride(from: 0, to: layout.objects.count, by: batchSize) {
-                let batch = start..<min(start + batchSize, layout.objects.count)
-                for (index, decoded) in zip(batch, decode(layout.objects[batch], in: bytes) { $0.validated }) {
+                // Every batch comes: the objects named were exactly these.
+                for (index, decoded) in zip(start..<min(start + batchSize, layout.objects.count), ahead.next()!) {
                     switch decoded {
                     case .validated(let document): body({ source(index) }, .success(document))
                     case .decoded(let document): body({ source(index) }, .success(LoadedDocument(validating: document)))

@@ -25,9 +25,11 @@ public enum JSONManifestScanner {
     /// Below libyaml's 1024 characters for a simple key.
     static let maximumKeyLength = 1000
 
-    public static func scan(_ bytes: UnsafeRawBufferPointer) -> JSONManifestLayout? {
+    /// `item` is told each element of a top-level `items` array as soon as it is found, before the
+    /// document is known to be a List or the scan to succeed, so that decoding can start early.
+    public static func scan(_ bytes: UnsafeRawBufferPointer, item: (Range<Int>) -> Void = { _ in }) -> JSONManifestLayout? {
         var scanner = Scanner(bytes: bytes.bindMemory(to: UInt8.self))
-        return scanner.document()
+        return scanner.document(item: item)
     }
 
     private struct Scanner {
@@ -41,11 +43,11 @@ public enum JSONManifestScanner {
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
-        mutating func document() -> JSONManifestLayout? {
+        mutating func document(item: (Range<Int>) -> Void) -> JSONManifestLayout? {
             skipWhitespace()
             let start = position
             var kind: Range<Int>?, items: [Range<Int>] = []
-            guard peek == UInt8(ascii: "{") ? topLevelObject(kind: &kind, items: &items) : value() else { return nil }
+            guard peek == UInt8(ascii: "{") ? topLevelObject(kind: &kind, items: &items, item: item) : value() else { return nil }
             let end = position
             skipWhitespace()
             guard position == bytes.count, !needsYAML else { return nil }
@@ -56,7 +58,7 @@ public enum JSONManifestScanner {
         }
 
         /// The document's own members; the last `kind` and the last `items` count, as in a YAML mapping.
-        private mutating func topLevelObject(kind: inout Range<Int>?, items: inout [Range<Int>]) -> Bool {
+        private mutating func topLevelObject(kind: inout Range<Int>?, items: inout [Range<Int>], item: (Range<Int>) -> Void) -> Bool {
             members { scanner, key in
                 guard !scanner.contains(key, UInt8(ascii: "\\")) else { return false }
                 let valueStart = scanner.position
@@ -67,6 +69,7 @@ public enum JSONManifestScanner {
                         let start = scanner.position
                         guard scanner.value() else { return false }
                         items.append(start..<scanner.position)
+                        item(start..<scanner.position)
                         return true
                     }
                 }

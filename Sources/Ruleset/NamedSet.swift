@@ -138,33 +138,17 @@ public enum KeyPart: Hashable, Sendable, Comparable {
 }
 
 public struct SetElement: Hashable, Sendable, Comparable {
-    public var key: [KeyPart]
+    public var key: SetKey
     /// The mapped verdict, for verdict maps only.
     public var verdict: Verdict?
 
-    public init(key: [KeyPart], verdict: Verdict? = nil) {
+    public init(key: SetKey, verdict: Verdict? = nil) {
         self.key = key
         self.verdict = verdict
     }
 
-    public static func < (lhs: SetElement, rhs: SetElement) -> Bool {
-        lhs.key.lexicographicallyPrecedes(rhs.key)
-    }
+    public static func < (lhs: SetElement, rhs: SetElement) -> Bool { lhs.key < rhs.key }
 
-    /// Hashes one word per key part: sets of hundreds of thousands of elements are hashed on every
-    /// build, and the synthesized hash would feed every byte of every 128-bit range bound.
-    /// Equal elements still hash equally; the verdict is left out, as keys are unique within a set.
-    public func hash(into hasher: inout Hasher) {
-        for part in key {
-            switch part {
-            case .address(let range):
-                switch range.lower {
-                case .v4(let value): hasher.combine(UInt64(value))
-                case .v6(let value): hasher.combine(UInt64(truncatingIfNeeded: value) ^ UInt64(truncatingIfNeeded: value >> 64))
-                }
-            case .l4Protocol(let proto): hasher.combine(UInt64(proto.number) | 1 << 40)
-            case .ports(let range): hasher.combine(UInt64(range.lowerBound) << 16 | UInt64(range.upperBound) | 1 << 41)
-            }
-        }
-    }
+    /// The key's hash alone: keys are unique within a set, so the verdict is left out.
+    public func hash(into hasher: inout Hasher) { key.hash(into: &hasher) }
 }

@@ -1,4 +1,3 @@
-import HashTreeCollections
 import IPAddressing
 
 /// Renders a Ruleset as an `nft -f` script. The script first deletes the agent's previous table, then
@@ -42,22 +41,10 @@ public enum NftTextRenderer {
 
     /// The elements in the order `SetElement.<` gives, one per line.
     static func renderElements(_ set: NamedSet, into out: inout TextBuffer) {
-        for (position, element) in sorted(set.elements).enumerated() {
+        for (position, element) in SortedElements(set.elements).enumerated() {
             if position > 0 { out.append(",\n\t\t\t     ") }
             render(element, into: &out)
         }
-    }
-
-    /// `elements.sorted()`, faster for the keys nearly every element of a table has: an address (range)
-    /// first. Those sort by that range, a plain value, and only elements with the same range compare
-    /// their whole keys: the same order, since keys compare part by part.
-    static func sorted(_ elements: TreeSet<SetElement>) -> [SetElement] {
-        let keyed = elements.compactMap { element -> (AddressRange, SetElement)? in
-            guard case .address(let range) = element.key.first else { return nil }
-            return (range, element)
-        }
-        guard keyed.count == elements.count else { return elements.sorted() }
-        return keyed.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.1)
     }
 
     static func render(_ counter: NamedCounter) -> String {

@@ -316,6 +316,27 @@ struct ManifestTests {
             == expected.map { "\($0.0)/\($0.1) \([ip($0.2)])" })
     }
 
+    /// Items are decoded as the scan finds them, before it knows whether the file is a List this path
+    /// reads: what loads must follow what the scan decides in the end.
+    @Test("a JSON List's items decode while it is scanned; a List read as YAML after all, or a non-List with items, loads as before",
+          arguments: [#""#, #","extra":1.5"#])
+    func itemsDecodedWhileScanned(trailer: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let count = 2 * 2048 + 5
+        let pods = (0..<count).map { #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p-\#($0)","namespace":"ns"},"#
+            + #""status":{"phase":"Running","podIPs":[{"ip":"10.1.\#($0 / 250).\#($0 % 250)"}]}}"# }
+        // A number that is not an integer makes the whole file YAML's, found only after every item.
+        let list = try directory.write("list.json", #"{"apiVersion":"v1","kind":"List","items":["# + pods.joined(separator: ",") + "]\(trailer)}")
+        let loaded = load(paths: [list])
+        #expect(loaded.errors.isEmpty)
+        #expect(loaded.state.pods.map(\.name) == (0..<count).map { "p-\($0)" }.sorted())
+        let namespace = try directory.write("namespace.json",
+                                            #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"ns"},"items":["# + pods[0] + "]\(trailer)}")
+        let alone = load(paths: [namespace])
+        #expect(alone.errors.isEmpty && alone.state.pods.isEmpty && alone.state.namespaces.map(\.name) == ["ns"])
+    }
+
     @Test("a later object with the same name replaces the earlier one")
     func laterObjectWins() throws {
         let state = try cluster(

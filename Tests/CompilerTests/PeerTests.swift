@@ -85,7 +85,7 @@ struct PeerTests {
         #expect(chain.allowRules.count == 2)
         let cidrSets = Set(chain.allowRules.flatMap(\.setNames).filter { $0.hasPrefix("cidr_") })
         let set = try #require(cidrSets.count == 1 ? ruleset.set(named: cidrSets.first!) : nil)
-        let range = { (lower: String, upper: String) in [KeyPart.address(AddressRange(lower: ip(lower), upper: ip(upper)))] }
+        let range = { (lower: String, upper: String) in SetKey(.address(AddressRange(lower: ip(lower), upper: ip(upper)))) }
         // 10.0.2.0/25 fills the except of the first block back in; 10.0.3.0/25 touches it.
         #expect(set.elements.sorted().map(\.key) == [range("10.0.2.0", "10.0.3.127"), range("192.168.5.0", "192.168.5.255")])
         #expect(set.isInterval && set.keyType == [.ipv4Address])

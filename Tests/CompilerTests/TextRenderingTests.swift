@@ -33,7 +33,7 @@ struct TextRenderingTests {
         let lone = (0..<500).map { _ in SetElement(key: [.address(Self.address(&random, family: random.bool() ? .v4 : .v6))]) }
         // One element per key, as in any set nftables takes: elements differing only in their verdict
         // would tie, and their order would follow the hash seed, which changes from run to run.
-        var keys = Set<[KeyPart]>()
+        var keys = Set<SetKey>()
         let composite = (0..<500).map { _ in Self.element(&random) }.filter { keys.insert($0.key).inserted }
         // The same address with several ports, and keys that start with a protocol.
         let sameAddress = (0..<100).map { SetElement(key: [.address(.v4(UInt32($0 % 3))), .ports(UInt16(100 - $0)...100)]) }
@@ -41,7 +41,8 @@ struct TextRenderingTests {
         for elements in [lone, composite, sameAddress, protocolFirst] {
             let set = NamedSet(name: "s", keyType: [.ipv4Address], elements: elements)
             let text = NftTextRenderer.render(Ruleset(table: Table(family: .inet, name: "t", sets: [set])))
-            let listed = Set(elements).sorted().map(NftTextRenderer.render).joined(separator: ",\n\t\t\t     ")
+            // Keys compared as arrays of their parts: the order `SetKey` must keep.
+            let listed = Set(elements).sorted { Array($0.key).lexicographicallyPrecedes(Array($1.key)) }.map(NftTextRenderer.render).joined(separator: ",\n\t\t\t     ")
             #expect(text.contains("\t\telements = { " + listed + " }\n\t}\n"))
         }
     }
@@ -85,6 +86,6 @@ struct TextRenderingTests {
             let low = UInt16.random(in: 0...UInt16.max, using: &random)
             key.append(.ports(low...(random.bool() ? low : UInt16.random(in: low...UInt16.max, using: &random))))
         }
-        return SetElement(key: key, verdict: random.bool() ? .jump("ingress_\(random.int(0...99))") : nil)
+        return SetElement(key: SetKey(key), verdict: random.bool() ? .jump("ingress_\(random.int(0...99))") : nil)
     }
 }

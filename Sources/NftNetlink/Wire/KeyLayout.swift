@@ -31,7 +31,7 @@ struct KeyLayout: Hashable {
 
     /// The full key, one key part's low (or high) end per field.
     /// Written in place, one allocation per key: a full apply encodes hundreds of thousands.
-    func key(_ parts: [KeyPart], high: Bool) -> [UInt8] {
+    func key(_ parts: SetKey, high: Bool) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: keyLength) { key, count in
             key.initialize(repeating: 0)
             var offset = 0
@@ -44,7 +44,7 @@ struct KeyLayout: Hashable {
     }
 
     /// Splits keys back into parts, one per field; `high` is the inclusive upper end, or nil for single values.
-    func parts(low: [UInt8], high: [UInt8]?) throws(WireDecodingError) -> [KeyPart] {
+    func parts(low: [UInt8], high: [UInt8]?) throws(WireDecodingError) -> SetKey {
         guard low.count == keyLength, high.map({ $0.count == keyLength }) ?? true else {
             throw .unexpected("key of \(low.count) bytes for a key of \(keyLength)")
         }
@@ -54,6 +54,6 @@ struct KeyLayout: Hashable {
             parts.append(try KeyCodec.part(type, low: low[range], high: (high ?? low)[range]))
             offset += stride
         }
-        return parts
+        return SetKey(parts)
     }
 }

@@ -98,7 +98,7 @@ struct RandomRuleset {
         // Sorted first: hash order changes from run to run, and a seed must replay the same ruleset.
         var kept = set.elements.sorted().filter { _ in random.int(0...3) > 0 }
         kept += elements(of: set, count: random.int(0...4), leaves: leaves)
-        var seen = Set<[KeyPart]>()
+        var seen = Set<SetKey>()
         return kept.filter { seen.insert($0.key).inserted }
     }
 
@@ -110,7 +110,7 @@ struct RandomRuleset {
             var seen = Set<[KeyPart]>()
             keys = (0..<count).map { _ in set.keyType.map { singleValue($0) } }.filter { seen.insert($0).inserted }
         }
-        return keys.map { SetElement(key: $0, verdict: set.isVerdictMap ? verdict(leaves: leaves) : nil) }
+        return keys.map { SetElement(key: SetKey($0), verdict: set.isVerdictMap ? verdict(leaves: leaves) : nil) }
     }
 
     private mutating func singleValue(_ type: DataType) -> KeyPart {
