@@ -28,7 +28,7 @@ struct ObjectStore<Model: CachedModel> {
     subscript(key: ObjectKey) -> Model? { positions[key].map { items[$0] } }
 
     /// Stores `model`; returns whether anything changed.
-    mutating func upsert(_ model: Model) -> Bool {
+    mutating func upsert(_ model: consuming Model) -> Bool {
         var model = model
         model.share(&pool)
         let key = model.key

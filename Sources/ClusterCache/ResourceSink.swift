@@ -13,9 +13,20 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
         cache.stores.withLock { $0[keyPath: store].beginRelist() }
     }
 
+    /// Specialized for pods and policies, of which a sync brings thousands: the reflector calls a sink
+    /// through its protocol, which reaches only the generic code, and that checks the type and calls these.
+    @_specialize(where Model == Pod)
+    @_specialize(where Model == NetworkPolicy)
     func relisted(_ page: [DecodedObject<Object>]) {
-        let verdicts = page.map(validate)
-        change { objects in verdicts.reduce(false) { changed, verdict in record(verdict, in: &objects) || changed } }
+        // Validated last first, then taken out one at a time in page order: the store then holds a
+        // model's only copy, so sharing its parts with other objects (`ValuePool`) changes it in place
+        // instead of copying it first.
+        var verdicts = page.reversed().map(validate)
+        change { objects in
+            var changed = false
+            while let verdict = verdicts.popLast() { changed = record(verdict, in: &objects) || changed }
+            return changed
+        }
     }
 
     func endRelist() {
@@ -26,6 +37,8 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
         cache.signal.notify()
     }
 
+    @_specialize(where Model == Pod)
+    @_specialize(where Model == NetworkPolicy)
     func upsert(_ object: DecodedObject<Object>) {
         let verdict = validate(object)
         change { record(verdict, in: &$0) }
@@ -65,7 +78,7 @@ struct ResourceSink<Model: CachedModel>: ReflectorSink {
         }
     }
 
-    private func record(_ verdict: Verdict, in objects: inout ObjectStore<Model>) -> Bool {
+    private func record(_ verdict: consuming Verdict, in objects: inout ObjectStore<Model>) -> Bool {
         switch verdict {
         case .valid(let model):
             return objects.upsert(model)

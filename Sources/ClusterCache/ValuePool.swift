@@ -27,11 +27,19 @@ struct ValuePool {
 }
 
 extension Pod {
+    /// Writes only the parts that are not the pooled copies yet: a pod keeps its fields behind one
+    /// reference, which a stored pod shares with the compiler's index, and a write would copy it apart
+    /// from there (a pool rebuild finds every stored part pooled already).
     mutating func share(_ pool: inout ValuePool) {
-        namespace = pool.shared(namespace)
-        labels = pool.shared(labels)
-        nodeName = nodeName.map { pool.shared($0) }
-        namedPorts = pool.shared(namedPorts)
-        creationTimestamp = pool.shared(creationTimestamp)
+        if let shared = Self.replacement(namespace, pool.shared(namespace)) { namespace = shared }
+        if let shared = Self.replacement(labels, pool.shared(labels)) { labels = shared }
+        if let nodeName, let shared = Self.replacement(nodeName, pool.shared(nodeName)) { self.nodeName = shared }
+        if let shared = Self.replacement(namedPorts, pool.shared(namedPorts)) { namedPorts = shared }
+        if let shared = Self.replacement(creationTimestamp, pool.shared(creationTimestamp)) { creationTimestamp = shared }
+    }
+
+    /// `pooled`, unless it is `current` itself: the same bits are the same storage (or the same inline string).
+    private static func replacement<Value>(_ current: Value, _ pooled: Value) -> Value? {
+        withUnsafeBytes(of: current) { current in withUnsafeBytes(of: pooled) { current.elementsEqual($0) } } ? nil : pooled
     }
 }

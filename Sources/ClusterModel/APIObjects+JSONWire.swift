@@ -4,24 +4,20 @@
 
 extension ObjectMeta: JSONWireReadable {
     public init(reading reader: inout JSONWireReader) throws(JSONWireFallback) {
-        var name, namespace, uid, creationTimestamp, deletionTimestamp, resourceVersion: String??
+        var name, namespace, creationTimestamp, resourceVersion: String??
         var labels: [String: String]??
         try reader.readObject { reader, key throws(JSONWireFallback) in
             switch key {
             case "name": try name.setOnce(reader.readOptionalString())
             case "namespace": try namespace.setOnce(reader.readOptionalString())
-            case "uid": try uid.setOnce(reader.readOptionalString())
             case "labels": try labels.setOnce(reader.readOptionalStringMap())
             case "creationTimestamp": try creationTimestamp.setOnce(reader.readOptionalString())
-            case "deletionTimestamp": try deletionTimestamp.setOnce(reader.readOptionalString())
             case "resourceVersion": try resourceVersion.setOnce(reader.readOptionalString())
             default: try reader.skipValue()
             }
         }
         self.init(name: name ?? nil, namespace: namespace ?? nil, labels: labels ?? nil)
-        self.uid = uid ?? nil
         self.creationTimestamp = creationTimestamp ?? nil
-        self.deletionTimestamp = deletionTimestamp ?? nil
         self.resourceVersion = resourceVersion ?? nil
     }
 }

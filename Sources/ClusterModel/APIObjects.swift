@@ -2,13 +2,15 @@
 /// fields that enforcement needs are declared; everything else is ignored by the decoder.
 /// Optionals keep "absent" apart from "empty", which NetworkPolicy semantics depend on.
 
+/// Only what enforcement and the watch read: a uid or deletionTimestamp would be one more string
+/// decoded per object of a sync, and nothing reads them.
 public struct ObjectMeta: Codable, Hashable, Sendable {
     public var name: String?
     public var namespace: String?
-    public var uid: String?
     public var labels: [String: String]?
+    /// Decides which pod owns a reused IP.
     public var creationTimestamp: String?
-    public var deletionTimestamp: String?
+    /// Where a watch resumes.
     public var resourceVersion: String?
 
     public init(name: String? = nil, namespace: String? = nil, labels: [String: String]? = nil) {

@@ -1,20 +1,56 @@
 import IPAddressing
 
 /// The slim pod the compiler (and, later, the watch cache) keeps: only what enforcement reads.
+///
+/// A value stored behind one reference (copy on write, as `NamedSet`): a pod passes from the reader
+/// through validation, the cache, the drained changes and the compiler's index, so a copy is one
+/// retain instead of one per field, and the cache and the index share one copy of each pod.
 public struct Pod: Hashable, Sendable {
-    public var namespace: String
-    public var name: String
-    public var labels: [String: String]
-    public var nodeName: String?
-    public var hostNetwork: Bool
-    public var phase: Phase
+    private var storage: Storage
+
+    public var namespace: String {
+        get { storage.fields.namespace }
+        set { unique().fields.namespace = newValue }
+    }
+    public var name: String {
+        get { storage.fields.name }
+        set { unique().fields.name = newValue }
+    }
+    public var labels: [String: String] {
+        get { storage.fields.labels }
+        set { unique().fields.labels = newValue }
+    }
+    public var nodeName: String? {
+        get { storage.fields.nodeName }
+        set { unique().fields.nodeName = newValue }
+    }
+    public var hostNetwork: Bool {
+        get { storage.fields.hostNetwork }
+        set { unique().fields.hostNetwork = newValue }
+    }
+    public var phase: Phase {
+        get { storage.fields.phase }
+        set { unique().fields.phase = newValue }
+    }
     /// At most one address per family, from status.podIPs (or status.podIP).
-    public var addresses: [IPAddress]
-    public var namedPorts: [NamedPort]
+    public var addresses: [IPAddress] {
+        get { storage.fields.addresses }
+        set { unique().fields.addresses = newValue }
+    }
+    public var namedPorts: [NamedPort] {
+        get { storage.fields.namedPorts }
+        set { unique().fields.namedPorts = newValue }
+    }
     /// RFC 3339 text; compares in time order. Decides which pod owns a reused IP.
-    public var creationTimestamp: String
+    public var creationTimestamp: String {
+        get { storage.fields.creationTimestamp }
+        set { unique().fields.creationTimestamp = newValue }
+    }
     /// Only part of the API object could be read: this is the stand-in of `init(failingClosed:)`.
-    public var isPartial = false
+    public var isPartial: Bool {
+        get { storage.fields.isPartial }
+        set { unique().fields.isPartial = newValue }
+    }
 
     public enum Phase: String, Hashable, Sendable {
         case pending = "Pending", running = "Running", succeeded = "Succeeded", failed = "Failed", unknown = "Unknown"
@@ -23,16 +59,15 @@ public struct Pod: Hashable, Sendable {
     public init(namespace: String, name: String, labels: [String: String] = [:], nodeName: String? = nil,
                 hostNetwork: Bool = false, phase: Phase = .running, addresses: [IPAddress] = [],
                 namedPorts: [NamedPort] = [], creationTimestamp: String = "") {
-        self.namespace = namespace
-        self.name = name
-        self.labels = labels
-        self.nodeName = nodeName
-        self.hostNetwork = hostNetwork
-        self.phase = phase
-        self.addresses = addresses
-        self.namedPorts = namedPorts
-        self.creationTimestamp = creationTimestamp
+        storage = Storage(Fields(namespace: namespace, name: name, labels: labels, nodeName: nodeName, hostNetwork: hostNetwork,
+                                 phase: phase, addresses: addresses, namedPorts: namedPorts, creationTimestamp: creationTimestamp))
     }
+
+    public static func == (lhs: Pod, rhs: Pod) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(storage.fields) }
 
     public var reference: ObjectReference { ObjectReference(kind: "Pod", namespace: namespace, name: name) }
 
@@ -41,6 +76,31 @@ public struct Pod: Hashable, Sendable {
     /// cannot be matched.
     public var isEnforceable: Bool {
         phase != .succeeded && phase != .failed && !hostNetwork && !addresses.isEmpty
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+        return storage
+    }
+
+    private struct Fields: Hashable {
+        var namespace: String
+        var name: String
+        var labels: [String: String]
+        var nodeName: String?
+        var hostNetwork: Bool
+        var phase: Phase
+        var addresses: [IPAddress]
+        var namedPorts: [NamedPort]
+        var creationTimestamp: String
+        var isPartial = false
+    }
+
+    /// Mutated only while uniquely referenced (`unique()`), so a shared one never changes: safe to send.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+
+        init(_ fields: Fields) { self.fields = fields }
     }
 }
 

@@ -61,6 +61,23 @@ struct CacheSharingTests {
         #expect(pod.labels["pod-template-hash"] == "55c8d4f9b")
     }
 
+    @Test func aPoolRebuildLeavesStoredPodsShared() throws {
+        // A stored pod is shared with whoever else holds it (the compiler's index holds every one): a
+        // rebuild of the pool, whose values the stored pods already hold, must not copy them apart.
+        var store = ObjectStore<Pod>()
+        var held: [Pod] = []
+        // A label set of its own per pod: 1,100 of them pass the pool's first rebuild, at 1,024 values.
+        for index in 0..<1100 {
+            let key = ObjectKey(namespace: "payments-production", name: "web-\(index)")
+            _ = store.upsert(Pod(namespace: key.namespace, name: key.name, labels: ["pod-template-hash": "h\(index)"],
+                                 addresses: [try #require(IPAddress("10.0.\(index / 250).\(index % 250)"))],
+                                 creationTimestamp: "2026-01-01T00:00:00Z"))
+            held.append(try #require(store[key]))
+        }
+        let apart = held.filter { pod in !Self.sharesStorage(pod, store[ObjectKey(namespace: pod.namespace, name: pod.name)]!) }.count
+        #expect(apart == 0, "stored pods copied apart from their holders")
+    }
+
     @Test func thePoolLetsGoOfValuesNoPodHolds() throws {
         // Rollouts replace every pod by one with a new pod-template-hash: values of the old pods must not pile up.
         var store = ObjectStore<Pod>()

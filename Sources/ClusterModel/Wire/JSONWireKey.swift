@@ -4,12 +4,14 @@
 public struct JSONWireKey {
     public let bytes: UnsafeRawBufferPointer
 
-    @inlinable
+    /// Always inlined: a member's `switch` compares its key with each declared name in turn, and a call
+    /// per comparison cost more than the comparison, which mostly ends at the length.
+    @inlinable @inline(__always)
     public static func ~= (pattern: StaticString, key: JSONWireKey) -> Bool {
         key == pattern
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func == (key: JSONWireKey, text: StaticString) -> Bool {
         guard text.utf8CodeUnitCount == key.bytes.count else { return false }
         let literal = text.utf8Start

@@ -44,6 +44,12 @@ public final class Reflector<Resource: APIResource>: Sendable {
     }
 
     /// Runs on the calling thread until `stop` is stopped.
+    ///
+    /// Specialized for the kinds a sync streams by the thousand: the agent's module cannot specialize
+    /// this module's generics, and unspecialized, every event looks its generic types' metadata up and
+    /// copies its object through value witnesses. The generic entry checks the type and calls these.
+    @_specialize(where Resource == PodsResource)
+    @_specialize(where Resource == NetworkPoliciesResource)
     public func run(stop: StopToken) {
         let client: APIClient
         do {

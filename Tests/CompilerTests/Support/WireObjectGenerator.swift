@@ -21,10 +21,8 @@ struct WireObjectGenerator {
 
     mutating func metadata() -> ObjectMeta {
         var metadata = ObjectMeta(name: maybe { $0.text() }, namespace: maybe { $0.text() }, labels: maybe { $0.labels() })
-        metadata.uid = maybe { "6c1f0a4e-\($0.random.int(0...9999))" }
         metadata.resourceVersion = maybe { String($0.random.int(0...999_999_999)) }
         metadata.creationTimestamp = maybe { _ in "2026-12-06T21:00:00Z" }
-        metadata.deletionTimestamp = maybe { _ in "2026-12-06T22:00:00Z" }
         return metadata
     }
 
