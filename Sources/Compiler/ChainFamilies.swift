@@ -7,7 +7,7 @@ import Ruleset
 /// A local pod's chains are entered only through the verdict map of a family it has an address in
 /// (its elements are its addresses), and a tier chain hands over only to the next chain of the same
 /// pod. So a chain for single-stack pods leaves out the rules that test the other family: they could
-/// never match there. In a single-stack cluster that halves the rules, and the sets only those rules
+/// never match there. In a single-stack cluster that about halves the rules, and the sets only those rules
 /// look up leave the table. Each rule the kernel adds costs a walk of the table's set list for every
 /// set it looks up, and a commit that adds a verdict map element validates every rule of the table.
 struct ChainFamilies: Hashable {

@@ -7,7 +7,7 @@ public struct ClusterBuilder {
     private var namespaces: [String: Namespace] = [:]
     /// Pods in arrival order, a later one with the same reference in its predecessor's place, and where
     /// each is: at a hundred thousand pods, a table of positions grows and rehashes far less than one
-    /// of pods, and `takeState` moves the list out instead of copying every pod out of a table.
+    /// of pods.
     private var pods: [Pod] = []
     private var podPositions: [ObjectReference: Int] = [:]
     private var policies: [ObjectReference: NetworkPolicy] = [:]
@@ -61,40 +61,12 @@ public struct ClusterBuilder {
 
     /// Objects sorted by what names them: namespaced ones by namespace and name (their references' order,
     /// the kind being one), the rest by name.
-    public var state: ClusterState { state(pods: Self.sortedPodOrder(pods).map { pods[$0] }) }
-
-    /// `state`, leaving the builder without pods, which are put in order in place rather than copied.
-    public mutating func takeState() -> ClusterState {
-        var pods: [Pod] = []
-        swap(&pods, &self.pods)
-        podPositions = [:]
-        let order = Self.sortedPodOrder(pods)
-        // Cycle by cycle, each position takes the pod `order` names for it: swaps move pods, no copies.
-        var placed = [Bool](repeating: false, count: pods.count)
-        for start in pods.indices where !placed[start] {
-            var position = start
-            while order[position] != start {
-                pods.swapAt(position, order[position])
-                placed[position] = true
-                position = order[position]
-            }
-            placed[position] = true
-        }
-        return state(pods: pods)
-    }
-
-    private func state(pods: [Pod]) -> ClusterState {
+    public var state: ClusterState {
         ClusterState(namespaces: namespaces.values.sorted { $0.name < $1.name },
-                     pods: pods,
+                     pods: pods.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
                      policies: policies.values.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) },
                      clusterPolicies: clusterPolicies.values.sorted { $0.name < $1.name },
                      nodes: nodes.values.sorted { $0.name < $1.name })
-    }
-
-    /// Positions of `pods` by namespace and name. Sorting the pods themselves would copy each pod (a
-    /// reference count per field) at every comparison.
-    private static func sortedPodOrder(_ pods: [Pod]) -> [Int] {
-        pods.indices.sorted { (pods[$0].namespace, pods[$0].name) < (pods[$1].namespace, pods[$1].name) }
     }
 
     /// The last pod takes the removed one's place.

@@ -34,6 +34,6 @@ public struct LoadedManifests {
             case .failure(let error): errors.append(error.description)
             }
         }
-        (cluster, self.skipped, self.errors) = (builder.takeState(), skipped, errors)
+        (cluster, self.skipped, self.errors) = (builder.state, skipped, errors)
     }
 }
