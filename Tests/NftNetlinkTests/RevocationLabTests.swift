@@ -2,7 +2,7 @@ import ClusterModel
 import Compiler
 import IPAddressing
 import NetnsLab
-import NftNetlink
+@testable import NftNetlink
 import Ruleset
 import Testing
 import TestSupport
@@ -56,6 +56,27 @@ import TestSupport
             let denied = try scenario.flowsFromBToA()
             let allowed = try [scenario.lab.openFlow(from: "x/c", to: "x/a", proto: .tcp, family: .v4)]
             try scenario.expectRevocation(of: denied, keeping: allowed, after: Self.ingressPolicy(allowing: ["c"]))
+        }
+    }
+
+    /// Between deleting an entry without room for labels and creating its labelled copy, the
+    /// connection's next packet may start a new entry of the same tuples; the kernel refuses the copy
+    /// (EEXIST). That new entry, created under the agent's table, is labelled instead. Here the entry
+    /// that is in the way is the flow's own, as the racing packet would have left it.
+    @Test func aCopyRefusedByANewerEntryLabelsThatEntry() throws {
+        try Scenario.run { scenario in
+            try scenario.apply(Self.ingressPolicy(allowing: ["b", "c"]))
+            let flow = try scenario.lab.openFlow(from: "x/b", to: "x/a", proto: .tcp, family: .v4)
+            defer { flow.stop() }
+            #expect(eventually { flow.isFlowing })
+            let table = try ConntrackTable(netns: scenario.lab.nodeNamespace(1))
+            let bit = try #require(scenario.revoker?.labelBit)
+            let server = try #require(IPAddress(scenario.lab.address(of: "x/a", family: .v4)))
+            let entry = try #require(try table.flows(involving: [server]).first { $0.originalDestination == server && $0.l4Protocol == 6 })
+            #expect(!entry.hasLabel(bit))
+            try table.createLabelled(entry, bit: bit)
+            let after = try table.flows(involving: [server]).filter { $0.identity == entry.identity }
+            #expect(after.count == 1 && after.allSatisfy { $0.hasLabel(bit) }, "the entry in the way carries the label")
         }
     }
 

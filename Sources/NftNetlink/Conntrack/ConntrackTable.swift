@@ -114,16 +114,39 @@ final class ConntrackTable {
     /// cannot be created again (it has NAT to restore): then it is only deleted.
     func replaceLabelled(_ flow: ConntrackFlow, bit: UInt8) throws -> Bool {
         try delete(flow)
-        guard let recreation = flow.recreation else { return false }
-        var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_NEW.rawValue,
-                                       flags: NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, family: flow.originalSource.family.addressFamily,
-                                       sequence: takeSequence())
-        request.raw(recreation)
-        let bitmap = ConntrackLabel.bitmap(bit)
-        request.attribute(CTA_LABELS, bitmap)
-        request.attribute(CTA_LABELS_MASK, bitmap)
-        try acknowledged(request, "create labelled conntrack entry \(flow.originalSource) → \(flow.originalDestination)")
+        guard flow.recreation != nil else { return false }
+        try createLabelled(flow, bit: bit)
         return true
+    }
+
+    /// Creates `flow`'s entry again, labelled. Between the delete and this create, a packet of the
+    /// connection may have started a new entry of the same tuples (either direction; the kernel then
+    /// answers EEXIST): created under the agent's table, that entry has room for labels, and it is
+    /// the one labelled, so the connection stays revoked. Should that entry end before it is labelled
+    /// (ENOENT), the create is tried again.
+    func createLabelled(_ flow: ConntrackFlow, bit: UInt8) throws {
+        guard let recreation = flow.recreation else { return }
+        let what = "create labelled conntrack entry \(flow.originalSource) → \(flow.originalDestination)"
+        let bitmap = ConntrackLabel.bitmap(bit)
+        for attempt in 1...3 {
+            var request = NetfilterRequest(subsystem: NFNL_SUBSYS_CTNETLINK, message: IPCTNL_MSG_CT_NEW.rawValue,
+                                           flags: NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, family: flow.originalSource.family.addressFamily,
+                                           sequence: takeSequence())
+            request.raw(recreation)
+            request.attribute(CTA_LABELS, bitmap)
+            request.attribute(CTA_LABELS_MASK, bitmap)
+            do {
+                try acknowledged(request, what)
+                return
+            } catch NftError.system(_, let code) where code == EEXIST {
+                do {
+                    try setLabel(bit, on: flow)
+                    return
+                } catch NftError.system(_, let code) where code == ENOENT && attempt < 3 {
+                    continue
+                }
+            }
+        }
     }
 
     func delete(_ flow: ConntrackFlow) throws {
