@@ -22,46 +22,62 @@ enum SetSizing {
     /// fit; only a new or recreated set, or one that outgrows its size, is sized from its count.
     static func sized(_ desired: Ruleset, kernel: Ruleset?) -> Ruleset {
         var sized = desired
-        let kernelSets = kernel?.table.sets ?? []
-        var byName: [String: Int]?
+        var held = HeldSets(kernel?.table.sets ?? [])
         for index in desired.table.sets.indices {
             let set = desired.table.sets[index]
             // Ranges are stored differently by each backend and kernel (nft_set_rbtree.c counts a range as
             // two elements, and from 6.14 doubles the size it is given): interval sets stay unsized.
             guard !set.isInterval else { continue }
-            let held: NamedSet?
-            if index < kernelSets.count, kernelSets[index].isIdentical(to: set) {
-                continue  // the very value the kernel holds: same size
-            } else if index < kernelSets.count, kernelSets[index].name == set.name {
-                held = kernelSets[index]
-            } else {
-                if byName == nil { byName = Dictionary(kernelSets.indices.map { (kernelSets[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) }
-                held = byName![set.name].map { kernelSets[$0] }
-            }
-            let size = kernelSize(of: set, held: held)
-            if size != set.kernelSize { sized.table.sets[index].kernelSize = size }
+            let resolved = self.resolved(set, held: held.set(named: set.name, near: index))
+            if !resolved.isIdentical(to: set) { sized.table.sets[index] = resolved }
         }
         return sized
     }
 
-    private static func kernelSize(of set: NamedSet, held: NamedSet?) -> UInt32? {
+    /// `set` with the size it gets; the kernel's own value when that holds the same elements, so that the
+    /// diff finds the two identical without comparing them.
+    private static func resolved(_ set: NamedSet, held: NamedSet?) -> NamedSet {
+        if let held, held.isIdentical(to: set) { return set }
         let count = set.elements.count
-        if let held, held.kernelSize.map({ count <= Int($0) }) ?? true, isDeclared(set, like: held) { return held.kernelSize }
-        return fresh(count)
-    }
-
-    /// Whether the kernel's set can be kept for `set`: declared alike but for the size.
-    private static func isDeclared(_ set: NamedSet, like held: NamedSet) -> Bool {
-        guard set.kernelSize != held.kernelSize else { return set.isDeclared(like: held) }
+        var size = fresh(count)
+        if let held, held.kernelSize.map({ count <= Int($0) }) ?? true, set.isDeclared(likeApartFromKernelSize: held) {
+            if held.kernelSize != set.kernelSize, held.elements == set.elements { return held }
+            size = held.kernelSize
+        }
+        guard size != set.kernelSize else { return set }
         var resized = set
-        resized.kernelSize = held.kernelSize
-        return resized.isDeclared(like: held)
+        resized.kernelSize = size
+        return resized
     }
 
     /// Twice the count, to a power of two: the set may double before it is created again.
     static func fresh(_ count: Int) -> UInt32? {
         guard count >= smallestSized else { return nil }
         return UInt32(min(1 << 31, (2 * count).nextPowerOfTwo))
+    }
+}
+
+/// The kernel's sets, found by name. Both tables list sets in the compiler's order, so a set is mostly at
+/// the same position, or shifted by as many sets as were created or deleted before it: only a set found
+/// at neither position costs a lookup by name.
+private struct HeldSets {
+    private let sets: [NamedSet]
+    private var shift = 0
+    private var byName: [String: Int]?
+
+    init(_ sets: [NamedSet]) { self.sets = sets }
+
+    mutating func set(named name: String, near index: Int) -> NamedSet? {
+        guard let found = position(of: name, near: index) else { return nil }
+        shift = found - index
+        return sets[found]
+    }
+
+    private mutating func position(of name: String, near index: Int) -> Int? {
+        if sets.indices.contains(index + shift), sets[index + shift].name == name { return index + shift }
+        if sets.indices.contains(index), sets[index].name == name { return index }
+        if byName == nil { byName = Dictionary(sets.indices.map { (sets[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) }
+        return byName![name]
     }
 }
 

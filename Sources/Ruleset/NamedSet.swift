@@ -90,7 +90,15 @@ public struct NamedSet: Hashable, Sendable {
     public func isIdentical(to other: NamedSet) -> Bool { ObjectIdentifier(storage) == ObjectIdentifier(other.storage) }
 
     /// Whether the set can be kept rather than recreated: every field but the elements matches.
-    public func isDeclared(like other: NamedSet) -> Bool { isIdentical(to: other) || storage.declaration == other.storage.declaration }
+    func isDeclared(like other: NamedSet) -> Bool { isIdentical(to: other) || storage.declaration == other.storage.declaration }
+
+    /// Whether the set can be kept as `other` with another kernel size: every other field but the elements matches.
+    public func isDeclared(likeApartFromKernelSize other: NamedSet) -> Bool {
+        guard !isIdentical(to: other) else { return true }
+        var declaration = other.storage.declaration
+        declaration.kernelSize = storage.declaration.kernelSize
+        return declaration == storage.declaration
+    }
 
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.declaration, storage.elements) }

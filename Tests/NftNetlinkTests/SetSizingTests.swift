@@ -40,6 +40,23 @@ import Testing
         #expect(SetSizing.fresh(100_000) == 262_144)
     }
 
+    /// A held set keeps its size while its elements fit, even below the smallest sized count; an unsized
+    /// one (an earlier agent's table) stays unsized; one that would outgrow its size is sized afresh.
+    @Test func heldSetsKeepTheirSizeWhileTheyFit() {
+        let unsized = Self.ruleset(blocked: 100)
+        let held = SetSizing.sized(unsized, kernel: nil)
+        #expect(held.table.sets.map(\.kernelSize) == [256, nil, nil])
+        // Unchanged, the set is the kernel's own value: the diff need not compare the two.
+        #expect(SetSizing.sized(unsized, kernel: held).table.sets[0].isIdentical(to: held.table.sets[0]))
+        #expect(SetSizing.sized(Self.ruleset(blocked: 256), kernel: held).table.sets[0].kernelSize == 256)
+        #expect(SetSizing.sized(Self.ruleset(blocked: 10), kernel: held).table.sets[0].kernelSize == 256)
+        #expect(SetSizing.sized(Self.ruleset(blocked: 1000), kernel: unsized).table.sets[0].kernelSize == nil)
+        #expect(SetSizing.sized(Self.ruleset(blocked: 257), kernel: held).table.sets[0].kernelSize == 1024)
+        var renamed = Self.ruleset(blocked: 10)
+        renamed.table.sets[0].comment = "another declaration"
+        #expect(SetSizing.sized(renamed, kernel: held).table.sets[0].kernelSize == nil)
+    }
+
     /// A full write declares the large hash set with a size; the small set and the interval set stay
     /// unsized. The table reads back with the size, and `nft list` shows what the text renderer writes.
     @Test func largeHashSetIsSizedInTheKernel() throws {
