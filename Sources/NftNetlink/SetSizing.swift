@@ -21,23 +21,32 @@ enum SetSizing {
     /// replaced whole). A set the kernel holds keeps its size (or its lack of one) while its elements
     /// fit; only a new or recreated set, or one that outgrows its size, is sized from its count.
     static func sized(_ desired: Ruleset, kernel: Ruleset?) -> Ruleset {
-        var sized = desired
-        var held = HeldSets(kernel?.table.sets ?? [])
-        for index in desired.table.sets.indices {
-            let set = desired.table.sets[index]
-            // Ranges are stored differently by each backend and kernel (nft_set_rbtree.c counts a range as
-            // two elements, and from 6.14 doubles the size it is given): interval sets stay unsized.
-            guard !set.isInterval else { continue }
-            let resolved = self.resolved(set, held: held.set(named: set.name, near: index))
-            if !resolved.isIdentical(to: set) { sized.table.sets[index] = resolved }
+        let kernelSets = kernel?.table.sets ?? []
+        // A pod event applies thousands of sets, nearly all the very values the kernel holds: they are
+        // read in place through buffers, as an array's subscript would retain each one.
+        let changes = desired.table.sets.withUnsafeBufferPointer { sets in
+            kernelSets.withUnsafeBufferPointer { held in
+                var found = HeldSets(held)
+                var changes: [(index: Int, set: NamedSet)] = []
+                for index in sets.indices where !found.holds(sets[index], near: index) {
+                    // Ranges are stored differently by each backend and kernel (nft_set_rbtree.c counts a range
+                    // as two elements, and from 6.14 doubles the size it is given): interval sets stay unsized.
+                    guard !sets[index].isInterval else { continue }
+                    let resolved = self.resolved(sets[index], held: found.set(named: sets[index].name, near: index))
+                    if !resolved.isIdentical(to: sets[index]) { changes.append((index, resolved)) }
+                }
+                return changes
+            }
         }
+        guard !changes.isEmpty else { return desired }
+        var sized = desired
+        for (index, set) in changes { sized.table.sets[index] = set }
         return sized
     }
 
     /// `set` with the size it gets; the kernel's own value when that holds the same elements, so that the
     /// diff finds the two identical without comparing them.
     private static func resolved(_ set: NamedSet, held: NamedSet?) -> NamedSet {
-        if let held, held.isIdentical(to: set) { return set }
         let count = set.elements.count
         var size = fresh(count)
         if let held, held.kernelSize.map({ count <= Int($0) }) ?? true, set.isDeclared(likeApartFromKernelSize: held) {
@@ -61,11 +70,16 @@ enum SetSizing {
 /// the same position, or shifted by as many sets as were created or deleted before it: only a set found
 /// at neither position costs a lookup by name.
 private struct HeldSets {
-    private let sets: [NamedSet]
+    private let sets: UnsafeBufferPointer<NamedSet>
     private var shift = 0
     private var byName: [String: Int]?
 
-    init(_ sets: [NamedSet]) { self.sets = sets }
+    init(_ sets: UnsafeBufferPointer<NamedSet>) { self.sets = sets }
+
+    /// Whether the kernel holds this very value, where the last set was found: nothing to read.
+    func holds(_ set: NamedSet, near index: Int) -> Bool {
+        sets.indices.contains(index + shift) && sets[index + shift].isIdentical(to: set)
+    }
 
     mutating func set(named name: String, near index: Int) -> NamedSet? {
         guard let found = position(of: name, near: index) else { return nil }
