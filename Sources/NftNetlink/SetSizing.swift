@@ -22,7 +22,7 @@ enum SetSizing {
     /// fit; only a new or recreated set, or one that outgrows its size, is sized from its count.
     static func sized(_ desired: Ruleset, kernel: Ruleset?) -> Ruleset {
         let kernelSets = kernel?.table.sets ?? []
-        // A pod event applies thousands of sets, nearly all the very values the kernel holds: they are
+        // A pod event applies hundreds of sets, nearly all the very values the kernel holds: they are
         // read in place through buffers, as an array's subscript would retain each one.
         let changes = desired.table.sets.withUnsafeBufferPointer { sets in
             kernelSets.withUnsafeBufferPointer { held in
