@@ -32,7 +32,7 @@ enum SetSizing {
                     // Ranges are stored differently by each backend and kernel (nft_set_rbtree.c counts a range
                     // as two elements, and from 6.14 doubles the size it is given): interval sets stay unsized.
                     guard !sets[index].isInterval else { continue }
-                    let resolved = self.resolved(sets[index], held: found.set(named: sets[index].name, near: index))
+                    let resolved = self.resolved(sets[index], held: found.set(like: sets[index], near: index))
                     if !resolved.isIdentical(to: sets[index]) { changes.append((index, resolved)) }
                 }
                 return changes
@@ -67,31 +67,53 @@ enum SetSizing {
 }
 
 /// The kernel's sets, found by name. Both tables list sets in the compiler's order, so a set is mostly at
-/// the same position, or shifted by as many sets as were created or deleted before it: only a set found
-/// at neither position costs a lookup by name.
+/// the same position, or shifted by the few sets created or deleted before it: only a set found near
+/// neither costs a lookup by name.
 private struct HeldSets {
     private let sets: UnsafeBufferPointer<NamedSet>
     private var shift = 0
     private var byName: [String: Int]?
+    private var sizedByName: [String: Int]?
 
     init(_ sets: UnsafeBufferPointer<NamedSet>) { self.sets = sets }
 
-    /// Whether the kernel holds this very value, where the last set was found: nothing to read.
-    func holds(_ set: NamedSet, near index: Int) -> Bool {
-        sets.indices.contains(index + shift) && sets[index + shift].isIdentical(to: set)
+    /// Whether the kernel holds this very value near where the last set was found: nothing to read.
+    mutating func holds(_ set: NamedSet, near index: Int) -> Bool {
+        for distance in Self.distances {
+            let guess = index + shift + distance
+            if sets.indices.contains(guess), sets[guess].isIdentical(to: set) {
+                shift += distance
+                return true
+            }
+        }
+        return false
     }
 
-    mutating func set(named name: String, near index: Int) -> NamedSet? {
-        guard let found = position(of: name, near: index) else { return nil }
+    private static let distances = [0, 1, -1, 2, -2, 3, -3, 4, -4]
+
+    /// The kernel's set of the same name. For a set too small to be sized, only a sized one matters (an
+    /// unsized one or none leaves it unsized alike), and the few sized ones are indexed apart: a new set
+    /// costs no index of every name.
+    mutating func set(like set: NamedSet, near index: Int) -> NamedSet? {
+        guard let found = position(of: set, near: index) else { return nil }
         shift = found - index
         return sets[found]
     }
 
-    private mutating func position(of name: String, near index: Int) -> Int? {
+    private mutating func position(of set: NamedSet, near index: Int) -> Int? {
+        let name = set.name
         if sets.indices.contains(index + shift), sets[index + shift].name == name { return index + shift }
         if sets.indices.contains(index), sets[index].name == name { return index }
-        if byName == nil { byName = Dictionary(sets.indices.map { (sets[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) }
+        if set.elements.count < SetSizing.smallestSized {
+            if sizedByName == nil { sizedByName = names(at: sets.indices.filter { sets[$0].kernelSize != nil }) }
+            return sizedByName![name]
+        }
+        if byName == nil { byName = names(at: Array(sets.indices)) }
         return byName![name]
+    }
+
+    private func names(at positions: [Int]) -> [String: Int] {
+        Dictionary(positions.map { (sets[$0].name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

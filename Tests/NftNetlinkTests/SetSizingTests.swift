@@ -52,6 +52,13 @@ import Testing
         #expect(SetSizing.sized(Self.ruleset(blocked: 10), kernel: held).table.sets[0].kernelSize == 256)
         #expect(SetSizing.sized(Self.ruleset(blocked: 1000), kernel: unsized).table.sets[0].kernelSize == nil)
         #expect(SetSizing.sized(Self.ruleset(blocked: 257), kernel: held).table.sets[0].kernelSize == 1024)
+        // Found again after sets created before it, or moved: by name.
+        var shifted = Self.ruleset(blocked: 10)
+        shifted.table.sets.insert(contentsOf: (0..<6).map { NamedSet(name: "new\($0)", keyType: [.ipv4Address]) }, at: 0)
+        #expect(SetSizing.sized(shifted, kernel: held).table.sets.map(\.kernelSize) == Array(repeating: nil, count: 6) + [256, nil, nil])
+        var moved = Self.ruleset(blocked: 100)
+        moved.table.sets.reverse()
+        #expect(SetSizing.sized(moved, kernel: held).table.sets.map(\.kernelSize) == [nil, nil, 256])
         var renamed = Self.ruleset(blocked: 10)
         renamed.table.sets[0].comment = "another declaration"
         #expect(SetSizing.sized(renamed, kernel: held).table.sets[0].kernelSize == nil)
