@@ -53,7 +53,7 @@ func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, rounds: Int =
     let places: [(String, String, [Pod]?)] = [("a pod on another node", "node-7", nil), ("a pod on this node", "node-0", nil),
                                               ("a pod on this node joining its group", "node-0", localPods)]
     var total = places.map { _ in LatencyRounds() }, compile = total, apply = total
-    var kinds = places.map { _ in Set<String>() }, operations = places.map { _ in 0 }
+    var kinds = places.map { _ in Set<String>() }, operations = places.map { _ in 0 }, recreated = operations
     for _ in 0..<rounds {
         for (place, (_, node, models)) in places.enumerated() {
             var totalTimes: [(wall: Double, cpu: Double)] = [], compileTimes = totalTimes, applyTimes = totalTimes
@@ -70,8 +70,9 @@ func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, rounds: Int =
                 totalTimes.append(start.elapsed)
                 kinds[place].insert("\(report.kind)")
                 operations[place] = max(operations[place], report.operations.count)
+                recreated[place] += recreatedSets(report.operations)
                 compiler.removePod(pod.reference)
-                try programmer.apply(compiler.ruleset())
+                recreated[place] += recreatedSets(try programmer.apply(compiler.ruleset()).operations)
             }
             total[place].add(round: totalTimes)
             compile[place].add(round: compileTimes)
@@ -80,7 +81,18 @@ func agentPath(pods: Int, policies: Int, clusterPolicies: Int = 0, rounds: Int =
     }
     for (place, (label, _, _)) in places.enumerated() {
         print("  \(label) added, compile + diff + batch + ACK: \(total[place].summary) (\(rounds) rounds of \(samples); "
-              + "\(kinds[place].sorted().joined(separator: ",")), at most \(operations[place]) operations)")
+              + "\(kinds[place].sorted().joined(separator: ",")), at most \(operations[place]) operations, "
+              + "\(recreated[place]) sets recreated)")
         print("    of which update + ruleset(): \(compile[place].summary); diff + batch + ACK: \(apply[place].summary)")
+    }
+}
+
+/// Sets deleted and created again in one transaction: a kernel size outgrown (`SetSizing`), or a declaration changed.
+private func recreatedSets(_ operations: [RulesetOperation]) -> Int {
+    var deleted = Set<String>()
+    for case .deleteSet(let name) in operations { deleted.insert(name) }
+    return operations.count { operation in
+        guard case .addSet(let set) = operation else { return false }
+        return deleted.contains(set.name)
     }
 }

@@ -57,7 +57,8 @@ public enum ReadBackReason: String, Sendable, CaseIterable {
 /// again) read the table back.
 public final class KernelProgrammer {
     public let table: TableIdentity
-    /// The ruleset the kernel held after the last successful apply.
+    /// The ruleset the kernel held after the last successful apply: the one given, with the kernel sizes
+    /// of its sets (`SetSizing`).
     public private(set) var lastApplied: Ruleset?
     private(set) var committedGeneration: UInt32?
     let connection: NftConnection
@@ -96,20 +97,21 @@ public final class KernelProgrammer {
         while true {
             attempt += 1
             let state = try trustedState(for: ruleset, forcedReadBack: forcedReadBack)
-            let operations = state.flushes + (state.base.map { RulesetDiff.operations(from: $0, to: ruleset) } ?? RulesetDiff.replacement(ruleset))
+            let desired = SetSizing.sized(ruleset, kernel: state.base)
+            let operations = state.flushes + (state.base.map { RulesetDiff.operations(from: $0, to: desired) } ?? RulesetDiff.replacement(desired))
             if operations.isEmpty {
                 // The same ruleset again is the resync: notifications vouched for the table so far, so check it now.
                 if state.readBack == nil, listener != nil {
                     forcedReadBack = state.repaired.isEmpty ? .resync : .foreignChange
                     continue
                 }
-                lastApplied = ruleset
+                lastApplied = desired
                 committedGeneration = state.generation
                 return ApplyReport(kind: .unchanged, operations: [], commit: nil, reason: "", readBack: state.readBack)
             }
             do {
-                let commit = try connection.commit(operations, table: table, sets: ruleset.table.sets, generation: state.generation)
-                lastApplied = ruleset
+                let commit = try connection.commit(operations, table: table, sets: desired.table.sets, generation: state.generation)
+                lastApplied = desired
                 // The kernel bumps the generation once per commit, skipping 0.
                 committedGeneration = state.generation &+ 1 == 0 ? 1 : state.generation &+ 1
                 if !state.repaired.isEmpty { listener?.accounted(through: state.generation) }

@@ -50,6 +50,13 @@ public struct NamedSet: Hashable, Sendable {
         get { storage.declaration.comment }
         set { unique().declaration.comment = newValue }
     }
+    /// The size the kernel gives the set: where its hash table starts, and the most elements it may hold.
+    /// nil leaves both to the kernel. The compiler never sets it; the programmer does (`SetSizing`), so
+    /// a change of size is a change of declaration, and the set is created again.
+    public var kernelSize: UInt32? {
+        get { storage.declaration.kernelSize }
+        set { unique().declaration.kernelSize = newValue }
+    }
     /// Unordered; renderers sort. Copies share structure, so a set that did not change compares equal
     /// at once and a small change is found without visiting every element.
     public var elements: TreeSet<SetElement> {
@@ -62,9 +69,10 @@ public struct NamedSet: Hashable, Sendable {
     }
 
     public init<Elements: Sequence<SetElement>>(name: String, keyType: [DataType], isInterval: Bool = false,
-                                                 isVerdictMap: Bool = false, comment: String? = nil,
+                                                 isVerdictMap: Bool = false, comment: String? = nil, kernelSize: UInt32? = nil,
                                                  elements: Elements = [SetElement]()) {
-        storage = Storage(Declaration(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment),
+        storage = Storage(Declaration(name: name, keyType: keyType, isInterval: isInterval, isVerdictMap: isVerdictMap, comment: comment,
+                                      kernelSize: kernelSize),
                           TreeSet(elements))
     }
 
@@ -79,10 +87,18 @@ public struct NamedSet: Hashable, Sendable {
 
     /// Whether both are the same stored value: equal without reading either (no reference counting,
     /// which alone costs a cache miss per set when a diff walks thousands of them).
-    func isIdentical(to other: NamedSet) -> Bool { ObjectIdentifier(storage) == ObjectIdentifier(other.storage) }
+    public func isIdentical(to other: NamedSet) -> Bool { ObjectIdentifier(storage) == ObjectIdentifier(other.storage) }
 
     /// Whether the set can be kept rather than recreated: every field but the elements matches.
     func isDeclared(like other: NamedSet) -> Bool { isIdentical(to: other) || storage.declaration == other.storage.declaration }
+
+    /// Whether the set can be kept as `other` with another kernel size: every other field but the elements matches.
+    public func isDeclared(likeApartFromKernelSize other: NamedSet) -> Bool {
+        guard !isIdentical(to: other) else { return true }
+        var declaration = other.storage.declaration
+        declaration.kernelSize = storage.declaration.kernelSize
+        return declaration == storage.declaration
+    }
 
     private mutating func unique() -> Storage {
         if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.declaration, storage.elements) }
@@ -96,6 +112,7 @@ public struct NamedSet: Hashable, Sendable {
         var isInterval: Bool
         var isVerdictMap: Bool
         var comment: String?
+        var kernelSize: UInt32?
     }
 
     /// Mutated only while uniquely referenced (`unique()`), so a shared one never changes: safe to send.

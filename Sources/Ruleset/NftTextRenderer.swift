@@ -29,6 +29,8 @@ public enum NftTextRenderer {
         out.append("\n\t\(set.isVerdictMap ? "map" : "set") \(set.name) {\n")
         let keyType = set.keyType.map(typeName).joined(separator: " . ")
         out.append("\t\ttype \(keyType)\(set.isVerdictMap ? " : verdict" : "")\n")
+        // Only a ruleset the programmer sized has one (never `--dry-run`'s); nft lists it here.
+        if let size = set.kernelSize { out.append("\t\tsize \(size)\n") }
         if set.isInterval { out.append("\t\tflags interval\n") }
         if let comment = set.comment { out.append("\t\tcomment \(quoted(comment))\n") }
         if !set.elements.isEmpty {

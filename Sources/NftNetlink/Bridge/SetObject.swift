@@ -15,6 +15,7 @@ enum SetObject {
             attributes.set(NFTNL_SET_DATA_LEN, u32: 0)  // what nft 1.0.6 sends; the kernel ignores it
         }
         if let lengths = set.concatFieldLengths { attributes.set(NFTNL_SET_DESC_CONCAT, lengths) }
+        if let size = set.size { attributes.set(NFTNL_SET_DESC_SIZE, u32: size) }
         attributes.set(NFTNL_SET_USERDATA, set.userData.bytes)
         return object
     }
@@ -32,7 +33,7 @@ enum SetObject {
     static func attributes(_ set: NftnlAttributes) -> SetAttributes {
         SetAttributes(name: set.string(NFTNL_SET_NAME) ?? "", flags: set.u32(NFTNL_SET_FLAGS) ?? 0,
                       keyType: set.u32(NFTNL_SET_KEY_TYPE) ?? 0, keyLength: set.u32(NFTNL_SET_KEY_LEN) ?? 0,
-                      dataType: set.u32(NFTNL_SET_DATA_TYPE), userData: UserData(bytes: set.bytes(NFTNL_SET_USERDATA) ?? []))
+                      dataType: set.u32(NFTNL_SET_DATA_TYPE), size: set.u32(NFTNL_SET_DESC_SIZE), userData: UserData(bytes: set.bytes(NFTNL_SET_USERDATA) ?? []))
     }
 
     /// Hands new libnftnl elements to `set`, which owns them from then on.

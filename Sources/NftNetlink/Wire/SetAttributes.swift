@@ -10,6 +10,8 @@ struct SetAttributes: Hashable {
     var isVerdictMap: Bool
     /// NFTNL_SET_DESC_CONCAT: unpadded field lengths; the kernel needs them for concatenated intervals.
     var concatFieldLengths: [UInt8]?
+    /// NFTNL_SET_DESC_SIZE, sent only when the set has a kernel size.
+    var size: UInt32?
     var userData: UserData
 
     init(_ set: NamedSet) {
@@ -22,16 +24,18 @@ struct SetAttributes: Hashable {
         keyLength = UInt32(layout.keyLength)
         isVerdictMap = set.isVerdictMap
         concatFieldLengths = concatInterval ? set.keyType.map { UInt8($0.byteLength) } : nil
+        size = set.kernelSize
         userData = Self.userData(set, layout: layout)
     }
 
-    init(name: String, flags: UInt32, keyType: UInt32, keyLength: UInt32, dataType: UInt32?, userData: UserData) {
+    init(name: String, flags: UInt32, keyType: UInt32, keyLength: UInt32, dataType: UInt32?, size: UInt32?, userData: UserData) {
         self.name = name
         self.flags = flags
         self.keyType = keyType
         self.keyLength = keyLength
         isVerdictMap = dataType == NFT_DATA_VERDICT.rawValue
         concatFieldLengths = nil
+        self.size = size
         self.userData = userData
     }
 
@@ -42,7 +46,7 @@ struct SetAttributes: Hashable {
               let types = KeyLayout.decode(typeID: keyType), KeyLayout(types).keyLength == keyLength
         else { throw .unexpected("set \(name): flags \(flags), key type \(keyType), key length \(keyLength)") }
         return NamedSet(name: name, keyType: types, isInterval: flags & NFT_SET_INTERVAL.rawValue != 0,
-                        isVerdictMap: isVerdictMap, comment: userData.string(UserDataType.setComment))
+                        isVerdictMap: isVerdictMap, comment: userData.string(UserDataType.setComment), kernelSize: size)
     }
 
     /// nft's records, in its order: key byte order, data byte order, concatenation marker, data interval, comment.
