@@ -96,20 +96,33 @@ struct YAMLOverlapTests {
     }
 
     /// `LoadedManifests` of the texts, as files of one directory, gives the errors, in order, and the pods
-    /// that today's path and validation give.
+    /// that today's path and validation give; what it hands on alongside is each valid pod once, in order
+    /// (none that was taken back).
     static func expectLoadsAsToday(_ texts: [String], errors count: Int) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let files = try texts.enumerated().map { try directory.write("pods-\($0.offset).yaml", $0.element) }
-        let loaded = LoadedManifests(paths: [directory.path])
+        var handedOn: [Pod] = []
+        let loaded = LoadedManifests(paths: [directory.path]) { object in
+            guard case .pod(let pod) = object else {
+                Issue.record("not a pod: \(object)")
+                return
+            }
+            handedOn.append(pod)
+        }
 
         var builder = ClusterBuilder()
         var errors: [String] = []
+        var valid: [Pod] = []
         for (file, text) in zip(files, texts) {
             try ManifestReader.forEachComposedDocument(in: Data(text.utf8), file: file) { source, decoded in
                 switch decoded {
                 case .success(.object(let object)):
-                    do { try builder.add(object) } catch { errors.append("\(source): \(error)") }
+                    do {
+                        let validated = try ValidatedObject(validating: object)
+                        builder.add(validated)
+                        if case .pod(let pod) = validated { valid.append(pod) }
+                    } catch { errors.append("\(source): \(error)") }
                 case .success(.skipped): Issue.record("\(source) skipped")
                 case .failure(let error): errors.append(error.description)
                 }
@@ -119,5 +132,6 @@ struct YAMLOverlapTests {
         #expect(loaded.errors == errors)
         #expect(loaded.skipped.isEmpty)
         #expect(loaded.cluster.pods == builder.state.pods)
+        #expect(handedOn == valid)
     }
 }
