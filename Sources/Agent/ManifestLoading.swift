@@ -31,7 +31,7 @@ enum ManifestLoading {
     /// no ruleset yet, so the caller can look at the errors first.
     static func compile(paths: [String], into compiler: NodeCompiler) -> Result<NodeCompiler> {
         var ahead = CompilingAhead(compiler)
-        let manifests = LoadedManifests(paths: paths) { ahead.add($0) }
+        let manifests = LoadedManifests(paths: paths, upcoming: { ahead.expect($0) }) { ahead.add($0) }
         return Result(loaded: ahead.finish(), notes: notes(manifests), errors: manifests.errors)
     }
 

@@ -9,8 +9,14 @@ public struct CompilingAhead {
     /// Objects handed over together: few enough hand-offs that their locking costs nothing.
     static let batchSize = 1024
 
+    /// What the compiling thread is handed: objects, or how many are coming.
+    private enum Delivery: Sendable {
+        case objects([ValidatedObject])
+        case upcoming(Int)
+    }
+
     private var pending: [ValidatedObject] = []
-    private let toCompile = BoundedHandOff<[ValidatedObject]>(capacity: .max)
+    private let toCompile = BoundedHandOff<Delivery>(capacity: .max)
     private let compiled = BoundedHandOff<NodeCompiler>(capacity: 1)
 
     public init(_ compiler: NodeCompiler) {
@@ -19,12 +25,21 @@ public struct CompilingAhead {
         // and must not hold back the workers that decode them.
         Thread.detachNewThread {
             var compiler = compiler
-            while let batch = toCompile.take() {
-                for object in batch { compiler.upsert(object) }
+            while let delivery = toCompile.take() {
+                switch delivery {
+                case .objects(let batch): for object in batch { compiler.upsert(object) }
+                case .upcoming(let count): compiler.reserveCapacity(pods: count)
+                }
             }
             _ = compiled.put(compiler)
             compiled.finish()
         }
+    }
+
+    /// `count` objects are coming (a large List's): the compiler makes room for them as pods, at once.
+    public mutating func expect(_ count: Int) {
+        sendPending()
+        _ = toCompile.put(.upcoming(count))
     }
 
     public mutating func add(_ object: ValidatedObject) {
@@ -34,14 +49,15 @@ public struct CompilingAhead {
 
     /// The compiler with every object added, waiting until it has taken them all.
     public mutating func finish() -> NodeCompiler {
-        if !pending.isEmpty { sendPending() }
+        sendPending()
         toCompile.finish()
         // The thread always puts its compiler.
         return compiled.take()!
     }
 
     private mutating func sendPending() {
-        _ = toCompile.put(pending)
+        guard !pending.isEmpty else { return }
+        _ = toCompile.put(.objects(pending))
         pending.removeAll(keepingCapacity: true)
     }
 }

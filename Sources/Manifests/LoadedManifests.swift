@@ -9,8 +9,10 @@ public struct LoadedManifests {
     public var skipped: [(source: String, kind: String)] = []
     public var errors: [String] = []
 
-    /// `alongside` takes each valid object too, as it comes, once no file can take it back.
-    public init(paths: [String], alongside: (ValidatedObject) -> Void = { _ in }) {
+    /// `alongside` takes each valid object too, as it comes, once no file can take it back; `upcoming` is
+    /// told how many objects a large List holds before they come. Both are called during the load only.
+    public init(paths: [String], upcoming: @escaping (Int) -> Void = { _ in },
+                alongside: @escaping (ValidatedObject) -> Void = { _ in }) {
         var builder = ClusterBuilder()
         var skipped: [(source: String, kind: String)] = [], errors: [String] = []
         // A large YAML file's objects come while it is still parsed; should it go to today's path after
@@ -18,32 +20,32 @@ public struct LoadedManifests {
         // objects reach `alongside` once the file was read to its end.
         var checkpoint: (builder: ClusterBuilder, skipped: Int, errors: Int)?
         var tentative: [ValidatedObject] = []
-        // The tentative step's closure is optional, so escaping in type only: it is called during the read.
-        withoutActuallyEscaping(alongside) { alongside in
-            ManifestReader.forEachDocument(paths: paths, tentative: { step in
-                switch step {
-                case .begin: checkpoint = (builder, skipped.count, errors.count)
-                case .keep:
-                    checkpoint = nil
-                    tentative.forEach(alongside)
-                    tentative = []
-                case .takeBack:
-                    guard let saved = checkpoint else { return }
-                    builder = saved.builder
-                    skipped.removeSubrange(saved.skipped...)
-                    errors.removeSubrange(saved.errors...)
-                    checkpoint = nil
-                    tentative = []
-                }
-            }) { source, loaded in
-                switch loaded {
-                case .success(.object(let object)):
-                    builder.add(object)
-                    if checkpoint == nil { alongside(object) } else { tentative.append(object) }
-                case .success(.skipped(let kind)): skipped.append((source(), kind))
-                case .success(.invalid(let error)): errors.append("\(source()): \(error)")
-                case .failure(let error): errors.append(error.description)
-                }
+        ManifestReader.forEachDocument(paths: paths, tentative: { step in
+            switch step {
+            case .begin: checkpoint = (builder, skipped.count, errors.count)
+            case .keep:
+                checkpoint = nil
+                tentative.forEach(alongside)
+                tentative = []
+            case .takeBack:
+                guard let saved = checkpoint else { return }
+                builder = saved.builder
+                skipped.removeSubrange(saved.skipped...)
+                errors.removeSubrange(saved.errors...)
+                checkpoint = nil
+                tentative = []
+            }
+        }, upcoming: { count in
+            builder.reserveCapacity(objects: count)
+            upcoming(count)
+        }) { source, loaded in
+            switch loaded {
+            case .success(.object(let object)):
+                builder.add(object)
+                if checkpoint == nil { alongside(object) } else { tentative.append(object) }
+            case .success(.skipped(let kind)): skipped.append((source(), kind))
+            case .success(.invalid(let error)): errors.append("\(source()): \(error)")
+            case .failure(let error): errors.append(error.description)
             }
         }
         (self.builder, self.skipped, self.errors) = (builder, skipped, errors)

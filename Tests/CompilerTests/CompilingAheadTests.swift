@@ -12,6 +12,8 @@ struct CompilingAheadTests {
     /// Policies in the first file, pods (more than a hand-off's and a decoding batch's worth, as one JSON
     /// List) in the second, namespaces last; a pod written twice, the second time with other labels and
     /// address; an address two pods claim; pods of this node and of another.
+    static let podCount = JSONManifest.batchSize + CompilingAhead.batchSize + 10
+
     static func files() -> [(name: String, text: String)] {
         let policies = [
             Manifest.policy("web-from-api", ns: "shop", spec: """
@@ -26,8 +28,7 @@ struct CompilingAheadTests {
                 """),
         ].joined(separator: "\n---\n")
         var pods: [String] = []
-        let count = JSONManifest.batchSize + CompilingAhead.batchSize + 10
-        for index in 0..<count {
+        for index in 0..<podCount {
             pods.append(Manifest.pod("p\(index)", ns: index % 3 == 0 ? "ops" : "shop", labels: ["app": index % 2 == 0 ? "web" : "api"],
                                      ips: ["10.\(index / 65536).\(index / 256 % 256).\(index % 256)"],
                                      node: index % 5 == 0 ? "node-1" : "node-2", ports: [("http", 8000 + index % 7, nil)],
@@ -41,15 +42,21 @@ struct CompilingAheadTests {
         return [("a-policies.yaml", policies), ("b-pods.json", list), ("c-namespaces.yaml", namespaces)]
     }
 
-    @Test("the compiler fed while loading emits the ruleset of the loaded cluster")
+    @Test("the compiler fed while loading emits the ruleset of the loaded cluster; the large List is announced first")
     func sameRulesetAsAfterLoading() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         for (name, text) in Self.files() { try directory.write(name, text) }
         var ahead = CompilingAhead(NodeCompiler(node: "node-1"))
-        let loaded = LoadedManifests(paths: [directory.path]) { ahead.add($0) }
+        var announced: [Int] = []
+        let loaded = LoadedManifests(paths: [directory.path], upcoming: { count in
+            announced.append(count)
+            ahead.expect(count)
+        }) { ahead.add($0) }
         var compiler = ahead.finish()
         #expect(loaded.errors.isEmpty)
+        // The pods' List, with p1 and p7 again; not the small YAML files.
+        #expect(announced == [Self.podCount + 2])
         let expected = NftTextRenderer.render(PolicyCompiler.compile(loaded.cluster, node: "node-1"))
         #expect(expected.contains("10.200.0.1"))
         #expect(NftTextRenderer.render(compiler.ruleset()) == expected)

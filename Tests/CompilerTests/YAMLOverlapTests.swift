@@ -103,13 +103,13 @@ struct YAMLOverlapTests {
         defer { directory.remove() }
         let files = try texts.enumerated().map { try directory.write("pods-\($0.offset).yaml", $0.element) }
         var handedOn: [Pod] = []
-        let loaded = LoadedManifests(paths: [directory.path]) { object in
+        let loaded = LoadedManifests(paths: [directory.path], alongside: { object in
             guard case .pod(let pod) = object else {
                 Issue.record("not a pod: \(object)")
                 return
             }
             handedOn.append(pod)
-        }
+        })
 
         var builder = ClusterBuilder()
         var errors: [String] = []
