@@ -27,12 +27,10 @@ enum ManifestLoading {
         return Result(loaded: manifests.cluster, notes: notes(manifests), errors: manifests.errors)
     }
 
-    /// `compiler` with every valid object added, on a thread of its own while loading goes on; it emits
-    /// no ruleset yet, so the caller can look at the errors first.
+    /// `compiler` with every valid object added (`CompilingAhead`), no ruleset emitted yet.
     static func compile(paths: [String], into compiler: NodeCompiler) -> Result<NodeCompiler> {
-        var ahead = CompilingAhead(compiler)
-        let manifests = LoadedManifests(paths: paths, upcoming: { ahead.expect($0) }) { ahead.add($0) }
-        return Result(loaded: ahead.finish(), notes: notes(manifests), errors: manifests.errors)
+        let (manifests, compiler) = CompilingAhead.load(paths: paths, into: compiler)
+        return Result(loaded: compiler, notes: notes(manifests), errors: manifests.errors)
     }
 
     private static func notes(_ manifests: LoadedManifests) -> [String] {

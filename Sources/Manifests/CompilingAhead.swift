@@ -19,6 +19,14 @@ public struct CompilingAhead {
     private let toCompile = BoundedHandOff<Delivery>(capacity: .max)
     private let compiled = BoundedHandOff<NodeCompiler>(capacity: 1)
 
+    /// Loads the manifests, and `compiler` takes every valid object on its own thread meanwhile; it emits
+    /// no ruleset yet, so the caller can look at the errors first.
+    public static func load(paths: [String], into compiler: NodeCompiler) -> (manifests: LoadedManifests, compiler: NodeCompiler) {
+        var ahead = CompilingAhead(compiler)
+        let manifests = LoadedManifests(paths: paths, upcoming: { ahead.expect($0) }) { ahead.add($0) }
+        return (manifests, ahead.finish())
+    }
+
     public init(_ compiler: NodeCompiler) {
         let (toCompile, compiled) = (toCompile, compiled)
         // A thread of its own, not a dispatch worker: it waits for batches for as long as loading lasts,
