@@ -10,7 +10,8 @@ public struct LoadedManifests {
     public var errors: [String] = []
 
     /// `alongside` takes each valid object too, as it comes, once no file can take it back; `upcoming` is
-    /// told how many objects a large List holds before they come. Both are called during the load only.
+    /// told how many objects a large List or YAML file holds before they come to `alongside`. Both are
+    /// called during the load only.
     public init(paths: [String], upcoming: @escaping (Int) -> Void = { _ in },
                 alongside: @escaping (ValidatedObject) -> Void = { _ in }) {
         var builder = ClusterBuilder()
@@ -25,6 +26,8 @@ public struct LoadedManifests {
             case .begin: checkpoint = (builder, skipped.count, errors.count)
             case .keep:
                 checkpoint = nil
+                // All at once: announced as a large JSON List is (the builder has them already).
+                if tentative.count >= JSONManifest.batchSize { upcoming(tentative.count) }
                 tentative.forEach(alongside)
                 tentative = []
             case .takeBack:
