@@ -28,7 +28,8 @@ func compareManifestProcesses(runs: Int) throws {
           + "(\(String(format: "%.0f", megabytes[1])) MB). Medians of \(runs) runs.\n")
 
     print("in this process (wall ms, CPU ms of every thread): LoadedManifests (decode, validate, build the cluster state),")
-    print("then for JSON the compile and the render of what it loaded")
+    print("then for JSON the compile and the render of what it loaded, and the load with the compile alongside as the agent")
+    print("does it (CompilingAhead, then the ruleset)")
     for format in formats {
         var state: ClusterState?
         let loads = try (0..<runs).map { _ in
@@ -49,13 +50,19 @@ func compareManifestProcesses(runs: Int) throws {
                 _ = NftTextRenderer.render(compiled!)
                 return stopwatch.elapsed
             }))
+            steps.append(("load+compile", (0..<runs).map { _ in
+                let stopwatch = ProcessStopwatch()
+                var compiler = CompilingAhead.load(paths: ["\(root)/\(format.rawValue)"], into: NodeCompiler(node: "node-0")).compiler
+                compiled = compiler.ruleset()
+                return stopwatch.elapsed
+            }))
         }
         guard NftTextRenderer.render(compiled ?? PolicyCompiler.compile(state!, node: "node-0")) == NftTextRenderer.render(ruleset) else {
             throw BenchmarkError(description: "the \(format.rawValue) manifests load another cluster")
         }
         for (step, times) in steps {
             print(String(format: "  %@ %@ %8.0f %8.0f", format.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0),
-                         step.padding(toLength: 8, withPad: " ", startingAt: 0), median(times.map(\.wall)), median(times.map(\.cpu))))
+                         step.padding(toLength: 12, withPad: " ", startingAt: 0), median(times.map(\.wall)), median(times.map(\.cpu))))
         }
     }
 

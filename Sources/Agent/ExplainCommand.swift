@@ -108,13 +108,7 @@ struct ExplainCommand: ParsableCommand {
     /// would (fail-closed stand-ins), and named on stderr.
     private func loadCluster() throws -> ClusterState {
         guard manifests.isEmpty else {
-            let loaded = ManifestLoading.load(paths: manifests)
-            for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-            guard loaded.errors.isEmpty else {
-                for error in loaded.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-                throw ExitCode(1)
-            }
-            return loaded.cluster
+            return try ManifestLoading.load(paths: manifests).checked()
         }
         let connection = try ConnectionResolver.resolve(kubeconfig: kubeconfig, environment: ProcessInfo.processInfo.environment)
         let (cluster, problems) = try ClusterSnapshot.list(try APIClient(connection: connection))

@@ -75,7 +75,8 @@ struct ClusterIndex {
 
     /// Room for `pods` more pods, so that a first load does not grow (and rehash) its tables step by step.
     mutating func reserveCapacity(pods: Int) {
-        slots.reserveCapacity(slots.count + pods)
+        // At least doubled, as appending would: room made exactly, List after List, would copy the slots each time.
+        if slots.count + pods > slots.capacity { slots.reserveCapacity(max(slots.count + pods, 2 * slots.capacity)) }
         slotByName.reserveCapacity(slotByName.count + pods)
         // One address per pod: room for two (a family each) would double a single-stack cluster's
         // table, whose buckets all get touched; a dual-stack one grows it once.

@@ -41,6 +41,10 @@ public struct ClusterBuilder {
         }
     }
 
+    /// Room for `objects` more pods in the table of positions (a large List's, said before its items come):
+    /// it grows by whole powers of two, so room made for each of several Lists costs no more than growing.
+    mutating func reserveCapacity(objects: Int) { podPositions.reserveCapacity(podPositions.count + objects) }
+
     public func pod(_ reference: ObjectReference) -> Pod? { podPositions[reference].map { pods[$0] } }
     public func namespace(_ name: String) -> Namespace? { namespaces[name] }
 

@@ -11,8 +11,10 @@ enum JSONManifest {
     static let batchSize = 2048
 
     /// False, having called `body` for nothing, when the file is not JSON that this path reads. Objects are
-    /// validated on the worker that decoded them.
-    static func forEachObject(in data: Data, file: String, _ body: ManifestReader.LoadedDocumentBody) -> Bool {
+    /// validated on the worker that decoded them. A List of a batch or more is announced to `upcoming` first
+    /// (smaller ones are not: room made for each of many small files would be copied again each time).
+    static func forEachObject(in data: Data, file: String, upcoming: ((Int) -> Void)? = nil,
+                              _ body: ManifestReader.LoadedDocumentBody) -> Bool {
         data.withUnsafeBytes { bytes in
             guard looksLikeJSON(bytes) else { return false }
             // A List's items decode while the scan goes on.
@@ -28,6 +30,7 @@ enum JSONManifest {
                 for object in layout.objects { ahead.feed(object) }
             }
             ahead.finishFeeding()
+            if layout.isList, layout.objects.count >= batchSize { upcoming?(layout.objects.count) }
             let budget = max(bytes.count, 100_000)
             func source(_ index: Int) -> String { layout.isList ? "\(file)#1 items[\(index)]" : "\(file)#1" }
             for start in stride(from: 0, to: layout.objects.count, by: batchSize) {

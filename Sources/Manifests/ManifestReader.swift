@@ -37,8 +37,10 @@ public enum ManifestReader {
     /// or file that cannot be read or parsed is one failure, named by its path. JSON goes straight to the
     /// typed objects (`JSONManifest`), YAML through JSON (`YAMLManifest`), anything else they decline
     /// through YAML nodes. With `tentative`, a large YAML file's objects go to `body` while the rest of it is
-    /// still parsed, and may be taken back (`TentativeObjects`).
-    public static func forEachDocument(paths: [String], tentative: ((TentativeObjects) -> Void)? = nil, _ body: LoadedDocumentBody) {
+    /// still parsed, and may be taken back (`TentativeObjects`). `upcoming` is told how many objects a large
+    /// JSON List holds before the first of them comes, so that whoever keeps them can make room at once.
+    public static func forEachDocument(paths: [String], tentative: ((TentativeObjects) -> Void)? = nil,
+                                       upcoming: ((Int) -> Void)? = nil, _ body: LoadedDocumentBody) {
         var files: [Result<String, ManifestError>] = []
         for path in paths {
             do { files += try self.files(at: path).map { .success($0) } } catch { files.append(.failure(error)) }
@@ -52,7 +54,7 @@ public enum ManifestReader {
             let file = next!
             next = read(index + 1)
             do {
-                try forEachDocument(file: file.get(), tentative: tentative, body)
+                try forEachDocument(file: file.get(), tentative: tentative, upcoming: upcoming, body)
             } catch {
                 body({ error.source }, .failure(error))
             }
@@ -73,11 +75,11 @@ public enum ManifestReader {
         }
     }
 
-    private static func forEachDocument(file: ManifestFile, tentative: ((TentativeObjects) -> Void)?,
+    private static func forEachDocument(file: ManifestFile, tentative: ((TentativeObjects) -> Void)?, upcoming: ((Int) -> Void)?,
                                         _ body: LoadedDocumentBody) throws(ManifestError) {
         // Ends the transcoding ahead if the fast path did not take it.
         defer { file.ahead?.stop() }
-        if JSONManifest.forEachObject(in: file.data, file: file.path, body) { return }
+        if JSONManifest.forEachObject(in: file.data, file: file.path, upcoming: upcoming, body) { return }
         if YAMLManifest.forEachObject(in: file.data, file: file.path, tentative: tentative, ahead: file.ahead,
                                       { source, loaded in body({ source }, .success(loaded)) }) {
             return

@@ -22,6 +22,9 @@ struct YAMLOverlapTests {
         return text + "- {apiVersion: v1, kind: Pod, metadata: {name: last, namespace: a}, \(lastPod)}\n"
     }
 
+    /// The valid pods of a `list` that the fast path keeps: all but the first.
+    static let validPods = JSONManifest.batchSize + 11
+
     /// What the reader tells whoever receives the objects, in order.
     enum Step: Equatable {
         case tentative(TentativeObjects)
@@ -66,12 +69,13 @@ struct YAMLOverlapTests {
 
     @Test("loading a large file left to today's path late: each object and each error once, as today's path loads them")
     func lateDeclineLoadsAsToday() throws {
-        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")], errors: 2)
+        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")], errors: 2,
+                                    announced: [])
     }
 
     @Test("loading a large file the fast path reads: objects validated where they were decoded, each error as today's path gives it")
     func cleanFileLoadsAsToday() throws {
-        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {nodeName: n}")], errors: 1)
+        try Self.expectLoadsAsToday([Self.list(lastPod: "spec: {nodeName: n}")], errors: 1, announced: [Self.validPods])
     }
 
     @Test("a second large file, parsed ahead while the first is read, loads as today's path loads it, clean or left to today's path late")
@@ -79,8 +83,8 @@ struct YAMLOverlapTests {
         let clean = Self.list(lastPod: "spec: {nodeName: n}")
         let late = Self.list(lastPod: "spec: {containers: [{name: c, ports: [{containerPort: 80.5}]}]}")
             .replacingOccurrences(of: "namespace: a", with: "namespace: b")
-        try Self.expectLoadsAsToday([clean, late], errors: 3)
-        try Self.expectLoadsAsToday([late, clean], errors: 3)
+        try Self.expectLoadsAsToday([clean, late], errors: 3, announced: [Self.validPods])
+        try Self.expectLoadsAsToday([late, clean], errors: 3, announced: [Self.validPods])
     }
 
     @Test("only a large YAML file that the JSON path leaves is parsed ahead")
@@ -96,20 +100,34 @@ struct YAMLOverlapTests {
     }
 
     /// `LoadedManifests` of the texts, as files of one directory, gives the errors, in order, and the pods
-    /// that today's path and validation give.
-    static func expectLoadsAsToday(_ texts: [String], errors count: Int) throws {
+    /// that today's path and validation give; what it hands on alongside is each valid pod once, in order
+    /// (none that was taken back), the kept large files' announced first.
+    static func expectLoadsAsToday(_ texts: [String], errors count: Int, announced: [Int]) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let files = try texts.enumerated().map { try directory.write("pods-\($0.offset).yaml", $0.element) }
-        let loaded = LoadedManifests(paths: [directory.path])
+        var handedOn: [Pod] = []
+        var upcoming: [Int] = []
+        let loaded = LoadedManifests(paths: [directory.path], upcoming: { upcoming.append($0) }, alongside: { object in
+            guard case .pod(let pod) = object else {
+                Issue.record("not a pod: \(object)")
+                return
+            }
+            handedOn.append(pod)
+        })
 
         var builder = ClusterBuilder()
         var errors: [String] = []
+        var valid: [Pod] = []
         for (file, text) in zip(files, texts) {
             try ManifestReader.forEachComposedDocument(in: Data(text.utf8), file: file) { source, decoded in
                 switch decoded {
                 case .success(.object(let object)):
-                    do { try builder.add(object) } catch { errors.append("\(source): \(error)") }
+                    do {
+                        let validated = try ValidatedObject(validating: object)
+                        builder.add(validated)
+                        if case .pod(let pod) = validated { valid.append(pod) }
+                    } catch { errors.append("\(source): \(error)") }
                 case .success(.skipped): Issue.record("\(source) skipped")
                 case .failure(let error): errors.append(error.description)
                 }
@@ -119,5 +137,7 @@ struct YAMLOverlapTests {
         #expect(loaded.errors == errors)
         #expect(loaded.skipped.isEmpty)
         #expect(loaded.cluster.pods == builder.state.pods)
+        #expect(handedOn == valid)
+        #expect(upcoming == announced)
     }
 }
