@@ -143,6 +143,8 @@ import TestSupport
                 }
                 let took = ContinuousClock.now - changed
                 #expect(repaired && took < .seconds(1), "\(label): repaired \(repaired) after \(took)")
+                // The table reads back repaired once the kernel committed; the applier reports just after.
+                #expect(eventually(within: .seconds(1), every: .milliseconds(5)) { reports.withLock { !$0.isEmpty } })
                 let report = try #require(reports.withLock { $0.last }, "\(label): no repair reported")
                 #expect(report.repaired.first?.stamp.command == "nft", "\(label): \(report.repaired)")
                 if structural.contains(where: { $0.0 == label }) {
