@@ -74,7 +74,7 @@ import TestSupport
             let server = try #require(IPAddress(scenario.lab.address(of: "x/a", family: .v4)))
             let entry = try #require(try table.flows(involving: [server]).first { $0.originalDestination == server && $0.l4Protocol == 6 })
             #expect(!entry.hasLabel(bit))
-            try table.createLabelled(entry, bit: bit)
+            try table.createLabelled(entry, from: try #require(entry.recreation), bit: bit)
             let after = try table.flows(involving: [server]).filter { $0.identity == entry.identity }
             #expect(after.count == 1 && after.allSatisfy { $0.hasLabel(bit) }, "the entry in the way carries the label")
         }

@@ -114,18 +114,17 @@ final class ConntrackTable {
     /// cannot be created again (it has NAT to restore): then it is only deleted.
     func replaceLabelled(_ flow: ConntrackFlow, bit: UInt8) throws -> Bool {
         try delete(flow)
-        guard flow.recreation != nil else { return false }
-        try createLabelled(flow, bit: bit)
+        guard let recreation = flow.recreation else { return false }
+        try createLabelled(flow, from: recreation, bit: bit)
         return true
     }
 
-    /// Creates `flow`'s entry again, labelled. Between the delete and this create, a packet of the
+    /// Creates `flow`'s entry again from its `recreation`, labelled. Between the delete and this create, a packet of the
     /// connection may have started a new entry of the same tuples (either direction; the kernel then
     /// answers EEXIST): created under the agent's table, that entry has room for labels, and it is
     /// the one labelled, so the connection stays revoked. Should that entry end before it is labelled
     /// (ENOENT), the create is tried again.
-    func createLabelled(_ flow: ConntrackFlow, bit: UInt8) throws {
-        guard let recreation = flow.recreation else { return }
+    func createLabelled(_ flow: ConntrackFlow, from recreation: [UInt8], bit: UInt8) throws {
         let what = "create labelled conntrack entry \(flow.originalSource) → \(flow.originalDestination)"
         let bitmap = ConntrackLabel.bitmap(bit)
         for attempt in 1...3 {
